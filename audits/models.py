@@ -1,0 +1,225 @@
+"""Duties, audit cycles, site checks, evidence and findings."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+
+from trusts.models import Organisation
+
+
+class Duty(models.Model):
+    """One row of the duty catalogue. Rows come from the data files in audits/duties/."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200)
+    strand = models.CharField(max_length=40, help_text="race, disability, gender, equality, access")
+    legal_basis = models.CharField(max_length=300)
+    citation = models.CharField(max_length=300)
+    requirement = models.TextField(help_text="What must be published, in plain words")
+    guidance = models.TextField(blank=True, help_text="What a trust should do to comply")
+    org_types = models.JSONField(default=list, help_text="Organisation types it applies to")
+    min_headcount = models.PositiveIntegerField(null=True, blank=True)
+    in_force_from = models.DateField()
+    in_force_until = models.DateField(null=True, blank=True)
+    recency_months = models.PositiveIntegerField(help_text="How recent the document must be")
+    evidence_rules = models.JSONField(default=dict)
+    source_file = models.CharField(max_length=200)
+    catalogue_version = models.CharField(max_length=40)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name_plural = "duties"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_race_duty(self) -> bool:
+        return self.strand == "race"
+
+    def applies_to(self, organisation: Organisation, on: datetime.date) -> bool:
+        """Whether the organisation owed this duty on the given date."""
+        if on < self.in_force_from or (self.in_force_until and on > self.in_force_until):
+            return False
+        if organisation.org_type not in self.org_types:
+            return False
+        if self.min_headcount is not None:
+            # An unknown headcount cannot exempt a trust; the finding says so.
+            return organisation.headcount is None or organisation.headcount >= self.min_headcount
+        return True
+
+
+class AuditCycle(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    name = models.CharField(max_length=100, unique=True)
+    audit_date = models.DateField(help_text="The 'as at' date duties and recency are judged on")
+    duties = models.ManyToManyField(Duty, related_name="cycles")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-audit_date", "-created_at"]
+        permissions = [("run_audit", "Can create, run and cancel audit cycles")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteCheck(models.Model):
+    """One trust's website check within one cycle."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ENDED = (State.DONE, State.FAILED, State.CANCELLED)
+
+    cycle = models.ForeignKey(AuditCycle, on_delete=models.CASCADE, related_name="site_checks")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="site_checks")
+    website = models.URLField(max_length=500, blank=True, help_text="The address checked")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    pages_fetched = models.PositiveIntegerField(default=0)
+    bytes_fetched = models.PositiveBigIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    budget_exhausted = models.BooleanField(default=False)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A running check whose lease lapses is requeued"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "organisation"], name="one_site_check_per_cycle_and_trust")
+        ]
+        indexes = [models.Index(fields=["cycle", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} in {self.cycle}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.state in self.ENDED
+
+
+def evidence_path(evidence: "Evidence", filename: str) -> str:
+    return f"evidence/{evidence.site_check.cycle_id}/{evidence.site_check.organisation.ods_code}/{evidence.sha256}"
+
+
+class Evidence(models.Model):
+    """A fetched document that mattered to a finding; its bytes are kept as fetched."""
+
+    site_check = models.ForeignKey(SiteCheck, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField(max_length=2000)
+    final_url = models.URLField(max_length=2000)
+    linked_from = models.URLField(max_length=2000, blank=True)
+    link_text = models.CharField(max_length=500, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    fetched_at = models.DateTimeField()
+    title = models.CharField(max_length=500, blank=True)
+    snippet = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Why the document could not be read, if so")
+    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["site_check", "id"]
+
+    def __str__(self) -> str:
+        return self.final_url or self.url
+
+
+class FindingStatus(models.TextChoices):
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    REVIEW = "review", "Needs review"
+    ERROR = "error", "Error"
+
+
+class Finding(models.Model):
+    """The verdict on one duty for one trust in one cycle: automated, then perhaps reviewed."""
+
+    cycle = models.ForeignKey(AuditCycle, on_delete=models.CASCADE, related_name="findings")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="findings")
+    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, related_name="findings")
+    site_check = models.ForeignKey(SiteCheck, on_delete=models.CASCADE, related_name="findings")
+    status = models.CharField("automated status", max_length=10, choices=FindingStatus.choices)
+    confidence = models.FloatField(default=0.0)
+    rationale = models.TextField()
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings")
+    reviewed_status = models.CharField(max_length=10, choices=FindingStatus.choices, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (optimistic locking)")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "organisation", "duty"], name="one_finding_per_cycle_trust_duty"),
+            models.CheckConstraint(condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="confidence_0_to_1"),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "duty", "status"]),
+            models.Index(fields=["cycle", "reviewed_status"]),
+        ]
+        permissions = [("review_finding", "Can confirm or override findings")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} · {self.duty.code} · {self.effective_status}"
+
+    @property
+    def effective_status(self) -> str:
+        return self.reviewed_status or self.status
+
+
+class FindingChange(models.Model):
+    """An entry in a finding's history. Written once; never changed or deleted on its own."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="history")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty for the automated check",
+    )
+    kind = models.CharField(max_length=20, help_text="automated or review")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Finding history cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Finding history cannot be deleted.")

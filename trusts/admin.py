@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("ods_code", "name", "org_type", "region", "headcount", "closed_on")
+    list_filter = ("org_type", "region")
+    search_fields = ("ods_code", "name")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "organisation", "is_active", "is_staff")
+    list_filter = ("is_active", "groups", "organisation__org_type")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Trust", {"fields": ("organisation",)}))

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "trusts"
+urlpatterns = [
+    path("", views.organisation_list, name="list"),
+    path("<str:ods_code>/", views.organisation_detail, name="detail"),
+]
