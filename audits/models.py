@@ -24,7 +24,12 @@ class Duty(models.Model):
     min_headcount = models.PositiveIntegerField(null=True, blank=True)
     in_force_from = models.DateField()
     in_force_until = models.DateField(null=True, blank=True)
-    recency_months = models.PositiveIntegerField(help_text="How recent the document must be")
+    class RecencyRule(models.TextChoices):
+        COVERS = "covers", "Its period must include the audit date (or, undated by period, published within the window)"
+        PUBLISHED_WITHIN = "published_within", "Published, or its period ended, within the window before the audit date"
+
+    recency_rule = models.CharField(max_length=20, choices=RecencyRule.choices)
+    recency_months = models.PositiveIntegerField(help_text="The window, in months before the audit date")
     evidence_rules = models.JSONField(default=dict)
     source_file = models.CharField(max_length=200)
     catalogue_version = models.CharField(max_length=40)
