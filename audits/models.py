@@ -5,7 +5,8 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from trusts.models import Organisation
 
@@ -24,6 +25,7 @@ class Duty(models.Model):
     min_headcount = models.PositiveIntegerField(null=True, blank=True)
     in_force_from = models.DateField()
     in_force_until = models.DateField(null=True, blank=True)
+
     class RecencyRule(models.TextChoices):
         COVERS = "covers", "Its period must include the audit date (or, undated by period, published within the window)"
         PUBLISHED_WITHIN = "published_within", "Published, or its period ended, within the window before the audit date"
@@ -165,6 +167,12 @@ class FindingStatus(models.TextChoices):
     ERROR = "error", "Error"
 
 
+class FindingQuerySet(models.QuerySet):
+    def with_effective_status(self):
+        """Annotate `effective` with the status that counts: the reviewed one if any, else automated."""
+        return self.annotate(effective=Coalesce(NullIf("reviewed_status", Value("")), "status"))
+
+
 class Finding(models.Model):
     """The verdict on one duty for one trust in one cycle: automated, then perhaps reviewed."""
 
@@ -184,6 +192,8 @@ class Finding(models.Model):
     review_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (optimistic locking)")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -210,7 +220,11 @@ class FindingChange(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="history")
     changed_at = models.DateTimeField(auto_now_add=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Empty for the automated check",
     )
     kind = models.CharField(max_length=20, help_text="automated or review")
@@ -220,6 +234,9 @@ class FindingChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status} ({self.kind})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -4,6 +4,7 @@ With no environment at all the portal runs embedded: a SQLite file and a Celery 
 local filesystem. Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -100,8 +101,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     # Evidence and letters are private: served only through views that check permission.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = None  # deliberately no public media URL
@@ -138,8 +142,11 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if EMBEDDED_BROKER:
-    _broker_dir = VAR_DIR / "broker"
-    _broker_dir.mkdir(parents=True, exist_ok=True)
+    # One folder per database, so a demo worker never takes another database's messages.
+    _database_key = hashlib.sha256(env("DATABASE_URL", default="sqlite").encode()).hexdigest()[:12]
+    EMBEDDED_BROKER_DIR = env.path("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker" / _database_key))
+    _broker_dir = Path(EMBEDDED_BROKER_DIR)
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),

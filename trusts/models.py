@@ -67,7 +67,11 @@ class User(AbstractUser):
     """A person who signs in. Trust users belong to exactly one organisation; staff to none."""
 
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         help_text="Set for trust users only; they see nothing but this organisation.",
     )
 
@@ -87,6 +91,4 @@ class User(AbstractUser):
 
     @property
     def is_regulator_staff(self) -> bool:
-        return self.is_active and self.organisation_id is None and (
-            self.is_superuser or self.groups.exists()
-        )
+        return self.is_active and self.organisation_id is None and (self.is_superuser or self.groups.exists())

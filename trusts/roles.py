@@ -4,21 +4,38 @@ from django.contrib.auth.models import Group, Permission
 
 ROLES: dict[str, list[str]] = {
     "auditor": [
-        "audits.run_audit", "audits.view_auditcycle", "audits.view_finding", "audits.view_duty",
+        "audits.run_audit",
+        "audits.view_auditcycle",
+        "audits.view_finding",
+        "audits.view_duty",
         "trusts.view_organisation",
     ],
     "reviewer": [
-        "audits.review_finding", "audits.view_auditcycle", "audits.view_finding",
-        "audits.view_duty", "trusts.view_organisation",
+        "audits.review_finding",
+        "audits.view_auditcycle",
+        "audits.view_finding",
+        "audits.view_duty",
+        "trusts.view_organisation",
     ],
     "signatory": [
-        "reports.sign_letter", "audits.view_auditcycle", "audits.view_finding", "audits.view_duty",
+        "reports.sign_letter",
+        "audits.view_auditcycle",
+        "audits.view_finding",
+        "audits.view_duty",
         "trusts.view_organisation",
     ],
     "admin": [
-        "trusts.view_organisation", "trusts.add_organisation", "trusts.change_organisation",
-        "trusts.import_organisations", "trusts.view_user", "trusts.add_user", "trusts.change_user",
-        "audits.view_duty", "audits.change_duty", "audits.view_auditcycle", "audits.view_finding",
+        "trusts.view_organisation",
+        "trusts.add_organisation",
+        "trusts.change_organisation",
+        "trusts.import_organisations",
+        "trusts.view_user",
+        "trusts.add_user",
+        "trusts.change_user",
+        "audits.view_duty",
+        "audits.change_duty",
+        "audits.view_auditcycle",
+        "audits.view_finding",
     ],
 }
 
@@ -28,9 +45,8 @@ def sync_roles(**_signal_kwargs) -> None:
     for role, names in ROLES.items():
         group, _ = Group.objects.get_or_create(name=role)
         permissions = [
-            p for name in names
-            for p in Permission.objects.filter(
-                content_type__app_label=name.split(".")[0], codename=name.split(".")[1]
-            )
+            p
+            for name in names
+            for p in Permission.objects.filter(content_type__app_label=name.split(".")[0], codename=name.split(".")[1])
         ]
         group.permissions.set(permissions)

@@ -1,0 +1,246 @@
+"""Crawl one trust website best-first, reading pages and documents until every duty is settled.
+
+Links whose words suggest equality documents are read first, so evidence comes early on polite,
+slow sites; the crawl stays on the trust's own hosts and never follows external links.
+"""
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from heapq import heappop, heappush
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .extraction import extract
+from .fetching import BlockedByRobots, Fetcher, FetchError
+from .matching import Candidate, Problem, Source, assess, compiled, currency, url_words
+
+# Words that make a link worth reading early, whatever the duties (weights add up).
+HINTS = {
+    r"equalit|diversit|inclusion|\bedi\b": 6,
+    r"\brace\b|racial|ethnic|disabilit|gender|\bpay gap\b|\bwres\b|\bwdes\b": 5,
+    r"publication|freedom of information|\bfoi\b|accessibilit": 5,
+    r"polic(y|ies)|strateg|scheme|report|monitoring|impact assessment|key documents|corporate": 3,
+    r"about|documents|publications|workforce|human resources|board|governance|annual": 2,
+}
+# Words of pages that never hold the documents: read them last.
+DETOURS = r"news|press|vacanc|\bjobs?\b|career|event|calendar|login|sign in|search|print|feedback|cookie"
+DOCUMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".txt", ".rtf", ".odt")
+MAX_SITEMAP_URLS = 2000
+
+
+@dataclass
+class DutyRules:
+    code: str
+    title: str
+    rules: dict
+    recency_rule: str
+    recency_months: int
+
+
+@dataclass
+class Read:
+    """A document the crawl read that may be evidence for a duty."""
+
+    source: Source
+    final_url: str
+    status: int
+    content_type: str
+    body: bytes
+    fetched_at: float
+    candidates: dict[str, Candidate]
+
+
+@dataclass
+class CrawlResult:
+    failure: str = ""
+    reads: list[Read] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    covered: bool = True
+    pages: int = 0
+
+    def candidates(self, code: str) -> list[Candidate]:
+        return [read.candidates[code] for read in self.reads if code in read.candidates]
+
+
+@dataclass(order=True)
+class _Link:
+    priority: float
+    order: int
+    url: str = field(compare=False)
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
+    words = f"{text} {url_words(url)}"
+    score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words))
+    if any(compiled(p).search(words) for duty in duties for p in duty.rules.get("names", [])):
+        score += 10
+    if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
+        score += 1
+    if compiled(DETOURS).search(words):
+        score -= 4
+    return score
+
+
+def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
+    """URLs from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml), one level deep."""
+    queue = fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
+    urls: list[str] = []
+    for sitemap in queue[:5]:
+        try:
+            response = fetcher.fetch(sitemap)
+        except FetchError:
+            continue
+        if response.status != 200:
+            continue
+        locs = LexborHTMLParser(response.body.decode("utf-8", "replace")).css("loc")
+        for loc in locs[:MAX_SITEMAP_URLS]:
+            url = loc.text(strip=True)
+            if url.endswith(".xml") and len(queue) < 5:
+                queue.append(url)
+            elif url:
+                urls.append(url)
+    return urls
+
+
+def crawl(
+    site_url: str,
+    duties: list[DutyRules],
+    audit_date: datetime.date,
+    fetcher: Fetcher,
+    page_budget: int,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> CrawlResult:
+    """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends."""
+    result = CrawlResult()
+    try:
+        home = fetcher.fetch(site_url)
+    except FetchError as error:
+        result.failure = error.reason
+        return result
+    if home.status >= 400:
+        result.failure = f"its home page answered HTTP {home.status}"
+        return result
+    hosts = {_host(site_url), _host(home.final_url)}
+    frontier: list[_Link] = []
+    seen: set[str] = set()
+    incoming: dict[str, tuple[list[str], str]] = {}  # url -> (link texts, first page linking to it)
+
+    def offer(url: str, text: str, linked_from: str) -> None:
+        url = urldefrag(url)[0]
+        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts:
+            return
+        texts, _ = incoming.setdefault(url, ([], linked_from))
+        if text and text not in texts and len(texts) < 5:
+            texts.append(text)
+        if url not in seen:
+            seen.add(url)
+            heappush(frontier, _Link(-link_score(url, text, duties), len(seen), url))
+
+    seen.add(urldefrag(site_url)[0])
+    seen.add(urldefrag(home.final_url)[0])
+    result.pages = 1
+    _read(result, home, site_url, duties, incoming, offer)
+    for url in _sitemap_links(fetcher, home.final_url):
+        offer(url, "", "")
+
+    while frontier and keep_going():
+        if _settled(result, duties, audit_date):
+            break
+        if result.pages >= page_budget:
+            # Out of budget: covered only if nothing left looked relevant.
+            result.covered = frontier[0].priority >= 0
+            break
+        link = heappop(frontier)
+        texts, linked_from = incoming.get(link.url, ([], ""))
+        if not fetcher.allowed(link.url):
+            result.problems.append(
+                Problem(link.url, "robots.txt asks crawlers not to read it", _first(texts), linked_from)
+            )
+            continue
+        try:
+            response = fetcher.fetch(link.url)
+        except BlockedByRobots as error:
+            result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
+            continue
+        except FetchError as error:
+            result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
+            result.errors.append(f"{link.url}: {error.reason}")
+            if "time budget" in error.reason:
+                result.covered = False
+                break
+            continue
+        result.pages += 1
+        if response.status >= 400:
+            result.problems.append(
+                Problem(link.url, f"the link is broken (HTTP {response.status})", _first(texts), linked_from)
+            )
+            continue
+        if _host(response.final_url) not in hosts:
+            continue
+        _read(result, response, link.url, duties, incoming, offer)
+    if not keep_going():
+        result.covered = False
+    return result
+
+
+def _first(texts: list[str]) -> str:
+    return texts[0] if texts else ""
+
+
+def _read(result, response, url, duties, incoming, offer) -> None:
+    document = extract(response.final_url, response.content_type, response.body, response.charset)
+    texts, linked_from = incoming.get(url, ([], ""))
+    source = Source(
+        url=response.final_url,
+        kind=document.kind,
+        title=document.title,
+        headings=document.headings,
+        link_texts=list(texts),
+        linked_from=linked_from,
+        text=document.text,
+        error=document.error,
+        image_only=document.image_only,
+    )
+    if document.error or document.image_only:
+        reason = document.error or "the PDF has no text layer (it is scanned images only)"
+        result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from))
+        result.errors.append(f"{response.final_url}: {reason}")
+    else:
+        candidates = {d.code: c for d in duties if (c := assess(source, d.rules))}
+        if candidates:
+            result.reads.append(
+                Read(
+                    source,
+                    response.final_url,
+                    response.status,
+                    response.content_type,
+                    response.body,
+                    time.time(),
+                    candidates,
+                )
+            )
+    for link in document.links:
+        offer(link.url, link.text, response.final_url)
+
+
+def _settled(result: CrawlResult, duties: list[DutyRules], audit_date: datetime.date) -> bool:
+    """Every duty already has complete, current, undisqualified evidence: no need to read further."""
+    return all(
+        any(
+            c.complete
+            and not c.negative
+            and c.name_score >= 3
+            and currency(c, d.recency_rule, d.recency_months, audit_date)[0] is True
+            for c in result.candidates(d.code)
+        )
+        for d in duties
+    )

@@ -1,0 +1,48 @@
+import csv
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from audits.exports import FIELDS, finding_rows
+from audits.models import AuditCycle
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a cycle's findings, one row per (trust, duty), with the reviewed status where there "
+        "is one, else the automated status."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cycle", required=True, help="cycle name")
+        parser.add_argument("--format", choices=["csv", "json"], default="csv")
+        parser.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+
+    def handle(self, *args, cycle, format, output, **options):
+        try:
+            audit = AuditCycle.objects.get(name=cycle)
+        except AuditCycle.DoesNotExist:
+            known = ", ".join(AuditCycle.objects.values_list("name", flat=True)[:10]) or "none yet"
+            raise CommandError(f"No audit cycle named {cycle!r}. Known cycles: {known}.") from None
+        rows = list(finding_rows(audit))
+        with open(output, "w", newline="", encoding="utf-8") if output else _stdout() as out:
+            if format == "csv":
+                writer = csv.DictWriter(out, fieldnames=FIELDS)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                json.dump(
+                    {"cycle": audit.name, "audit_date": audit.audit_date.isoformat(), "findings": rows}, out, indent=2
+                )
+                out.write("\n")
+        if output:
+            self.stderr.write(f"Wrote {len(rows)} findings to {output}")
+
+
+class _stdout:
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc):
+        return False

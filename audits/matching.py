@@ -1,0 +1,368 @@
+"""Decide each duty from the documents a crawl read, driven only by the catalogue's evidence rules.
+
+A document is scored for a duty by where the duty's names appear (title, headings, the text of the
+links that point at it, its opening lines, its URL), the supporting phrases in its body and the
+required content; negatives (drafts, templates, job adverts) disqualify it; its own period or date
+is judged against the cycle's audit date. `decide` turns the candidates of one site into a verdict.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+# Where a duty's name may appear, and how much each place says about the document itself.
+NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1}
+OPENING_CHARS = 400
+DATE_SCAN_CHARS = 4000
+
+
+@dataclass
+class Source:
+    """What the matcher knows about one document the crawl read."""
+
+    url: str
+    kind: str
+    title: str = ""
+    headings: list[str] = field(default_factory=list)
+    link_texts: list[str] = field(default_factory=list)
+    linked_from: str = ""
+    text: str = ""
+    error: str = ""
+    image_only: bool = False
+
+
+@dataclass
+class Period:
+    start: datetime.date
+    end: datetime.date
+    label: str
+
+
+@dataclass
+class Candidate:
+    source: Source
+    named_in: list[str]
+    phrases: list[str]
+    required_found: int
+    required_min: int
+    negative: str = ""
+    combined: bool = False
+    period: Period | None = None
+    published: datetime.date | None = None
+    snippet: str = ""
+
+    @property
+    def name_score(self) -> int:
+        return sum(NAME_WEIGHTS[place] for place in set(self.named_in))
+
+    @property
+    def complete(self) -> bool:
+        return self.required_found >= self.required_min
+
+
+@dataclass
+class Problem:
+    """A likely document the crawl could not read: blocked, broken or unreadable."""
+
+    url: str
+    reason: str
+    link_text: str = ""
+    linked_from: str = ""
+
+
+@dataclass
+class Verdict:
+    status: str
+    confidence: float
+    rationale: str
+    evidence: Candidate | None = None
+    problem: Problem | None = None
+
+
+@lru_cache(maxsize=4096)
+def compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _find(patterns: list[str], text: str) -> list[str]:
+    return [p for p in patterns if compiled(p).search(text)]
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def url_words(url: str) -> str:
+    """The words of a URL's path: '/docs/race-equality_scheme.pdf' -> 'docs race equality scheme pdf'."""
+    return _normalise(re.sub(r"[-_/.+%=&?]+", " ", unquote(urlsplit(url).path)))
+
+
+def _places(source: Source) -> dict[str, list[str]]:
+    return {
+        "title": [source.title],
+        "heading": source.headings[:6],
+        "link": source.link_texts,
+        "opening": [source.text[:OPENING_CHARS]],
+        "url": [url_words(source.url)],
+    }
+
+
+def _named_in(patterns: list[str], source: Source) -> list[str]:
+    return [
+        place for place, texts in _places(source).items() if any(_find(patterns, _normalise(t)) for t in texts if t)
+    ]
+
+
+def _negative(rules: dict, source: Source) -> str:
+    """The reason the document is not the published thing, if a negative rule names it so."""
+    places = _places(source)
+    texts = [_normalise(t) for place in ("title", "heading", "link", "url") for t in places[place] if t]
+    # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
+    texts.append(_normalise(source.text[:200]))
+    for negative in rules.get("negatives", []):
+        if any(compiled(negative["pattern"]).search(t) for t in texts):
+            return negative["reason"]
+    return ""
+
+
+def assess(source: Source, rules: dict) -> Candidate | None:
+    """Score one document for one duty; None when it has nothing to do with the duty."""
+    names = rules.get("names", [])
+    named_in = _named_in(names, source)
+    combined = False
+    combined_rules = rules.get("combined")
+    if not named_in and combined_rules and _named_in(combined_rules["names"], source):
+        # A combined scheme counts for a strand only if it explicitly covers it.
+        if not _find(combined_rules["strand"], source.text):
+            return None
+        named_in, combined = _named_in(combined_rules["names"], source), True
+    if not named_in:
+        return None
+    body = source.text
+    required = rules.get("required", {"min": 0, "patterns": []})
+    candidate = Candidate(
+        source=source,
+        named_in=named_in,
+        phrases=_find(rules.get("phrases", []), body),
+        required_found=len(_find(required["patterns"], body)),
+        required_min=required["min"],
+        negative=_negative(rules, source),
+        combined=combined,
+        snippet=_snippet(body, names + rules.get("phrases", [])),
+    )
+    candidate.period, candidate.published = document_dates(source)
+    return candidate
+
+
+def _snippet(text: str, patterns: list[str], width: int = 220) -> str:
+    for pattern in patterns:
+        match = compiled(pattern).search(text)
+        if match:
+            start = max(0, match.start() - width // 3)
+            return _normalise(text[start : start + width])
+    return _normalise(text[:width])
+
+
+# Periods such as "2005-2008", "2005 to 2008", "2005/06", "2006-07", "April 2005 – March 2008".
+_YEAR = r"(19[89]\d|20\d\d)"
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NAMES = {name: i + 1 for i, name in enumerate(_MONTHS.split())}
+_MONTH = r"(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS.split()) + r")\.?"
+_PERIOD_RE = re.compile(
+    rf"(?:{_MONTH}\s+)?{_YEAR}\s*(?:-|–|—|/|\bto\b|\buntil\b)\s*(?:{_MONTH}\s+)?(19[89]\d|20\d\d|\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_DATE_RE = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+)?{_MONTH}\s+{_YEAR}\b|\b(\d{{1,2}})/(\d{{1,2}})/{_YEAR}\b",
+    re.IGNORECASE,
+)
+_PUBLISHED_RE = re.compile(
+    r"\b(published|issued|approved|adopted|updated|reviewed|revised|dated?|produced|last modified)\b",
+    re.IGNORECASE,
+)
+
+
+def _month(name: str | None) -> int | None:
+    return _MONTH_NAMES.get(next((m for m in _MONTH_NAMES if name and m.startswith(name.lower()[:3])), ""))
+
+
+def _period_from(match: re.Match) -> Period | None:
+    start_month, start_year, end_month, end_text = match.groups()
+    start = int(start_year)
+    end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
+    if not 0 <= end - start <= 10:
+        return None
+    if end - start == 1 and not end_month:
+        # "2005/06" or "2005-2006": a financial year, April to March.
+        return Period(datetime.date(start, 4, 1), datetime.date(end, 3, 31), match.group(0))
+    first = datetime.date(start, _month(start_month) or 1, 1)
+    last_month = _month(end_month) or 12
+    last = datetime.date(end + (last_month == 12), last_month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return Period(first, last, match.group(0))
+
+
+def _dates(text: str) -> list[datetime.date]:
+    found = []
+    for day, month, year, d, m, y in _DATE_RE.findall(text):
+        try:
+            if year:
+                found.append(datetime.date(int(year), _month(month) or 1, int(day or 1)))
+            else:
+                found.append(datetime.date(int(y), int(m), int(d)))  # UK order: day/month/year
+        except ValueError:
+            continue
+    return found
+
+
+def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
+    """The period the document states it covers, and when it says it was published."""
+    period = None
+    for text in [
+        source.title,
+        *source.headings[:3],
+        *source.link_texts,
+        url_words(source.url),
+        source.text[:DATE_SCAN_CHARS],
+    ]:
+        match = _PERIOD_RE.search(text or "")
+        if match and (period := _period_from(match)):
+            break
+    published = None
+    opening = source.text[:DATE_SCAN_CHARS]
+    for match in _PUBLISHED_RE.finditer(opening):
+        dates = _dates(opening[match.end() : match.end() + 40])
+        if dates:
+            published = max(dates) if published is None else max(published, *dates)
+    if published is None and period is None:
+        # A bare year in the title or URL, as in "Gender pay gap report 2024".
+        years = [
+            int(y)
+            for t in (source.title, *source.link_texts, url_words(source.url))
+            for y in re.findall(r"\b(19[89]\d|20\d\d)\b", t or "")
+        ]
+        if years:
+            published = datetime.date(max(years), 12, 31)
+    return period, published
+
+
+def _months_before(date: datetime.date, months: int) -> datetime.date:
+    month_index = date.year * 12 + date.month - 1 - months
+    return datetime.date(month_index // 12, month_index % 12 + 1, min(date.day, 28))
+
+
+def currency(candidate: Candidate, rule: str, months: int, audit_date: datetime.date) -> tuple[bool | None, str]:
+    """Whether the document was current on the audit date (None: no date to judge by), and why."""
+    on = f"{audit_date:%-d %B %Y}"
+    period, published = candidate.period, candidate.published
+    window_start = _months_before(audit_date, months)
+    if rule == "covers" and period:
+        if period.end < audit_date:
+            return False, f"it covers {period.label}, which had ended by the audit date ({on})"
+        return True, f"it covers {period.label}, which includes the audit date ({on})"
+    latest = max(d for d in (published, period.end if period else None) if d) if (published or period) else None
+    if latest is None:
+        return None, "it states no date or period"
+    described = f"it covers {period.label}" if period and latest == period.end else f"it is dated {latest:%B %Y}"
+    if latest < window_start:
+        return False, f"{described}, more than {months} months before the audit date ({on})"
+    return True, f"{described}, within {months} months of the audit date ({on})"
+
+
+def _describe(source: Source) -> str:
+    kind = {"pdf": "PDF", "docx": "Word document", "html": "web page", "text": "text file"}.get(source.kind, "document")
+    title = f"“{source.title}”" if source.title else "an untitled document"
+    where = f", linked from {source.linked_from}" if source.linked_from else ""
+    link = f" as “{source.link_texts[0]}”" if source.link_texts else ""
+    return f"{title} ({kind}, {source.url}){where}{link}"
+
+
+def _rank(candidate: Candidate) -> tuple:
+    return (candidate.complete, candidate.name_score, len(candidate.phrases), candidate.required_found)
+
+
+def decide(
+    duty_title: str,
+    rules: dict,
+    recency_rule: str,
+    recency_months: int,
+    audit_date: datetime.date,
+    candidates: list[Candidate],
+    problems: list[Problem],
+    covered: bool,
+    pages: int,
+) -> Verdict:
+    """The verdict on one duty for one site, from its candidates and the documents it could not read."""
+    usable = sorted((c for c in candidates if not c.negative and c.complete), key=_rank, reverse=True)
+    judged = [(c, *currency(c, recency_rule, recency_months, audit_date)) for c in usable]
+    current = [j for j in judged if j[1] is not False]
+    if current:
+        candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))
+        confidence = min(0.99, 0.55 + 0.06 * candidate.name_score + 0.04 * min(len(candidate.phrases), 4))
+        strand = " It is a combined scheme that explicitly covers this duty's strand." if candidate.combined else ""
+        if is_current is None:
+            confidence = min(confidence, 0.7)
+        return Verdict(
+            "met",
+            round(confidence, 2),
+            f"Found the {duty_title.lower()}: {_describe(candidate.source)}. It counts because it is named as "
+            f"such in its {', '.join(sorted(set(candidate.named_in)))} and contains what the duty requires; "
+            f"{why}.{strand}",
+            evidence=candidate,
+        )
+    likely_problems = [p for p in problems if _named_in(rules.get("names", []), _problem_source(p))]
+    if likely_problems:
+        problem = likely_problems[0]
+        return Verdict(
+            "review",
+            0.5,
+            f"A document that looks like the {duty_title.lower()} could not be read: {problem.url}"
+            f"{' (linked as “' + problem.link_text + '”)' if problem.link_text else ''} – {problem.reason}. "
+            "A person should check it.",
+            problem=problem,
+        )
+    if judged:
+        candidate, _, why = judged[0]
+        return Verdict(
+            "not_met",
+            0.9,
+            f"The only {duty_title.lower()} found is out of date: {_describe(candidate.source)}; {why}.",
+            evidence=candidate,
+        )
+    disqualified = sorted((c for c in candidates if c.negative), key=_rank, reverse=True)
+    if disqualified:
+        candidate = disqualified[0]
+        return Verdict(
+            "not_met",
+            0.85,
+            f"No published {duty_title.lower()} was found. {_describe(candidate.source)} mentions it, "
+            f"but does not count: {candidate.negative}.",
+            evidence=candidate,
+        )
+    if not covered:
+        return Verdict(
+            "review",
+            0.4,
+            f"No {duty_title.lower()} was found in the {pages} pages read, but the site's page or time "
+            "budget ran out before it was fully covered. A person should check the rest of the site.",
+        )
+    partial = sorted(candidates, key=_rank, reverse=True)
+    if partial:
+        candidate = partial[0]
+        return Verdict(
+            "not_met",
+            0.7,
+            f"No published {duty_title.lower()} was found. The closest is {_describe(candidate.source)}, "
+            "which names it but does not contain it (it may only describe or point to it).",
+            evidence=candidate,
+        )
+    return Verdict(
+        "not_met",
+        0.8,
+        f"No {duty_title.lower()} was found in the {pages} pages and documents read on the trust's website.",
+    )
+
+
+def _problem_source(problem: Problem) -> Source:
+    return Source(url=problem.url, kind="other", link_texts=[problem.link_text] if problem.link_text else [])

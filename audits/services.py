@@ -1,0 +1,305 @@
+"""What changes audit state: starting and cancelling cycles, running a site check, recording findings.
+
+A site check can run twice (at-least-once delivery, a lapsed lease): it is claimed with a
+conditional update, and its results replace the previous ones in one transaction.
+"""
+
+import datetime
+import hashlib
+import logging
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from trusts.models import Organisation
+
+from .crawling import CrawlResult, DutyRules, Read, crawl
+from .fetching import Fetcher
+from .matching import Verdict, decide
+from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, SiteCheck
+
+log = logging.getLogger(__name__)
+LEASE = datetime.timedelta(minutes=5)
+
+
+class AuditError(Exception):
+    """A request the audit cannot carry out, in words for the person who made it."""
+
+
+def start_cycle(
+    name: str,
+    audit_date: datetime.date,
+    duty_codes: Iterable[str],
+    ods_codes: Iterable[str] | None = None,
+    user=None,
+) -> AuditCycle:
+    """Create the cycle if needed and queue a site check for every active trust (or those named)."""
+    duty_codes, ods_codes = list(duty_codes), list(ods_codes or [])
+    duties = list(Duty.objects.filter(code__in=duty_codes))
+    unknown = sorted(set(duty_codes) - {d.code for d in duties})
+    if unknown:
+        raise AuditError(f"Unknown duty code: {', '.join(unknown)}. Load the catalogue with `manage.py load_duties`.")
+    organisations = (
+        Organisation.objects.active(audit_date)
+        if not ods_codes
+        else Organisation.objects.filter(ods_code__in=ods_codes)
+    )
+    if ods_codes:
+        missing = sorted(set(ods_codes) - set(organisations.values_list("ods_code", flat=True)))
+        if missing:
+            raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
+    with transaction.atomic():
+        cycle, created = AuditCycle.objects.get_or_create(
+            name=name, defaults={"audit_date": audit_date, "created_by": user}
+        )
+        if cycle.audit_date != audit_date:
+            raise AuditError(f"Cycle {name!r} already exists with audit date {cycle.audit_date}.")
+        if cycle.status in (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED):
+            raise AuditError(f"Cycle {name!r} is {cycle.get_status_display().lower()}; start a new cycle instead.")
+        cycle.duties.add(*duties)
+        SiteCheck.objects.bulk_create(
+            [SiteCheck(cycle=cycle, organisation=o, website=o.website) for o in organisations],
+            ignore_conflicts=True,
+        )
+        cycle.status, cycle.started_at, cycle.finished_at = (
+            AuditCycle.Status.RUNNING,
+            cycle.started_at or timezone.now(),
+            None,
+        )
+        cycle.save(update_fields=["status", "started_at", "finished_at"])
+        queued = list(cycle.site_checks.filter(state=SiteCheck.State.QUEUED).values_list("id", flat=True))
+        transaction.on_commit(lambda: _enqueue(queued))
+    return cycle
+
+
+def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> None:
+    from .tasks import check_site
+
+    for site_check_id in site_check_ids:
+        check_site.delay(site_check_id, duty_codes)
+
+
+def cancel_cycle(cycle: AuditCycle) -> int:
+    """Stop a running cycle: queued checks are cancelled, running ones stop at their next page."""
+    with transaction.atomic():
+        cancelled = cycle.site_checks.filter(state=SiteCheck.State.QUEUED).update(
+            state=SiteCheck.State.CANCELLED, finished_at=timezone.now()
+        )
+        AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.CANCELLED, finished_at=timezone.now())
+    return cancelled
+
+
+def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
+    """Run one trust's check again (all duties, or only those given)."""
+    with transaction.atomic():
+        SiteCheck.objects.filter(pk=site_check.pk).update(
+            state=SiteCheck.State.QUEUED, finished_at=None, lease_expires_at=None
+        )
+        AuditCycle.objects.filter(pk=site_check.cycle_id).exclude(status=AuditCycle.Status.RUNNING).update(
+            status=AuditCycle.Status.RUNNING, finished_at=None
+        )
+        transaction.on_commit(lambda: _enqueue([site_check.pk], duty_codes))
+
+
+def recover_stale_checks() -> int:
+    """Requeue running checks whose worker stopped renewing the lease (killed, lost)."""
+    stale = list(
+        SiteCheck.objects.filter(state=SiteCheck.State.RUNNING, lease_expires_at__lt=timezone.now()).values_list(
+            "id", flat=True
+        )
+    )
+    SiteCheck.objects.filter(id__in=stale, state=SiteCheck.State.RUNNING).update(state=SiteCheck.State.QUEUED)
+    _enqueue(stale)
+    return len(stale)
+
+
+def _claim(site_check_id: int) -> SiteCheck | None:
+    """Take the check for this worker, or None if it has ended or another worker holds a live lease."""
+    now = timezone.now()
+    claimed = (
+        SiteCheck.objects.filter(
+            Q(state=SiteCheck.State.QUEUED) | Q(state=SiteCheck.State.RUNNING, lease_expires_at__lt=now),
+            pk=site_check_id,
+        )
+        .exclude(cycle__status=AuditCycle.Status.CANCELLED)
+        .update(
+            state=SiteCheck.State.RUNNING,
+            started_at=now,
+            lease_expires_at=now + LEASE,
+        )
+    )
+    if not claimed:
+        return None
+    SiteCheck.objects.filter(pk=site_check_id).update(attempts=F("attempts") + 1)
+    return SiteCheck.objects.select_related("cycle", "organisation").get(pk=site_check_id)
+
+
+def run_site_check(site_check_id: int, duty_codes: list[str] | None = None) -> None:
+    """Crawl one trust's website and record a finding for every duty that applies to it."""
+    check = _claim(site_check_id)
+    if check is None:
+        return
+    cycle, organisation = check.cycle, check.organisation
+    duties = [d for d in cycle.duties.all() if d.applies_to(organisation, cycle.audit_date)]
+    if duty_codes:
+        duties = [d for d in duties if d.code in duty_codes]
+    started = time.monotonic()
+    fetcher = Fetcher(
+        user_agent=settings.AUDIT_USER_AGENT,
+        delay=settings.AUDIT_CRAWL_DELAY,
+        allow_private=settings.AUDIT_ALLOW_PRIVATE_HOSTS,
+        max_bytes=settings.AUDIT_MAX_RESPONSE_BYTES,
+        connect_timeout=settings.AUDIT_CONNECT_TIMEOUT,
+        read_timeout=settings.AUDIT_READ_TIMEOUT,
+        deadline=started + settings.AUDIT_TIME_BUDGET,
+    )
+    last_renewal = [started]
+
+    def keep_going() -> bool:
+        # Renew the lease now and then, and stop if the cycle was cancelled meanwhile.
+        if time.monotonic() - last_renewal[0] > 30:
+            last_renewal[0] = time.monotonic()
+            SiteCheck.objects.filter(pk=check.pk).update(lease_expires_at=timezone.now() + LEASE)
+            return not AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.CANCELLED).exists()
+        return True
+
+    rules = [DutyRules(d.code, d.title, d.evidence_rules, d.recency_rule, d.recency_months) for d in duties]
+    try:
+        if not check.website:
+            result = CrawlResult(failure="the register has no website address for this trust")
+        else:
+            result = crawl(check.website, rules, cycle.audit_date, fetcher, settings.AUDIT_PAGE_BUDGET, keep_going)
+    except Exception as error:  # noqa: BLE001 - one site's failure must not lose the others' work
+        log.exception("site check %s failed", check.pk)
+        result = CrawlResult(failure=f"the check stopped with an internal error ({type(error).__name__})")
+    finally:
+        fetcher.close()
+    verdicts = {d: _verdict(d, result, cycle.audit_date) for d in duties}
+    record_results(check, result, verdicts, fetcher.pages_fetched, fetcher.bytes_fetched)
+
+
+def _verdict(duty: Duty, result: CrawlResult, audit_date: datetime.date) -> Verdict:
+    if result.failure:
+        return Verdict("error", 0.0, f"The trust's website could not be checked: {result.failure}.")
+    return decide(
+        duty.title,
+        duty.evidence_rules,
+        duty.recency_rule,
+        duty.recency_months,
+        audit_date,
+        result.candidates(duty.code),
+        result.problems,
+        result.covered,
+        result.pages,
+    )
+
+
+def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, Verdict], pages: int, size: int) -> None:
+    """Replace the check's evidence and findings with these, all at once."""
+    reads = {id(read.source): read for read in result.reads}
+    with transaction.atomic():
+        check.evidence.all().delete()
+        for duty, verdict in verdicts.items():
+            evidence = _store_evidence(check, verdict, reads)
+            _record_finding(check, duty, verdict, evidence)
+        state = SiteCheck.State.FAILED if result.failure else SiteCheck.State.DONE
+        SiteCheck.objects.filter(pk=check.pk).update(
+            state=state,
+            pages_fetched=pages,
+            bytes_fetched=size,
+            finished_at=timezone.now(),
+            errors=([result.failure] if result.failure else []) + result.errors[:50],
+            budget_exhausted=not result.covered,
+            lease_expires_at=None,
+        )
+        _finish_cycle_if_done(check.cycle_id)
+
+
+def _store_evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evidence | None:
+    if verdict.evidence is not None:
+        read = reads[id(verdict.evidence.source)]
+        source = read.source
+        evidence = Evidence(
+            site_check=check,
+            url=source.url,
+            final_url=read.final_url,
+            linked_from=source.linked_from,
+            link_text=(source.link_texts or [""])[0][:500],
+            status_code=read.status,
+            content_type=read.content_type,
+            sha256=hashlib.sha256(read.body).hexdigest(),
+            size=len(read.body),
+            fetched_at=datetime.datetime.fromtimestamp(read.fetched_at, tz=datetime.UTC),
+            title=source.title[:500],
+            snippet=verdict.evidence.snippet,
+        )
+        evidence.file.save(evidence.sha256, ContentFile(read.body), save=False)
+        evidence.save()
+        return evidence
+    if verdict.problem is not None:
+        problem = verdict.problem
+        return Evidence.objects.create(
+            site_check=check,
+            url=problem.url,
+            final_url=problem.url,
+            linked_from=problem.linked_from,
+            link_text=problem.link_text[:500],
+            fetched_at=timezone.now(),
+            error=problem.reason,
+        )
+    return None
+
+
+def _record_finding(check: SiteCheck, duty: Duty, verdict: Verdict, evidence: Evidence | None) -> None:
+    finding, created = Finding.objects.select_for_update().get_or_create(
+        cycle_id=check.cycle_id,
+        organisation_id=check.organisation_id,
+        duty=duty,
+        defaults={
+            "site_check": check,
+            "status": verdict.status,
+            "confidence": verdict.confidence,
+            "rationale": verdict.rationale,
+            "evidence": evidence,
+        },
+    )
+    previous = "" if created else finding.status
+    if not created:
+        Finding.objects.filter(pk=finding.pk).update(
+            site_check=check,
+            status=verdict.status,
+            confidence=verdict.confidence,
+            rationale=verdict.rationale,
+            evidence=evidence,
+            version=F("version") + 1,
+        )
+    if created or previous != verdict.status:
+        FindingChange.objects.create(
+            finding=finding,
+            kind="automated",
+            from_status=previous,
+            to_status=verdict.status,
+            reason=verdict.rationale,
+        )
+
+
+def _finish_cycle_if_done(cycle_id: int) -> None:
+    open_checks = SiteCheck.objects.filter(cycle_id=cycle_id).exclude(state__in=SiteCheck.ENDED)
+    if not open_checks.exists():
+        AuditCycle.objects.filter(pk=cycle_id, status=AuditCycle.Status.RUNNING).update(
+            status=AuditCycle.Status.IN_REVIEW, finished_at=timezone.now()
+        )
+
+
+def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
+    """Site checks by state, and the total."""
+    counts = dict(cycle.site_checks.values_list("state").annotate(n=Count("id")))
+    progress = {state: counts.get(state, 0) for state in SiteCheck.State.values}
+    progress["total"] = sum(counts.values())
+    progress["ended"] = sum(counts.get(s, 0) for s in SiteCheck.ENDED)
+    return progress

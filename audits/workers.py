@@ -1,0 +1,59 @@
+"""A Celery worker process started on demand for the embedded default (no shared broker).
+
+With REDIS_URL set, operators run `celery -A config worker` themselves, on any number of hosts.
+Without it the broker is a folder on this machine and `run_audit --wait` starts a worker beside
+itself, so an audit completes with nothing started by hand.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+WORKER_QUEUES = "crawl,documents"
+
+
+def database_url() -> str:
+    """The URL of the database this process actually uses (the test database under pytest)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(concurrency: int = 8) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMBEDDED_BROKER_DIR": str(settings.EMBEDDED_BROKER_DIR),
+    }
+    for name in ("AUDIT_ALLOW_PRIVATE_HOSTS", "AUDIT_CRAWL_DELAY", "AUDIT_PAGE_BUDGET", "AUDIT_TIME_BUDGET"):
+        env[name] = str(getattr(settings, name))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "-Q",
+            WORKER_QUEUES,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )
