@@ -1,9 +1,17 @@
-from django.shortcuts import render
+import logging
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from .access import organisation_for, staff_required
 from .filters import OrganisationFilter
+from .forms import RegisterUploadForm
+from .importing import CSV_COLUMNS, save_register
 from .tables import OrganisationTable
+
+logger = logging.getLogger(__name__)
 
 
 @staff_required("trusts.view_organisation")
@@ -18,3 +26,18 @@ def organisation_list(request):
 def organisation_detail(request, ods_code: str):
     organisation = organisation_for(request.user, ods_code)
     return render(request, "trusts/organisation/detail.html", {"organisation": organisation})
+
+
+@staff_required("trusts.import_organisations")
+@require_http_methods(["GET", "POST"])
+def organisation_import(request):
+    form = RegisterUploadForm()
+    if request.method == "POST":
+        form = RegisterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = save_register(form.cleaned_data["register"])
+            logger.info("trusts.register.imported by %s: %s", request.user.username, result.summary)
+            messages.success(request, result.summary)
+            return redirect("trusts:list")
+    context = {"form": form, "columns": ",".join(CSV_COLUMNS)}
+    return render(request, "trusts/organisation/import.html", context)

@@ -1,0 +1,553 @@
+"""Turn one fetched response into plain text, headings and links that the matcher can read.
+
+`extract` never raises: a document that cannot be read comes back with `error` set in plain
+English, so one hostile or broken file costs one finding, never the site check.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import threading
+import unicodedata
+import zipfile
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import docx
+import pypdfium2 as pdfium
+from charset_normalizer import from_bytes
+from docx.table import Table
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_TEXT_CHARS = 2_000_000
+MAX_LINKS = 10_000
+MAX_TITLE_CHARS = 300
+MAX_PDF_PAGES = 200
+# Fewer extractable characters than this per page on average means scanned images.
+MIN_PDF_CHARS_PER_PAGE = 20
+MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_DOCX_RATIO = 200  # real .docx files compress XML 5-30x; bombs manage thousands
+MIN_DOCX_RATIO_CHECK = 10 * 1024 * 1024  # below this, a high ratio harms no one
+PDF_PAGE_BREAK = "\n\f\n"
+# Metadata titles that tools fill in by themselves; the first line of page 1 says more.
+_JUNK_PDF_TITLE = re.compile(
+    r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
+)
+
+# PDFium keeps global state and is not thread-safe; the crawler runs in a threads pool.
+_PDFIUM_LOCK = threading.Lock()
+
+_DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_CONTENT_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "application/pdf": "pdf",
+    "application/x-pdf": "pdf",
+    _DOCX_TYPE: "docx",
+}
+_EXTENSIONS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# WHATWG: browsers decode these labels as windows-1252, and so do pages written for browsers.
+_AS_WINDOWS_1252 = {"ascii", "latin_1", "iso8859_1"}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Not visible, or navigation repeated on every page (it would make every page "mention" every
+# duty); links inside are still collected.
+_SKIP_TAGS = {"script", "style", "noscript", "template", "nav", "svg", "select"}
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl",
+    "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+}  # fmt: skip
+_HEADING_TAGS = {"h1", "h2", "h3"}
+MAX_HTML_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
+# Void elements, and those that browsers close implicitly (so leaving them open nests nothing).
+_UNCOUNTED_TAGS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody",
+    "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+}  # fmt: skip
+_DOCX_HEADING_STYLES = {"Title", "Heading 1", "Heading 2", "Heading 3"}
+
+
+@dataclass
+class Link:
+    url: str
+    text: str
+
+
+@dataclass
+class Document:
+    url: str
+    kind: str  # "html" | "pdf" | "docx" | "text" | "other"
+    title: str = ""
+    headings: list[str] = field(default_factory=list)
+    # Lines separated by "\n"; PDF pages separated by PDF_PAGE_BREAK ("\n\f\n").
+    text: str = ""
+    links: list[Link] = field(default_factory=list)
+    pages: int | None = None
+    error: str = ""
+    image_only: bool = False
+    description: str = ""  # HTML <meta name="description">
+    truncated: bool = False  # a page, character or link cap cut the document short
+
+
+def extract(url: str, content_type: str, body: bytes, charset: str | None = None) -> Document:
+    kind = "other"
+    try:
+        kind = sniff_kind(url, content_type, body)
+        if len(body) > MAX_BODY_BYTES:
+            limit = MAX_BODY_BYTES // (1024 * 1024)
+            return Document(
+                url,
+                kind,
+                error=f"the document is larger than the {limit} MB limit for text extraction",
+            )
+        if body.startswith(_OLE_MAGIC):
+            return Document(url, "other", error="old Word .doc format is not read; open it by hand")
+        # Callers may pass the whole Content-Type header and no separate charset.
+        charset = charset or _charset_param(content_type)
+        if kind == "html":
+            return _extract_html(url, decode_html(body, charset))
+        if kind == "text":
+            return _extract_text(url, decode_html(body, charset, look_for_meta=False))
+        if kind == "pdf":
+            return _extract_pdf(url, body)
+        if kind == "docx":
+            return _extract_docx(url, body)
+        return Document(url, "other")
+    except Exception as exc:  # a hostile file must never crash a site check
+        return Document(url, kind, error=f"the document could not be read ({type(exc).__name__})")
+
+
+def sniff_kind(url: str, content_type: str, body: bytes) -> str:
+    # Magic bytes first: servers label PDFs application/octet-stream or even text/html, but a
+    # file that starts with %PDF- is a PDF whatever the header says.
+    if b"%PDF-" in body[:1024]:
+        return "pdf"
+    if body.startswith(b"PK\x03\x04") and _is_docx_zip(body):
+        return "docx"
+    if body.startswith(_OLE_MAGIC):
+        return "other"
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in _CONTENT_TYPES:
+        return _CONTENT_TYPES[media_type]
+    path = urlsplit(url).path.lower()
+    for extension, kind in _EXTENSIONS.items():
+        if path.endswith(extension):
+            return kind
+    if media_type in ("", "application/octet-stream") and _looks_like_html(body):
+        return "html"
+    return "other"
+
+
+def decode_html(body: bytes, charset: str | None, *, look_for_meta: bool = True) -> str:
+    """Decode the way a browser would, so "£" and "–" survive.
+
+    Order: byte-order mark (as browsers do: it cannot be wrong), HTTP charset, <meta> charset,
+    strict UTF-8, windows-1252, and only then a detector. A declared charset wins even when it
+    looks wrong (a page declaring windows-1252 but holding UTF-8 reads as mojibake, as in a
+    browser), except that a declared UTF-8 the bytes do not decode as is skipped: servers send
+    "charset=utf-8" by default for old windows-1252 pages.
+    """
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+    declared = [charset]
+    if look_for_meta:
+        declared += [m.group(1).decode("ascii") for m in _META_CHARSET.finditer(body[:2048])]
+    for label in declared:
+        encoding = _codec_name(label)
+        if encoding is None:
+            continue
+        if encoding == "utf_8":
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return body.decode(encoding, errors="replace")
+    for encoding in ("utf-8", "windows-1252"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    # Detectors misread short English windows-1252 (cp932 for "Price £10"), so they come last,
+    # for bytes that are neither UTF-8 nor windows-1252.
+    best = from_bytes(body[:65536]).best()
+    encoding = best.encoding if best is not None else "windows-1252"
+    return body.decode(encoding, errors="replace")
+
+
+def _charset_param(content_type: str) -> str | None:
+    match = re.search(r";\s*charset\s*=\s*[\"']?([^\"';\s]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name.replace("-", "_")
+    except LookupError:
+        return None
+    if name in _AS_WINDOWS_1252:
+        return "cp1252"
+    # A page that declares UTF-16 in ASCII bytes is not UTF-16 (WHATWG: read it as UTF-8); real
+    # UTF-16 pages start with a byte-order mark, handled before any declaration.
+    if name.startswith(("utf_16", "utf_32")):
+        return "utf_8"
+    return name
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+def _is_docx_zip(body: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError):
+        return False
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _normalise_lines(text: str) -> str:
+    lines = (_normalise(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _first_line(text: str) -> str:
+    # A document with no line breaks must not make a 2 MB title.
+    return text.split("\n", 1)[0][:MAX_TITLE_CHARS]
+
+
+def _cap(text: str) -> tuple[str, bool]:
+    return (text[:MAX_TEXT_CHARS], True) if len(text) > MAX_TEXT_CHARS else (text, False)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def _extract_html(url: str, html: str) -> Document:
+    tree = LexborHTMLParser(_limit_nesting(html))
+    base = url
+    if (base_node := tree.css_first("base[href]")) is not None:
+        base = _resolve(url, base_node.attributes.get("href") or "") or url
+    text, headings, truncated = _visible_text(tree.body) if tree.body else ("", [], False)
+    title_node = tree.css_first("title")
+    title = _normalise(title_node.text()) if title_node else ""
+    if not title and (h1 := tree.css_first("h1")) is not None:
+        title = _normalise(h1.text())
+    description_node = tree.css_first('meta[name="description" i]')
+    description = description_node.attributes.get("content") if description_node else None
+    links, links_truncated = _links(tree, base)
+    return Document(
+        url,
+        "html",
+        title=title,
+        headings=headings,
+        text=text,
+        links=links,
+        description=_normalise(description or ""),
+        truncated=truncated or links_truncated,
+    )
+
+
+def _limit_nesting(html: str) -> str:
+    """Drop the tags nested deeper than MAX_HTML_DEPTH, keeping their text and links.
+
+    Lexbor's parse time grows with the square of nesting depth (100,000 nested <div>s, 500 KB,
+    take 30 s with the GIL held); real pages nest a few dozen deep. The depth is estimated from
+    the tags alone, ignoring void tags and those whose end tag is optional.
+    """
+    if not _too_deep(html):
+        return html
+    depth = 0
+    pieces: list[str] = []
+    last = 0
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _UNCOUNTED_TAGS or match.group(0).endswith("/>"):
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+            too_deep = depth >= MAX_HTML_DEPTH
+        else:
+            too_deep = depth >= MAX_HTML_DEPTH
+            depth += 1
+        if too_deep and name not in ("a", "area"):
+            pieces += [html[last : match.start()], " "]
+            last = match.end()
+    return "".join([*pieces, html[last:]]) if pieces else html
+
+
+def _too_deep(html: str) -> bool:
+    # findall is several times cheaper than match objects: this pass runs on every page.
+    depth = 0
+    for closing, name in _TAG.findall(html):
+        if name.lower() in _UNCOUNTED_TAGS:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        if depth > MAX_HTML_DEPTH:
+            return True
+    return False
+
+
+def _visible_text(root: LexborNode) -> tuple[str, list[str], bool]:
+    """Walk the tree without recursion (hostile pages nest thousands deep), emitting a line
+    break around block elements so paragraphs stay apart and inline markup does not split words."""
+    parts: list[str] = []
+    headings: list[str] = []
+    size = 0
+    stack: list[LexborNode | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # closing a block element
+            parts.append("\n")
+            continue
+        if node.is_text_node:
+            chunk = node.text_content or ""
+            parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_TEXT_CHARS:
+                text, _ = _cap(_normalise_lines("".join(parts)))
+                return text, headings, True
+            continue
+        tag = node.tag
+        if not node.is_element_node or tag in _SKIP_TAGS:
+            continue
+        if (node.attributes.get("role") or "").lower() == "navigation":
+            continue
+        if tag in _HEADING_TAGS and (heading := _normalise(node.text())):
+            headings.append(heading)
+        if tag in _BLOCK_TAGS:
+            parts.append("\n")
+            stack.append(None)
+        children = []
+        child = node.first_child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend(reversed(children))
+    return _normalise_lines("".join(parts)), headings, False
+
+
+def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], bool]:
+    links: list[Link] = []
+    for node in tree.css("a[href], area[href], meta[http-equiv]"):
+        if node.tag == "meta":
+            target = _refresh_target(node)
+            if target and (absolute := _resolve(base, target)):
+                links.append(Link(absolute, ""))
+            continue
+        absolute = _resolve(base, node.attributes.get("href") or "")
+        if absolute is None:
+            continue
+        if len(links) >= MAX_LINKS:
+            return links, True
+        links.append(Link(absolute, _link_text(node)))
+    return links, False
+
+
+def _link_text(node: LexborNode) -> str:
+    attributes = node.attributes
+    if text := _normalise(node.text()):
+        return text
+    for candidate in (attributes.get("title"), attributes.get("aria-label"), attributes.get("alt")):
+        if candidate and (text := _normalise(candidate)):
+            return text
+    for image in node.css("img[alt]"):
+        if text := _normalise(image.attributes.get("alt") or ""):
+            return text
+    return ""
+
+
+def _refresh_target(node: LexborNode) -> str | None:
+    # Some trust sites move pages with <meta http-equiv="refresh" content="0; url=...">.
+    if (node.attributes.get("http-equiv") or "").lower() != "refresh":
+        return None
+    match = re.search(r"url\s*=\s*['\"]?([^'\"]+)", node.attributes.get("content") or "", re.I)
+    return match.group(1).strip() if match else None
+
+
+def _resolve(base: str, href: str) -> str | None:
+    """Absolute http(s) URL without fragment, or None (mailto:, javascript:, unparseable)."""
+    # Browsers strip surrounding whitespace and drop tabs and newlines inside an href.
+    href = re.sub(r"[\t\n\r]", "", href.strip())
+    if not href:
+        return None
+    try:
+        absolute = urldefrag(urljoin(base, href)).url
+        parts = urlsplit(absolute)
+    except ValueError:  # e.g. "http://[broken"
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return absolute
+
+
+# --- plain text ---------------------------------------------------------------------------
+
+
+def _extract_text(url: str, text: str) -> Document:
+    text, truncated = _cap(_normalise_lines(text))
+    return Document(url, "text", title=_first_line(text), text=text, truncated=truncated)
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+
+def _extract_pdf(url: str, body: bytes) -> Document:
+    with _PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(body)
+        except pdfium.PdfiumError as exc:
+            return Document(url, "pdf", error=_pdf_open_error(exc))
+        try:
+            page_count = len(pdf)
+            page_texts = list(_pdf_page_texts(pdf, min(page_count, MAX_PDF_PAGES)))
+            metadata_title = _normalise(pdf.get_metadata_dict().get("Title", ""))
+        except pdfium.PdfiumError:  # a page that will not load
+            return Document(url, "pdf", error="the PDF is malformed")
+        finally:
+            pdf.close()
+    text, truncated = _cap(PDF_PAGE_BREAK.join(page_texts))
+    truncated = truncated or page_count > MAX_PDF_PAGES
+    document = Document(
+        url,
+        "pdf",
+        title=_first_line(page_texts[0] if page_texts else "")
+        if _JUNK_PDF_TITLE.match(metadata_title)
+        else metadata_title[:MAX_TITLE_CHARS],
+        text=text,
+        pages=page_count,
+        truncated=truncated,
+    )
+    letters = sum(len(page.replace(" ", "").replace("\n", "")) for page in page_texts)
+    if page_texts and letters < MIN_PDF_CHARS_PER_PAGE * len(page_texts):
+        document.image_only = True
+        document.error = "the PDF has no text layer (scanned images only)"
+    return document
+
+
+def _pdf_page_texts(pdf: pdfium.PdfDocument, count: int) -> Iterator[str]:
+    total = 0
+    for index in range(count):
+        page = pdf[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                raw = textpage.get_text_bounded()
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        # NFKC folds the ligatures PDFs are full of ("ﬁ" -> "fi") so phrases match.
+        text = _normalise_lines(unicodedata.normalize("NFKC", _strip_controls(raw)))
+        yield text
+        total += len(text)
+        if total > MAX_TEXT_CHARS:
+            return
+
+
+def _strip_controls(text: str) -> str:
+    # PDFium marks a soft hyphen at a line end with \x02 (and emits other control characters).
+    return re.sub(r"\x02\r?\n?|[\x00-\x08\x0b\x0e-\x1f]", "", text)
+
+
+def _pdf_open_error(exc: pdfium.PdfiumError) -> str:
+    # PDFium error codes: 4 wrong password, 6 unsupported security handler.
+    if getattr(exc, "err_code", None) in (4, 6):
+        return "the PDF is password-protected"
+    return "the PDF is malformed"
+
+
+# --- DOCX ---------------------------------------------------------------------------------
+
+
+def _extract_docx(url: str, body: bytes) -> Document:
+    if refusal := _docx_zip_refusal(body):
+        return Document(url, "docx", error=refusal)
+    try:
+        word = docx.Document(io.BytesIO(body))
+    except Exception:  # python-docx fails on a broken package with whatever error it meets
+        return Document(url, "docx", error="the Word document is not a valid .docx file")
+    try:
+        lines: list[str] = []
+        headings: list[str] = []
+        pending = deque(word.iter_inner_content())
+        while pending:
+            block = pending.popleft()
+            if isinstance(block, Table):
+                # One line per row; tables nested in cells follow their outer table.
+                nested: list[Table] = []
+                for row in block.rows:
+                    cells = _unique_cells(row.cells)
+                    lines.append(" | ".join(_normalise(cell.text) for cell in cells))
+                    nested += [table for cell in cells for table in cell.tables]
+                pending.extendleft(reversed(nested))
+                continue
+            text = _normalise(block.text)
+            if not text:
+                continue
+            lines.append(text)
+            if block.style is not None and block.style.name in _DOCX_HEADING_STYLES:
+                headings.append(text)
+        title = _normalise(word.core_properties.title or "")
+    except (KeyError, ValueError, SyntaxError):
+        # A part or style missing, or broken XML (lxml's XMLSyntaxError is a SyntaxError).
+        return Document(url, "docx", error="the Word document is not a valid .docx file")
+    text, truncated = _cap(_normalise_lines("\n".join(lines)))
+    if not title:
+        title = _first_line(headings[0] if headings else text)
+    return Document(url, "docx", title=title, headings=headings, text=text, truncated=truncated)
+
+
+def _unique_cells(cells: list) -> list:
+    # python-docx repeats a merged cell once per grid column it spans.
+    seen: set[int] = set()
+    unique = []
+    for cell in cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            unique.append(cell)
+    return unique
+
+
+def _docx_zip_refusal(body: bytes) -> str:
+    """Read the zip's central directory before python-docx inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return "the Word document is not a valid .docx file"
+    # zipfile never inflates a member past its declared size, so these sizes are an upper bound.
+    uncompressed = sum(info.file_size for info in infos)
+    ratio = uncompressed / max(len(body), 1)
+    bomb_ratio = uncompressed > MIN_DOCX_RATIO_CHECK and ratio > MAX_DOCX_RATIO
+    if uncompressed > MAX_DOCX_UNCOMPRESSED or bomb_ratio:
+        return "the Word document expands to far more than its size (a zip bomb); not read"
+    return ""

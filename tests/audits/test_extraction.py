@@ -1,0 +1,395 @@
+import io
+import threading
+import zipfile
+
+import docx
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen import canvas
+
+from audits import extraction
+from audits.extraction import PDF_PAGE_BREAK, decode_html, extract, sniff_kind
+
+PAGE_URL = "https://www.example-trust.nhs.uk/about-us/equality/index.html"
+
+
+def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    if title:
+        pdf.setTitle(title)
+    for lines in pages:
+        for number, line in enumerate(lines):
+            pdf.drawString(72, 720 - 20 * number, line)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def make_image_only_pdf() -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for shade in (0.2, 0.5):
+        pdf.setFillGray(shade)
+        pdf.rect(72, 400, 300, 300, fill=1)
+        pdf.circle(200, 200, 50, fill=1)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def encrypt(body: bytes, user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(body)))
+    writer.encrypt(user_password=user_password, owner_password="owner", permissions_flag=0)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def make_docx() -> bytes:
+    word = docx.Document()
+    word.core_properties.title = "Equality Delivery System 2023"
+    word.add_heading("Equality objectives", level=1)
+    word.add_paragraph("We   publish our   workforce race equality standard.")
+    word.add_heading("Gender pay gap", level=2)
+    table = word.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Mean gap"
+    table.cell(0, 1).text = "12.3%"
+    table.cell(1, 0).text = "Median gap"
+    table.cell(1, 1).text = "9.8%"
+    word.add_heading("Detail", level=4)  # below h3: text, not a heading
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+TEXT_PDF = make_pdf(
+    [
+        ["Race equality scheme 2024", "Page one body"],
+        ["Page two mentions the workforce monitoring data"],
+        ["Page three: impact assessments"],
+    ],
+    title="Race Equality Scheme",
+)
+
+
+def test_text_pdf_reads_pages_title_and_count():
+    document = extract(PAGE_URL, "application/pdf", TEXT_PDF)
+
+    assert document.kind == "pdf"
+    assert document.error == ""
+    assert document.title == "Race Equality Scheme"
+    assert document.pages == 3
+    assert document.text.split(PDF_PAGE_BREAK) == [
+        "Race equality scheme 2024\nPage one body",
+        "Page two mentions the workforce monitoring data",
+        "Page three: impact assessments",
+    ]
+    assert document.image_only is False
+
+
+@pytest.mark.parametrize("metadata_title", ["", "Microsoft Word - GPG report v3.docx"])
+def test_pdf_title_falls_back_to_first_line(metadata_title):
+    # reportlab, like many tools, writes "untitled" when no title is set.
+    body = make_pdf([["", "Gender Pay Gap Report", "Snapshot date"]], title=metadata_title)
+
+    assert extract(PAGE_URL, "application/pdf", body).title == "Gender Pay Gap Report"
+
+
+def test_octet_stream_pdf_is_sniffed_by_magic_bytes():
+    url = "https://x.nhs.uk/download?id=7"
+    assert sniff_kind(url, "application/octet-stream", TEXT_PDF) == "pdf"
+    document = extract(url, "application/octet-stream", TEXT_PDF)
+    assert document.kind == "pdf"
+    assert "workforce monitoring" in document.text
+
+
+def test_image_only_pdf_is_flagged():
+    document = extract(PAGE_URL, "application/pdf", make_image_only_pdf())
+
+    assert document.pages == 2
+    assert document.image_only is True
+    assert document.error == "the PDF has no text layer (scanned images only)"
+
+
+def test_password_protected_pdf_is_reported():
+    document = extract(PAGE_URL, "application/pdf", encrypt(TEXT_PDF, "secret"))
+
+    assert document.kind == "pdf"
+    assert document.error == "the PDF is password-protected"
+    assert document.text == ""
+
+
+def test_pdf_with_empty_user_password_and_restrictions_is_read():
+    document = extract(PAGE_URL, "application/pdf", encrypt(TEXT_PDF, ""))
+
+    assert document.error == ""
+    assert "Page three: impact assessments" in document.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [TEXT_PDF[: len(TEXT_PDF) // 2], b"%PDF-1.4\n" + bytes(range(256)) * 20],
+    ids=["truncated", "garbage"],
+)
+def test_malformed_pdf_is_reported(body):
+    document = extract(PAGE_URL, "application/pdf", body)
+
+    assert document.kind == "pdf"
+    assert document.error == "the PDF is malformed"
+
+
+def test_pdf_page_cap_marks_document_truncated(monkeypatch):
+    monkeypatch.setattr(extraction, "MAX_PDF_PAGES", 2)
+
+    document = extract(PAGE_URL, "application/pdf", TEXT_PDF)
+
+    assert document.pages == 3
+    assert document.truncated is True
+    assert "Page three" not in document.text
+
+
+def test_pdfs_extracted_from_many_threads_keep_their_own_text():
+    bodies = [make_pdf([[f"Document number {n} for trust {n}"] * 3] * 3) for n in range(8)]
+    results: dict[int, str] = {}
+    barrier = threading.Barrier(len(bodies))
+
+    def work(n: int) -> None:
+        barrier.wait()
+        for _ in range(20):  # without the lock PDFium segfaults within a few rounds
+            results[n] = extract(PAGE_URL, "application/pdf", bodies[n]).text
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    for n in range(len(bodies)):
+        assert results[n].count(f"Document number {n} for trust {n}") == 9
+
+
+def test_docx_reads_title_headings_paragraphs_and_tables():
+    document = extract(PAGE_URL, "application/octet-stream", make_docx())
+
+    assert document.kind == "docx"
+    assert document.error == ""
+    assert document.title == "Equality Delivery System 2023"
+    assert document.headings == ["Equality objectives", "Gender pay gap"]
+    assert document.text == (
+        "Equality objectives\n"
+        "We publish our workforce race equality standard.\n"
+        "Gender pay gap\n"
+        "Mean gap | 12.3%\n"
+        "Median gap | 9.8%\n"
+        "Detail"
+    )
+
+
+def test_docx_title_falls_back_to_first_heading():
+    word = docx.Document()
+    word.add_paragraph("")
+    word.add_heading("Annual equality report", level=1)
+    out = io.BytesIO()
+    word.save(out)
+
+    assert extract(PAGE_URL, "", out.getvalue()).title == "Annual equality report"
+
+
+def test_docx_zip_bomb_is_refused_before_inflating():
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as member:
+            for _ in range(110):
+                member.write(bytes(1024 * 1024))
+    assert len(body.getvalue()) < 1024 * 1024
+
+    document = extract(PAGE_URL, extraction._DOCX_TYPE, body.getvalue())
+
+    assert document.kind == "docx"
+    assert "zip bomb" in document.error
+    assert document.text == ""
+
+
+def zip_of(members: dict[str, str]) -> bytes:
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return body.getvalue()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"PK\x03\x04 not really a zip",
+        zip_of({"word/document.xml": "<w:document/>"}),
+        zip_of({"word/document.xml": "<x/>", "[Content_Types].xml": "<Types/>"}),
+    ],
+    ids=["not-a-zip", "no-content-types", "no-relationships"],
+)
+def test_broken_docx_is_not_a_valid_docx(body):
+    document = extract("https://x.nhs.uk/a.docx", extraction._DOCX_TYPE, body)
+
+    assert document.kind == "docx"
+    assert document.error == "the Word document is not a valid .docx file"
+
+
+def test_legacy_doc_is_left_for_a_person():
+    body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
+
+    document = extract(PAGE_URL, "application/msword", body)
+
+    assert document.kind == "other"
+    assert document.error == "old Word .doc format is not read; open it by hand"
+
+
+def test_oversized_body_is_refused(monkeypatch):
+    monkeypatch.setattr(extraction, "MAX_BODY_BYTES", 1000)
+
+    document = extract(PAGE_URL, "application/pdf", TEXT_PDF)
+
+    assert document.error == "the document is larger than the 0 MB limit for text extraction"
+
+
+def test_windows_1252_page_decoded_from_meta_charset():
+    html = '<html><head><meta charset="windows-1252"><title>Fees</title></head>'
+    html += "<body><p>Cost £5 – per year</p></body></html>"
+
+    document = extract(PAGE_URL, "text/html", html.encode("cp1252"))
+
+    assert document.text == "Cost £5 – per year"
+
+
+def test_http_charset_wins_over_meta():
+    # A header that names a real charset is trusted, as browsers do, even when the page's own
+    # <meta> disagrees: here the header is right and the meta is stale.
+    body = '<meta charset="windows-1252"><p>Café £5</p>'.encode()
+
+    assert "Café £5" in decode_html(body, "utf-8")
+    assert "CafÃ© Â£5" in decode_html(body, "iso-8859-1")  # wrong header: mojibake, as in a browser
+
+
+def test_charset_is_read_from_the_content_type_header():
+    body = "<p>Fee €5</p>".encode("iso-8859-15")  # 0xA4: "€" here, "¤" in windows-1252
+
+    document = extract(PAGE_URL, 'text/html; charset="ISO-8859-15"', body)
+
+    assert document.text == "Fee €5"
+
+
+def test_false_utf8_header_falls_back_to_meta():
+    body = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>£5</p>'
+
+    assert "<p>£5</p>" in decode_html(body.encode("cp1252"), "UTF-8")
+
+
+def test_bogus_charset_names_are_ignored():
+    body = '<meta charset="x-made-up"><p>£5 – 2024</p>'.encode("cp1252")
+
+    assert "£5 – 2024" in decode_html(body, "no-such-charset")
+
+
+def test_undeclared_windows_1252_is_not_left_to_a_detector():
+    assert decode_html("Price £10".encode("cp1252"), None) == "Price £10"
+
+
+def test_utf8_bom_is_removed_and_honoured():
+    body = b"\xef\xbb\xbf<html><body><p>Caf\xc3\xa9 \xe2\x80\x93 open</p></body></html>"
+
+    document = extract(PAGE_URL, "text/html", body)
+
+    assert document.text == "Café – open"
+
+
+def test_html_text_title_headings_and_links():
+    html = b"""<!doctype html><html><head>
+      <title>  Equality   and diversity </title>
+      <base href="/publications/">
+      <meta name="description" content="Our equality publications">
+      <style>.x { color: red }</style>
+    </head><body>
+      <nav><a href="/home">Home menu</a><h2>Menu heading</h2></nav>
+      <h1>Equality <em>and</em> diversity</h1>
+      <p>We publish our <b>WRES</b> report.</p>
+      <p>Second paragraph</p>
+      <script>var hidden = "script text";</script>
+      <noscript>Enable JavaScript</noscript>
+      <h3>Reports</h3>
+      <ul>
+        <li><a href="wres-2024.pdf#page=2">WRES report 2024</a></li>
+        <li><a href="mailto:equality@example.nhs.uk">Email us</a></li>
+        <li><a href="javascript:void(0)">Print</a></li>
+        <li><a href="tel:0123">Call</a></li>
+        <li><a href="https://other.example.org/x"><img src="l.png" alt="Partner logo"></a></li>
+        <li><a href="gpg.pdf" title="Gender pay gap"></a></li>
+        <li><a href="/edi" aria-label="Equality hub"><span></span></a></li>
+      </ul>
+      <map><area href="map.html" alt="Map area"></map>
+    </body></html>"""
+
+    document = extract(PAGE_URL, "text/html; charset=utf-8", html)
+
+    assert document.kind == "html"
+    assert document.title == "Equality and diversity"
+    assert document.description == "Our equality publications"
+    assert document.headings == ["Equality and diversity", "Reports"]
+    assert document.text == (
+        "Equality and diversity\n"
+        "We publish our WRES report.\n"
+        "Second paragraph\n"
+        "Reports\n"
+        "WRES report 2024\nEmail us\nPrint\nCall"
+    )
+    assert [(link.url, link.text) for link in document.links] == [
+        ("https://www.example-trust.nhs.uk/home", "Home menu"),
+        ("https://www.example-trust.nhs.uk/publications/wres-2024.pdf", "WRES report 2024"),
+        ("https://other.example.org/x", "Partner logo"),
+        ("https://www.example-trust.nhs.uk/publications/gpg.pdf", "Gender pay gap"),
+        ("https://www.example-trust.nhs.uk/edi", "Equality hub"),
+        ("https://www.example-trust.nhs.uk/publications/map.html", "Map area"),
+    ]
+
+
+def test_relative_links_resolve_against_the_page_without_base():
+    html = b'<a href="../reports/eds.pdf">EDS</a><a href="?page=2">Next</a><a href="#top">Top</a>'
+
+    links = extract(PAGE_URL, "text/html", html).links
+
+    assert [link.url for link in links] == [
+        "https://www.example-trust.nhs.uk/about-us/reports/eds.pdf",
+        "https://www.example-trust.nhs.uk/about-us/equality/index.html?page=2",
+        PAGE_URL,
+    ]
+
+
+def test_html_title_falls_back_to_first_h1():
+    assert extract(PAGE_URL, "text/html", b"<h2>Sub</h2><h1>Main</h1>").title == "Main"
+
+
+def test_deeply_nested_html_is_flattened_not_parsed_for_seconds():
+    html = b"<div>" * 100_000 + b'<a href="/deep">deep text</a>' + b"</div>" * 100_000
+
+    document = extract(PAGE_URL, "text/html", html)
+
+    assert document.text == "deep text"
+    assert [link.url for link in document.links] == ["https://www.example-trust.nhs.uk/deep"]
+
+
+def test_plain_text_is_decoded_and_normalised():
+    body = "Equality   objectives\r\n\r\n2024 – 2028\n".encode("cp1252")
+
+    document = extract(PAGE_URL[:-10] + "objectives.txt", "text/plain", body)
+
+    assert (document.kind, document.title, document.text) == (
+        "text",
+        "Equality objectives",
+        "Equality objectives\n2024 – 2028",
+    )
+
+
+def test_other_content_has_no_text_and_no_error():
+    document = extract(PAGE_URL[:-10] + "logo.png", "image/png", b"\x89PNG\r\n\x1a\n....")
+
+    assert (document.kind, document.text, document.error) == ("other", "", "")

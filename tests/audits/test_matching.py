@@ -1,0 +1,118 @@
+import datetime
+
+import pytest
+
+from audits.matching import Candidate, Problem, Source, assess, currency, decide, document_dates
+
+APRIL_2007 = datetime.date(2007, 4, 1)
+RULES = {
+    "names": [r"race equality scheme"],
+    "phrases": [r"race relations \(amendment\) act", r"action plan"],
+    "required": {"min": 2, "patterns": [r"action plan", r"impact assess", r"monitor", r"consult"]},
+    "negatives": [{"pattern": r"\bdraft\b", "reason": "it is a draft"}],
+    "combined": {"names": [r"single equality scheme"], "strand": [r"race equality", r"racial equality"]},
+}
+SCHEME_TEXT = (
+    "Our commitment under the Race Relations (Amendment) Act 2000. We assess the impact of our policies, "
+    "consult local communities, monitor our workforce and publish an action plan."
+)
+
+
+def scheme(title: str, text: str = SCHEME_TEXT, **kwargs) -> Source:
+    return Source(url="http://trust.example/docs/scheme.pdf", kind="pdf", title=title, text=text, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "end"),
+    [
+        ("Race Equality Scheme 2005-2008", "2005-2008", datetime.date(2008, 12, 31)),
+        ("Race Equality Scheme 2005 – 2008", "2005 – 2008", datetime.date(2008, 12, 31)),
+        ("This scheme covers 2005 to 2008", "2005 to 2008", datetime.date(2008, 12, 31)),
+        ("Workforce monitoring report 2005/06", "2005/06", datetime.date(2006, 3, 31)),
+        ("Annual report 2006-07", "2006-07", datetime.date(2007, 3, 31)),
+        ("April 2004 to March 2007", "April 2004 to March 2007", datetime.date(2007, 3, 31)),
+    ],
+)
+def test_document_period_is_read_from_its_title(text, label, end):
+    period, _ = document_dates(Source(url="http://t.example/", kind="html", title=text))
+    assert period.label == label
+    assert period.end == end
+
+
+def test_publication_date_is_read_near_the_word_published():
+    source = Source(url="http://t.example/x", kind="html", title="Scheme", text="Published: 12 May 2006. Next review due.")
+    assert document_dates(source) == (None, datetime.date(2006, 5, 12))
+
+
+def test_a_2002_2005_scheme_is_out_of_date_in_april_2007():
+    candidate = assess(scheme("Race Equality Scheme 2002-2005"), RULES)
+    current, why = currency(candidate, "covers", 36, APRIL_2007)
+    assert current is False
+    assert "2002-2005" in why
+
+
+def test_a_2005_2008_scheme_is_current_in_april_2007():
+    candidate = assess(scheme("Race Equality Scheme 2005-2008"), RULES)
+    assert currency(candidate, "covers", 36, APRIL_2007)[0] is True
+
+
+def test_an_annual_report_for_2005_06_is_current_within_18_months():
+    candidate = assess(scheme("Race equality scheme annual report 2005/06"), RULES)
+    assert currency(candidate, "published_within", 18, APRIL_2007)[0] is True
+    assert currency(candidate, "published_within", 6, APRIL_2007)[0] is False
+
+
+def test_draft_is_disqualified_with_its_reason():
+    candidate = assess(scheme("DRAFT Race Equality Scheme 2005-2008 for consultation"), RULES)
+    assert candidate.negative == "it is a draft"
+    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [candidate], [], True, 20)
+    assert verdict.status == "not_met"
+    assert "it is a draft" in verdict.rationale
+
+
+def test_single_equality_scheme_counts_only_for_a_strand_it_covers():
+    covers_race = scheme("Single Equality Scheme 2006-2009", SCHEME_TEXT + " Race equality is our first strand.")
+    silent_on_race = scheme("Single Equality Scheme 2006-2009", "Disability and gender. Action plan, consult, monitor.")
+    assert assess(covers_race, RULES).combined is True
+    assert assess(silent_on_race, RULES) is None
+
+
+def test_current_complete_scheme_is_met_with_a_rationale_naming_it():
+    source = scheme("Race Equality Scheme 2005-2008", link_texts=["Our race scheme (PDF)"], linked_from="http://trust.example/equality/")
+    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [assess(source, RULES)], [], True, 12)
+    assert verdict.status == "met"
+    assert verdict.confidence >= 0.8
+    assert "http://trust.example/docs/scheme.pdf" in verdict.rationale
+    assert "http://trust.example/equality/" in verdict.rationale
+    assert "2005-2008" in verdict.rationale
+
+
+def test_a_landing_page_that_only_names_the_scheme_is_not_enough():
+    landing = scheme("Race equality scheme", "Our race equality scheme is available on request.")
+    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [assess(landing, RULES)], [], True, 12)
+    assert verdict.status == "not_met"
+
+
+def test_a_blocked_document_that_looks_like_the_scheme_needs_review():
+    problem = Problem("http://trust.example/private/res.pdf", "robots.txt asks crawlers not to read it", "Race equality scheme")
+    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [problem], True, 12)
+    assert verdict.status == "review"
+    assert "robots.txt" in verdict.rationale
+
+
+def test_nothing_found_on_a_fully_read_site_is_not_met_but_an_unfinished_crawl_is_review():
+    assert decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [], True, 40).status == "not_met"
+    assert decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [], False, 40).status == "review"
+
+
+def test_unrelated_race_is_not_a_candidate():
+    fun_run = Source(url="http://trust.example/news/race-for-life", kind="html", title="Staff join Race for Life",
+                     text="Nurses ran the Race for Life to raise money.")
+    assert assess(fun_run, RULES) is None
+
+
+def test_candidate_without_dates_is_met_with_lower_confidence():
+    candidate: Candidate = assess(scheme("Race Equality Scheme"), RULES)
+    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [candidate], [], True, 5)
+    assert verdict.status == "met"
+    assert verdict.confidence <= 0.7

@@ -1,0 +1,32 @@
+from django import forms
+
+from .importing import RegisterError, RegisterFormat, parse_register
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class RegisterUploadForm(forms.Form):
+    """Checks the whole file on upload; a valid form carries the parsed register, ready to save."""
+
+    file = forms.FileField(label="Register file", error_messages={"required": "Select a file to import"})
+    format = forms.ChoiceField(
+        label="File format", choices=RegisterFormat.choices, initial=RegisterFormat.CSV, widget=forms.RadioSelect
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 5 MB")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if "file" in cleaned and "format" in cleaned:
+            try:
+                cleaned["register"] = parse_register(cleaned["file"].read(), cleaned["format"])
+            except RegisterError as error:
+                messages = [str(e) for e in error.errors]
+                if error.truncated:
+                    messages.append(f"Checking stopped after {len(error.errors)} errors")
+                self.add_error("file", messages)
+        return cleaned
