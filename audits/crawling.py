@@ -206,7 +206,8 @@ def _read(result, response, url, duties, incoming, offer) -> None:
         headings=document.headings,
         link_texts=list(texts),
         linked_from=linked_from,
-        text=document.text,
+        # Patterns must match across the line breaks of wrapped PDF text.
+        text=" ".join(document.text.split()),
         error=document.error,
         image_only=document.image_only,
     )
