@@ -154,7 +154,7 @@ def _max_length(field: str) -> int | None:
 
 
 def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
-    f.check_mapping(raw, "evidence", {"names", "phrases", "required", "negatives"}, {"combined"})
+    f.check_mapping(raw, "evidence", {"names", "phrases", "required", "negatives"}, {"combined", "sections"})
     evidence: dict[str, Any] = {
         "names": f.patterns(raw["names"], "evidence.names"),
         "phrases": f.patterns(raw["phrases"], "evidence.phrases", allow_empty=True),
@@ -180,6 +180,9 @@ def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
         )
     evidence["negatives"] = negatives
 
+    if "sections" in raw:
+        # Headings of a section inside another document that holds this duty's content.
+        evidence["sections"] = f.patterns(raw["sections"], "evidence.sections")
     if "combined" in raw:
         combined = f.check_mapping(raw["combined"], "evidence.combined", {"names", "strand"})
         evidence["combined"] = {

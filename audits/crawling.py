@@ -213,7 +213,7 @@ def _read(result, response, url, duties, incoming, offer) -> None:
     )
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
-        result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from))
+        result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from, document.title))
         result.errors.append(f"{response.final_url}: {reason}")
     else:
         candidates = {d.code: c for d in duties if (c := assess(source, d.rules))}

@@ -13,7 +13,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 # Where a duty's name may appear, and how much each place says about the document itself.
-NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1}
+NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1, "section": 1}
 OPENING_CHARS = 400
 DATE_SCAN_CHARS = 4000
 
@@ -70,6 +70,7 @@ class Problem:
     reason: str
     link_text: str = ""
     linked_from: str = ""
+    title: str = ""
 
 
 @dataclass
@@ -100,13 +101,16 @@ def url_words(url: str) -> str:
 
 
 def _places(source: Source) -> dict[str, list[str]]:
-    return {
+    places = {
         "title": [source.title],
         "heading": source.headings[:6],
         "link": source.link_texts,
-        "opening": [source.text[:OPENING_CHARS]],
         "url": [url_words(source.url)],
     }
+    if source.kind != "html":
+        # A PDF's or Word document's first lines are its title page; a web page's are its menus.
+        places["opening"] = [source.text[:OPENING_CHARS]]
+    return places
 
 
 def _named_in(patterns: list[str], source: Source) -> list[str]:
@@ -118,9 +122,11 @@ def _named_in(patterns: list[str], source: Source) -> list[str]:
 def _negative(rules: dict, source: Source) -> str:
     """The reason the document is not the published thing, if a negative rule names it so."""
     places = _places(source)
-    texts = [_normalise(t) for place in ("title", "heading", "link", "url") for t in places[place] if t]
-    # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
-    texts.append(_normalise(source.text[:200]))
+    # Only the places that name the document itself: a sidebar heading "Vacancies" says nothing.
+    texts = [_normalise(t) for t in (source.title, *source.headings[:1], *source.link_texts, *places["url"]) if t]
+    if "opening" in places:
+        # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
+        texts.append(_normalise(source.text[:200]))
     for negative in rules.get("negatives", []):
         if any(compiled(negative["pattern"]).search(t) for t in texts):
             return negative["reason"]
@@ -138,6 +144,9 @@ def assess(source: Source, rules: dict) -> Candidate | None:
         if not _find(combined_rules["strand"], source.text):
             return None
         named_in, combined = _named_in(combined_rules["names"], source), True
+    if not named_in and _find(rules.get("sections", []), source.text):
+        # The content sits in a section of another document, e.g. an appendix of results.
+        named_in = ["section"]
     if not named_in:
         return None
     body = source.text
@@ -365,4 +374,6 @@ def decide(
 
 
 def _problem_source(problem: Problem) -> Source:
-    return Source(url=problem.url, kind="other", link_texts=[problem.link_text] if problem.link_text else [])
+    return Source(
+        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+    )

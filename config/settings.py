@@ -108,7 +108,7 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-MEDIA_URL = None  # deliberately no public media URL
+MEDIA_URL = "/media/"  # nothing routes it: evidence and letters are served by views that check permission
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

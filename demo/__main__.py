@@ -1,0 +1,120 @@
+"""`make demo`: a fresh portal with a demo register, demo trust websites and a real audit of them.
+
+Everything runs on this machine: the trust websites are served on loopback addresses by this
+process, a Celery worker runs on the embedded (folder) broker, and the portal on runserver.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+DEMO_DB = VAR / "demo.sqlite3"
+PORT = int(os.environ.get("DEMO_PORT", "8000"))
+PASSWORD = "demo-password-2007"
+ROLES = ["admin", "auditor", "reviewer", "signatory"]
+DUTIES_2007 = "race-equality-scheme,race-employment-monitoring,race-impact-assessment,disability-equality-scheme"
+
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DB}")
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("AUDIT_ALLOW_PRIVATE_HOSTS", "true")
+os.environ.setdefault("AUDIT_CRAWL_DELAY", "0")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def main() -> None:
+    VAR.mkdir(exist_ok=True)
+    for leftover in VAR.glob("demo.sqlite3*"):
+        leftover.unlink()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from demo.serve import SiteServer, site_from_directory
+    from demo.websites import generate, write_register
+
+    call_command("migrate", verbosity=0)
+    call_command("load_duties", verbosity=0)
+    sites_dir = VAR / "demo-sites"
+    specs = generate(sites_dir, n=30, seed=2007, era="2007")
+    sites = {spec.ods_code: site_from_directory(sites_dir / spec.ods_code.lower()) for spec in specs}
+    server = SiteServer(sites, first_address="127.0.20.1").start()
+    register = VAR / "demo-register.csv"
+    write_register(specs, {spec.ods_code: server.url(spec.ods_code) for spec in specs}, register)
+    call_command("import_trusts", str(register))
+    logins = _create_users(specs[0].ods_code)
+
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "8",
+                "-Q",
+                "crawl,documents",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+        ),
+    ]
+    try:
+        call_command(
+            "run_audit", cycle="2007 web audit (demo)", audit_date=_date("2007-04-01"), duties=DUTIES_2007, wait=True
+        )
+        children.append(
+            subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"], cwd=ROOT)
+        )
+        time.sleep(1.5)
+        print(f"\nThe portal is at http://127.0.0.1:{PORT}/ (press Ctrl-C to stop). Demo sign-ins:")
+        for username, description in logins:
+            print(f"  {username:<12} password {PASSWORD:<20} {description}")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while children[-1].poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
+        server.stop()
+
+
+def _date(value: str):
+    import datetime
+
+    return datetime.date.fromisoformat(value)
+
+
+def _create_users(trust_ods_code: str) -> list[tuple[str, str]]:
+    from django.contrib.auth.models import Group
+
+    from trusts.models import Organisation, User
+
+    logins = []
+    for role in ROLES:
+        user = User.objects.create_user(role, f"{role}@regulator.example", PASSWORD, is_staff=role == "admin")
+        user.groups.add(Group.objects.get(name=role))
+        logins.append((role, f"regulator {role}"))
+    organisation = Organisation.objects.get(ods_code=trust_ods_code)
+    User.objects.create_user("trust", "equality@trust.example", PASSWORD, organisation=organisation)
+    logins.append(("trust", f"trust user at {organisation.name}"))
+    return logins
+
+
+if __name__ == "__main__":
+    main()

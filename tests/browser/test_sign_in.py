@@ -1,0 +1,77 @@
+"""Signing in through the real form, and the pages people land on, pass axe."""
+
+import pytest
+
+from tests.browser.conftest import axe_check, sign_in
+from tests.factories import (
+    AuditCycleFactory,
+    DutyFactory,
+    OrganisationFactory,
+    TrustUserFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def register():
+    """A little of everything the staff pages list, so tables render with rows."""
+    OrganisationFactory(name="Alderbrook Hospitals NHS Trust")
+    DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    AuditCycleFactory(name="web-audit-2007")
+
+
+def test_auditor_signs_in_to_dashboard_and_staff_pages_pass_axe(live_server, page, register):
+    auditor = UserFactory(role="auditor")
+    page.goto(f"{live_server.url}/")
+    assert "/sign-in/" in page.url
+    assert_stylesheet_loaded(page)
+    axe_check(page)
+
+    sign_in(page, live_server, auditor.username)
+
+    assert page.url == f"{live_server.url}/"
+    assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
+    axe_check(page)
+    for path, heading in [("/trusts/", "Trusts on the register"), ("/audits/duties/", "Duty catalogue")]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.get_by_role("heading", level=1).inner_text() == heading
+        axe_check(page)
+
+
+def test_wrong_password_shows_error_summary_that_passes_axe(live_server, page):
+    auditor = UserFactory(role="auditor")
+
+    sign_in(page, live_server, auditor.username, password="wrong horse battery staple")
+
+    assert "/sign-in/" in page.url
+    summary = page.locator(".govuk-error-summary")
+    assert "There is a problem" in summary.inner_text()
+    assert page.title().startswith("Error: ")
+    axe_check(page)
+
+
+def test_trust_user_signs_in_to_own_organisation_page(live_server, signed_in_page):
+    user = TrustUserFactory(organisation__name="Alderbrook Hospitals NHS Trust")
+
+    page = signed_in_page(live_server, user)
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Alderbrook Hospitals NHS Trust"
+    assert page.get_by_role("link", name="Trusts").count() == 0
+    axe_check(page)
+
+
+def test_dashboard_fits_a_375px_wide_phone(live_server, context, register):
+    page = context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, live_server, UserFactory(role="auditor").username)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    axe_check(page)
+
+
+def assert_stylesheet_loaded(page):
+    # GOV.UK Frontend sets its typeface on headings; unstyled, they fall back to the browser's serif.
+    font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert "GDS Transport" in font or "arial" in font.lower(), f"CSS did not load: {font}"
