@@ -30,8 +30,9 @@ def start_worker(concurrency: int = 8) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "EMBEDDED_BROKER_DIR": str(settings.EMBEDDED_BROKER_DIR),
     }
+    if settings.EMBEDDED_BROKER:
+        env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
     for name in ("AUDIT_ALLOW_PRIVATE_HOSTS", "AUDIT_CRAWL_DELAY", "AUDIT_PAGE_BUDGET", "AUDIT_TIME_BUDGET"):
         env[name] = str(getattr(settings, name))
     return subprocess.Popen(
