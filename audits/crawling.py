@@ -103,7 +103,7 @@ def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
             continue
         locs = LexborHTMLParser(response.body.decode("utf-8", "replace")).css("loc")
         for loc in locs[:MAX_SITEMAP_URLS]:
-            url = loc.text(strip=True)
+            url = urljoin(response.final_url, loc.text(strip=True))
             if url.endswith(".xml") and len(queue) < 5:
                 queue.append(url)
             elif url:

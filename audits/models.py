@@ -16,7 +16,9 @@ class Duty(models.Model):
 
     code = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=200)
-    strand = models.CharField(max_length=40, help_text="race, disability, gender, equality, workforce, access or information")
+    strand = models.CharField(
+        max_length=40, help_text="race, disability, gender, equality, workforce, access or information"
+    )
     legal_basis = models.CharField(max_length=300)
     citation = models.CharField(max_length=300)
     requirement = models.TextField(help_text="What must be published, in plain words")

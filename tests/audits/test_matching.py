@@ -40,7 +40,9 @@ def test_document_period_is_read_from_its_title(text, label, end):
 
 
 def test_publication_date_is_read_near_the_word_published():
-    source = Source(url="http://t.example/x", kind="html", title="Scheme", text="Published: 12 May 2006. Next review due.")
+    source = Source(
+        url="http://t.example/x", kind="html", title="Scheme", text="Published: 12 May 2006. Next review due."
+    )
     assert document_dates(source) == (None, datetime.date(2006, 5, 12))
 
 
@@ -78,7 +80,11 @@ def test_single_equality_scheme_counts_only_for_a_strand_it_covers():
 
 
 def test_current_complete_scheme_is_met_with_a_rationale_naming_it():
-    source = scheme("Race Equality Scheme 2005-2008", link_texts=["Our race scheme (PDF)"], linked_from="http://trust.example/equality/")
+    source = scheme(
+        "Race Equality Scheme 2005-2008",
+        link_texts=["Our race scheme (PDF)"],
+        linked_from="http://trust.example/equality/",
+    )
     verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [assess(source, RULES)], [], True, 12)
     assert verdict.status == "met"
     assert verdict.confidence >= 0.8
@@ -94,7 +100,9 @@ def test_a_landing_page_that_only_names_the_scheme_is_not_enough():
 
 
 def test_a_blocked_document_that_looks_like_the_scheme_needs_review():
-    problem = Problem("http://trust.example/private/res.pdf", "robots.txt asks crawlers not to read it", "Race equality scheme")
+    problem = Problem(
+        "http://trust.example/private/res.pdf", "robots.txt asks crawlers not to read it", "Race equality scheme"
+    )
     verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [problem], True, 12)
     assert verdict.status == "review"
     assert "robots.txt" in verdict.rationale
@@ -106,8 +114,12 @@ def test_nothing_found_on_a_fully_read_site_is_not_met_but_an_unfinished_crawl_i
 
 
 def test_unrelated_race_is_not_a_candidate():
-    fun_run = Source(url="http://trust.example/news/race-for-life", kind="html", title="Staff join Race for Life",
-                     text="Nurses ran the Race for Life to raise money.")
+    fun_run = Source(
+        url="http://trust.example/news/race-for-life",
+        kind="html",
+        title="Staff join Race for Life",
+        text="Nurses ran the Race for Life to raise money.",
+    )
     assert assess(fun_run, RULES) is None
 
 
