@@ -162,6 +162,17 @@ def assess(source: Source, rules: dict) -> Candidate | None:
         snippet=_snippet(body, names + rules.get("phrases", [])),
     )
     candidate.period, candidate.published = document_dates(source)
+    # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
+    # duty's part of the document better than the report's own year.
+    named_period = _period_in(
+        [
+            t
+            for place in ("heading", "link", "title")
+            for t in _places(source)[place]
+            if t and _find(names, _normalise(t))
+        ]
+    )
+    candidate.period = named_period or candidate.period
     return candidate
 
 
@@ -225,19 +236,19 @@ def _dates(text: str) -> list[datetime.date]:
     return found
 
 
-def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
-    """The period the document states it covers, and when it says it was published."""
-    period = None
-    for text in [
-        source.title,
-        *source.headings[:3],
-        *source.link_texts,
-        url_words(source.url),
-        source.text[:DATE_SCAN_CHARS],
-    ]:
+def _period_in(texts: list[str]) -> Period | None:
+    for text in texts:
         match = _PERIOD_RE.search(text or "")
         if match and (period := _period_from(match)):
-            break
+            return period
+    return None
+
+
+def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
+    """The period the document states it covers, and when it says it was published."""
+    period = _period_in(
+        [source.title, *source.headings[:3], *source.link_texts, url_words(source.url), source.text[:DATE_SCAN_CHARS]]
+    )
     published = None
     opening = source.text[:DATE_SCAN_CHARS]
     for match in _PUBLISHED_RE.finditer(opening):

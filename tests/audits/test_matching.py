@@ -128,3 +128,17 @@ def test_candidate_without_dates_is_met_with_lower_confidence():
     verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [candidate], [], True, 5)
     assert verdict.status == "met"
     assert verdict.confidence <= 0.7
+
+
+def test_period_in_the_heading_that_names_the_duty_wins_over_the_reports_own_year():
+    rules = {"names": [r"equality objectives"], "required": {"min": 1, "patterns": [r"objective 1"]}}
+    report = Source(
+        url="http://trust.example/edi-annual-report.html",
+        kind="html",
+        title="EDI annual report 2023/24",
+        headings=["EDI annual report 2023/24", "Our workforce", "Our equality objectives 2024-2028"],
+        text="Objective 1: close the gap in shortlisting.",
+    )
+    candidate = assess(report, rules)
+    assert candidate.period.label == "2024-2028"
+    assert currency(candidate, "covers", 48, datetime.date(2025, 4, 1))[0] is True
