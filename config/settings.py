@@ -166,9 +166,12 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "crawl"
 CELERY_TASK_ROUTES = {
-    "audits.tasks.check_site": {"queue": "crawl"},
     "audits.*": {"queue": "crawl"},
     "reports.*": {"queue": "documents"},
+}
+CELERY_BEAT_SCHEDULE = {
+    # A worker killed mid-check stops renewing its lease; this puts the check back in the queue.
+    "recover-stale-site-checks": {"task": "audits.tasks.recover_stale_checks", "schedule": 120.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -176,7 +179,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The crawler.
 AUDIT_ALLOW_PRIVATE_HOSTS = env.bool("AUDIT_ALLOW_PRIVATE_HOSTS", default=False)
 AUDIT_CRAWL_DELAY = env.float("AUDIT_CRAWL_DELAY", default=1.0)
-AUDIT_PAGE_BUDGET = env.int("AUDIT_PAGE_BUDGET", default=60)
+AUDIT_PAGE_BUDGET = env.int("AUDIT_PAGE_BUDGET", default=100)
 AUDIT_TIME_BUDGET = env.float("AUDIT_TIME_BUDGET", default=300.0)
 AUDIT_MAX_RESPONSE_BYTES = env.int("AUDIT_MAX_RESPONSE_BYTES", default=20 * 1024 * 1024)
 AUDIT_CONNECT_TIMEOUT = env.float("AUDIT_CONNECT_TIMEOUT", default=10.0)

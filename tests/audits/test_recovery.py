@@ -1,0 +1,38 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from audits import services
+from audits.models import SiteCheck
+from tests.factories import SiteCheckFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_check_whose_worker_stopped_renewing_its_lease_is_queued_again(monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", lambda ids, duty_codes=None: queued.extend(ids))
+    lost = SiteCheckFactory(
+        state=SiteCheck.State.RUNNING, lease_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    alive = SiteCheckFactory(
+        state=SiteCheck.State.RUNNING, lease_expires_at=timezone.now() + datetime.timedelta(minutes=4)
+    )
+
+    assert services.recover_stale_checks() == 1
+
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert (lost.state, alive.state) == (SiteCheck.State.QUEUED, SiteCheck.State.RUNNING)
+    assert queued == [lost.pk]
+
+
+def test_a_check_held_by_a_live_worker_is_not_claimed_twice():
+    check = SiteCheckFactory(
+        state=SiteCheck.State.RUNNING, lease_expires_at=timezone.now() + datetime.timedelta(minutes=4)
+    )
+    services.run_site_check(check.pk)
+    check.refresh_from_db()
+    assert check.state == SiteCheck.State.RUNNING
+    assert check.findings.count() == 0
