@@ -1,0 +1,50 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from audits.models import AuditCycle
+from reports.national import national_report
+
+
+class Command(BaseCommand):
+    help = (
+        "The national figures of a cycle: per duty, trusts met out of trusts to which it applies, and "
+        "trusts meeting every applicable race duty; optionally compared with another cycle."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cycle", required=True, help="cycle name")
+        parser.add_argument("--compare", metavar="NAME", help="another cycle to compare with, such as last year's")
+        parser.add_argument("--format", choices=["text", "csv", "json", "pdf"], default="text")
+        parser.add_argument("--output", metavar="FILE", help="write here instead of standard output (required for pdf)")
+
+    def handle(self, *args, cycle, compare, format, output, **options):
+        if format == "pdf" and not output:
+            raise CommandError("--format pdf needs --output FILE: a PDF is not written to standard output.")
+        audit = _cycle(cycle)
+        other = _cycle(compare) if compare else None
+        report = national_report(audit, other)
+        if format == "pdf":
+            with open(output, "wb") as out:
+                out.write(report.pdf())
+        else:
+            if format == "json":
+                content = json.dumps(report.figures, indent=2) + "\n"
+            elif format == "csv":
+                content = report.csv()
+            else:
+                content = report.text()
+            if not output:
+                self.stdout.write(content, ending="")
+                return
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                out.write(content)
+        self.stderr.write(f"Wrote the national report for {audit.name} to {output}")
+
+
+def _cycle(name: str) -> AuditCycle:
+    try:
+        return AuditCycle.objects.get(name=name)
+    except AuditCycle.DoesNotExist:
+        known = ", ".join(AuditCycle.objects.values_list("name", flat=True)[:10]) or "none yet"
+        raise CommandError(f"No audit cycle named {name!r}. Known cycles: {known}.") from None

@@ -1,0 +1,306 @@
+"""The national figures of an audit cycle: what the regulator publishes about all trusts at once.
+
+`national_figures(cycle)` returns a plain dict that is also the JSON of
+`manage.py national_report --format json`. Its schema is a contract (DESIGN.md); add fields only
+under a new `schema` value::
+
+    {
+      "schema": "national-report/1",
+      "cycle": {"name": str, "audit_date": "YYYY-MM-DD"},
+      "headline": {
+        "trusts_assessed": int,              # distinct trusts with at least one finding
+        "race_duties_all_met": int,          # trusts with a race-duty finding whose race findings are all met
+        "race_duties_all_met_percent": float | null,  # of trusts with a race-duty finding, one decimal
+        "trusts_with_nothing_found": int     # assessed trusts with no met finding at all
+      },
+      "duties": [                            # the cycle's duties by sort_order
+        {"code": str, "title": str,
+         "applicable": int,                  # trusts with a finding for the duty (it applies to them)
+         "met": int, "not_met": int, "review": int, "error": int,
+         "met_percent": float | null}        # met of applicable, one decimal; null when none applicable
+      ],
+      "by_region": [{"region": str, "trusts": int, "race_duties_all_met": int}],
+      "by_org_type": [{"org_type": str, "trusts": int, "race_duties_all_met": int}],
+      "comparison": null | {
+        "cycle": {"name": str, "audit_date": "YYYY-MM-DD"},   # the cycle compared against
+        "duties": [                          # every duty code in either cycle
+          {"code": str, "title": str,
+           "met_percent": float | null,        # this cycle; null: not applicable (not in the cycle)
+           "other_met_percent": float | null,  # the other cycle; null: not applicable
+           "change_points": float | null}      # met_percent - other_met_percent, one decimal
+        ]
+      }
+    }
+
+Statuses count as the reviewed status if there is one, else the automated one. `review` and
+`error` are counted apart and never as met. The queries are a fixed number whatever the number of
+trusts: counts are grouped in the database, per duty and per trust.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
+
+from audits.models import AuditCycle, Finding, FindingStatus
+from trusts.models import OrgType
+
+SCHEMA = "national-report/1"
+STATUSES = [FindingStatus.MET, FindingStatus.NOT_MET, FindingStatus.REVIEW, FindingStatus.ERROR]
+CSV_FIELDS = ["code", "title", "applicable", "met", "not_met", "review", "error", "met_percent"]
+CSV_COMPARISON_FIELDS = ["other_met_percent", "change_points"]
+TEMPLATE = "reports/national/report.html"
+
+
+@dataclass(frozen=True)
+class NationalReport:
+    """The figures plus what the sentences need and the JSON does not carry."""
+
+    figures: dict
+    race_trusts: int  # trusts with at least one race-duty finding: the base of the headline percent
+
+    def text(self) -> str:
+        return report_text(self)
+
+    def csv(self) -> str:
+        return report_csv(self.figures)
+
+    def pdf(self) -> bytes:
+        return report_pdf(self)
+
+
+def national_figures(cycle: AuditCycle, compare_with: AuditCycle | None = None) -> dict:
+    return national_report(cycle, compare_with).figures
+
+
+def national_report(cycle: AuditCycle, compare_with: AuditCycle | None = None) -> NationalReport:
+    trusts = _trust_rows(cycle)
+    race_trusts = [t for t in trusts if t["race_findings"]]
+    all_met = [t for t in race_trusts if t["race_met"] == t["race_findings"]]
+    figures = {
+        "schema": SCHEMA,
+        "cycle": _cycle_ref(cycle),
+        "headline": {
+            "trusts_assessed": len(trusts),
+            "race_duties_all_met": len(all_met),
+            "race_duties_all_met_percent": _percent(len(all_met), len(race_trusts)),
+            "trusts_with_nothing_found": sum(1 for t in trusts if not t["met"]),
+        },
+        "duties": _duty_figures(cycle),
+        "by_region": _breakdown(trusts, "region"),
+        "by_org_type": _breakdown(trusts, "org_type"),
+        "comparison": compare_figures(cycle, compare_with) if compare_with else None,
+    }
+    return NationalReport(figures=figures, race_trusts=len(race_trusts))
+
+
+def compare_figures(cycle: AuditCycle, other: AuditCycle) -> dict:
+    """Met percentages of both cycles for every duty in either; null where a cycle lacks the duty."""
+    current = {d["code"]: d for d in _duty_figures(cycle)}
+    previous = {d["code"]: d for d in _duty_figures(other)}
+    codes = list(current) + [code for code in previous if code not in current]
+    rows = []
+    for code in codes:
+        this = current.get(code, {}).get("met_percent")
+        that = previous.get(code, {}).get("met_percent")
+        change = float(Decimal(str(this)) - Decimal(str(that))) if this is not None and that is not None else None
+        rows.append(
+            {
+                "code": code,
+                "title": (current.get(code) or previous[code])["title"],
+                "met_percent": this,
+                "other_met_percent": that,
+                "change_points": change,
+            }
+        )
+    return {"cycle": _cycle_ref(other), "duties": rows}
+
+
+def _cycle_ref(cycle: AuditCycle) -> dict:
+    return {"name": cycle.name, "audit_date": cycle.audit_date.isoformat()}
+
+
+def _duty_figures(cycle: AuditCycle) -> list[dict]:
+    duties = list(cycle.duties.order_by("sort_order", "code"))
+    # Findings are unique per (cycle, trust, duty) and exist only where the duty applies,
+    # so counting findings per duty counts applicable trusts.
+    counts = {
+        row["duty_id"]: row
+        for row in Finding.objects.filter(cycle=cycle, duty__in=duties)
+        .with_effective_status()
+        .values("duty_id")
+        .annotate(
+            applicable=Count("id"),
+            **{status.value: Count("id", filter=Q(effective=status)) for status in STATUSES},
+        )
+        .order_by()
+    }
+    figures = []
+    for duty in duties:
+        row = counts.get(duty.pk, {})
+        applicable = row.get("applicable", 0)
+        figures.append(
+            {
+                "code": duty.code,
+                "title": duty.title,
+                "applicable": applicable,
+                **{status.value: row.get(status.value, 0) for status in STATUSES},
+                "met_percent": _percent(row.get("met", 0), applicable),
+            }
+        )
+    return figures
+
+
+def _trust_rows(cycle: AuditCycle) -> list[dict]:
+    """One row per assessed trust with its counts, grouped in the database."""
+    race = Q(duty__strand="race")
+    return list(
+        Finding.objects.filter(cycle=cycle)
+        .with_effective_status()
+        .values("organisation_id", region=F("organisation__region"), org_type=F("organisation__org_type"))
+        .annotate(
+            met=Count("id", filter=Q(effective=FindingStatus.MET)),
+            race_findings=Count("id", filter=race),
+            race_met=Count("id", filter=race & Q(effective=FindingStatus.MET)),
+        )
+        .order_by()
+    )
+
+
+def _breakdown(trusts: list[dict], key: str) -> list[dict]:
+    groups: dict[str, dict] = defaultdict(lambda: {"trusts": 0, "race_duties_all_met": 0})
+    for trust in trusts:
+        group = groups[trust[key]]
+        group["trusts"] += 1
+        if trust["race_findings"] and trust["race_met"] == trust["race_findings"]:
+            group["race_duties_all_met"] += 1
+    return [{key: name, **groups[name]} for name in sorted(groups)]
+
+
+def _percent(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _whole_percent(part: int, whole: int) -> int:
+    return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)) if whole else 0
+
+
+# Presentation: text, CSV and PDF from the figures dict, so every format states the same numbers.
+
+
+def report_text(report: NationalReport) -> str:
+    figures = report.figures
+    headline = figures["headline"]
+    lines = [
+        f"National report: {figures['cycle']['name']} (as at {figures['cycle']['audit_date']})",
+        "",
+        f"{headline['trusts_assessed']} NHS trusts were assessed.",
+    ]
+    if report.race_trusts:
+        lines.append(headline_sentence(report) + ".")
+    lines.append(f"{headline['trusts_with_nothing_found']} trusts had published none of the documents looked for.")
+    lines += ["", "By duty:"]
+    for duty in figures["duties"]:
+        lines.append(f"- {duty_sentence(duty)}")
+    lines += ["", "By region:"]
+    lines += [
+        f"- {g['region'] or '(no region)'}: {g['race_duties_all_met']} of {g['trusts']} trusts met every race duty"
+        for g in figures["by_region"]
+    ]
+    lines += ["", "By type of trust:"]
+    lines += [
+        f"- {_org_type_label(g['org_type'])}: {g['race_duties_all_met']} of {g['trusts']} trusts met every race duty"
+        for g in figures["by_org_type"]
+    ]
+    if figures["comparison"]:
+        lines += ["", f"Compared with {figures['comparison']['cycle']['name']}:"]
+        lines += [f"- {line}" for line in comparison_lines(figures)]
+    return "\n".join(lines) + "\n"
+
+
+def headline_sentence(report: NationalReport) -> str:
+    met = report.figures["headline"]["race_duties_all_met"]
+    whole = report.race_trusts
+    percent = _whole_percent(met, whole)
+    only = "Only " if 2 * met < whole else ""
+    return f"{only}{percent}% ({met} out of {whole}) of NHS trusts met every applicable race duty"
+
+
+def duty_sentence(duty: dict) -> str:
+    if not duty["applicable"]:
+        return f"{duty['title']}: no trust was assessed on this duty"
+    percent = _whole_percent(duty["met"], duty["applicable"])
+    return (
+        f"{percent}% of trusts ({duty['met']} out of {duty['applicable']}) had published {_described(duty['title'])}"
+        f" ({duty['not_met']} not met, {duty['review']} need review, {duty['error']} could not be checked)"
+    )
+
+
+def comparison_lines(figures: dict) -> list[str]:
+    comparison = figures["comparison"]
+    this_name, that_name = figures["cycle"]["name"], comparison["cycle"]["name"]
+    lines = []
+    for row in comparison["duties"]:
+        change = "" if row["change_points"] is None else f", {row['change_points']:+.1f} points"
+        lines.append(
+            f"{row['code']}: {_shown(row['met_percent'])} ({this_name}) vs "
+            f"{_shown(row['other_met_percent'])} ({that_name}){change}"
+        )
+    return lines
+
+
+def report_csv(figures: dict) -> str:
+    out = io.StringIO()
+    comparison = figures["comparison"]
+    fields = CSV_FIELDS + (CSV_COMPARISON_FIELDS if comparison else [])
+    writer = csv.DictWriter(out, fieldnames=fields, restval="")
+    writer.writeheader()
+    rows = {duty["code"]: dict(duty) for duty in figures["duties"]}
+    if comparison:
+        for row in comparison["duties"]:
+            # A duty only in the other cycle gets a row with empty counts: not applicable here.
+            merged = rows.setdefault(row["code"], {"code": row["code"], "title": row["title"]})
+            merged["other_met_percent"] = row["other_met_percent"]
+            merged["change_points"] = row["change_points"]
+    for row in rows.values():
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def report_pdf(report: NationalReport) -> bytes:
+    import weasyprint  # slow to import; only the PDF format needs it
+
+    figures = report.figures
+    html = render_to_string(
+        TEMPLATE,
+        {
+            "figures": figures,
+            "headline": headline_sentence(report) if report.race_trusts else "",
+            "duty_lines": [duty_sentence(duty) for duty in figures["duties"]],
+            "comparison_lines": comparison_lines(figures) if figures["comparison"] else [],
+            "org_types": [{**g, "label": _org_type_label(g["org_type"])} for g in figures["by_org_type"]],
+        },
+    )
+    return weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def _org_type_label(org_type: str) -> str:
+    return OrgType(org_type).label if org_type in OrgType.values else org_type
+
+
+def _shown(percent: float | None) -> str:
+    return "not applicable" if percent is None else f"{percent:.1f}%"
+
+
+def _described(title: str) -> str:
+    words = [word if sum(c.isupper() for c in word) > 1 else word.lower() for word in title.split()]
+    text = " ".join(words)
+    if words[0].endswith("s"):  # "Results of ...": a plural takes no article
+        return text
+    return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
