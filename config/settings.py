@@ -5,6 +5,7 @@ local filesystem. Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABA
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -73,7 +74,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Workers and the web server write at once: WAL and immediate transactions avoid
     # "database is locked" on the embedded default.
     # Tests keep their database in a file so that worker processes they start can share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 30}
     )
