@@ -86,6 +86,8 @@ def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> 
 
 def cancel_cycle(cycle: AuditCycle) -> int:
     """Stop a running cycle: queued checks are cancelled, running ones stop at their next page."""
+    if cycle.status != AuditCycle.Status.RUNNING:
+        raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled.")
     with transaction.atomic():
         cancelled = cycle.site_checks.filter(state=SiteCheck.State.QUEUED).update(
             state=SiteCheck.State.CANCELLED, finished_at=timezone.now()
@@ -94,15 +96,35 @@ def cancel_cycle(cycle: AuditCycle) -> int:
     return cancelled
 
 
+RECHECKABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+
+
+def recheck_refusal(site_check: SiteCheck) -> str:
+    """Why this check cannot be run again now ("" when it can)."""
+    cycle = site_check.cycle
+    if cycle.status not in RECHECKABLE:
+        return f"{cycle} is {cycle.get_status_display().lower()}; its checks can no longer be rerun."
+    if not site_check.is_ended:
+        return (
+            f"The check of {site_check.organisation.name} is still {site_check.get_state_display().lower()}; "
+            "wait for it to end."
+        )
+    return ""
+
+
 def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
-    """Run one trust's check again (all duties, or only those given)."""
+    """Run one trust's check again (all duties, or only those given) once its last run has ended."""
+    cycle = site_check.cycle
+    if refusal := recheck_refusal(site_check):
+        raise AuditError(refusal)
+    unknown = set(duty_codes or []) - set(cycle.duties.values_list("code", flat=True))
+    if unknown:
+        raise AuditError(f"Not a duty of this cycle: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         SiteCheck.objects.filter(pk=site_check.pk).update(
             state=SiteCheck.State.QUEUED, finished_at=None, lease_expires_at=None
         )
-        AuditCycle.objects.filter(pk=site_check.cycle_id).exclude(status=AuditCycle.Status.RUNNING).update(
-            status=AuditCycle.Status.RUNNING, finished_at=None
-        )
+        AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.RUNNING, finished_at=None)
         transaction.on_commit(lambda: _enqueue([site_check.pk], duty_codes))
 
 
