@@ -94,7 +94,7 @@ def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
     """URLs from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml), one level deep."""
     queue = fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
     urls: list[str] = []
-    for sitemap in queue[:5]:
+    for sitemap in queue:  # grows as a sitemap index names its children, up to five in all
         try:
             response = fetcher.fetch(sitemap)
         except FetchError:

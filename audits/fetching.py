@@ -32,6 +32,8 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 from protego import Protego
 from requests.adapters import HTTPAdapter
@@ -106,13 +108,47 @@ def address_problem(ip: IPAddress) -> str | None:
     return None
 
 
+_current = threading.local()  # the Fetcher sending a request on this thread
+
+
+class _WatchedConnectionMixin:
+    """Tell the sending Fetcher which socket its request is on, so its deadline can cut it."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        if (fetcher := getattr(_current, "fetcher", None)) is not None:
+            fetcher._in_flight = self.sock
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 class _AddressError(requests.RequestException):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
-class _GuardedAdapter(HTTPAdapter):
+class _GuardedAdapter(_WatchedAdapter):
     """Connect only to a checked public address, pinned for the request (as requests-hardened's
     IPFilterAdapter does; its filter cannot allow private networks or check every address)."""
 
@@ -182,9 +218,17 @@ class Fetcher:
         self._lock = threading.Lock()
         self._session = requests.Session()
         self._session.trust_env = False  # a proxy from the environment would bypass the guard
-        if not allow_private:
-            self._session.mount("http://", _GuardedAdapter())
-            self._session.mount("https://", _GuardedAdapter())
+        adapter = _WatchedAdapter if allow_private else _GuardedAdapter
+        self._session.mount("http://", adapter())
+        self._session.mount("https://", adapter())
+        # The read timeout restarts with every byte, so a site that drips its headers or a chunk-size
+        # line never hits it; at the deadline a watchdog shuts the socket of the request in flight.
+        self._in_flight: socket.socket | None = None
+        self._watchdog: threading.Timer | None = None
+        if deadline is not None:
+            self._watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut_in_flight)
+            self._watchdog.daemon = True
+            self._watchdog.start()
         self._session.headers.update(
             {
                 "User-Agent": user_agent,
@@ -216,7 +260,17 @@ class Fetcher:
                 return []
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self._session.close()
+
+    def _cut_in_flight(self) -> None:
+        if (sock := self._in_flight) is not None:
+            try:
+                # The plain socket's shutdown, not SSLSocket's, which would drop its state under a reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> Fetcher:
         return self
@@ -236,6 +290,7 @@ class Fetcher:
                 body = self._read_body(url, answer)
                 return _response(url, current, answer, body, redirects, elapsed + time.monotonic() - started)
             answer.close()
+            self._in_flight = None
             elapsed += time.monotonic() - started
             target = urldefrag(urljoin(current, location.strip())).url
             if target == url or target in redirects:
@@ -251,6 +306,7 @@ class Fetcher:
         remaining = self._remaining()
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         started = self._last_start[host] = time.monotonic()
+        _current.fetcher = self
         try:
             answer = self._session.get(current, stream=True, allow_redirects=False, timeout=timeout)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
@@ -276,10 +332,14 @@ class Fetcher:
                 if self._remaining() <= 0:
                     raise FetchError(url, "the site's time budget ran out")
                 chunks.append(chunk)
+            if self._remaining() <= 0:
+                # The watchdog cut the connection: what arrived may look like a whole (empty) body.
+                raise FetchError(url, "the site's time budget ran out")
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise FetchError(url, self._explain(exc, answer.url, received)) from exc
         finally:
             answer.close()  # after a complete body the connection is already back in the pool
+            self._in_flight = None
         return b"".join(chunks)
 
     def _wait_turn(self, url: str, host: str) -> None:
