@@ -154,6 +154,8 @@ if EMBEDDED_BROKER:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
+        # The default 1 s poll leaves a worker slot idle after every site check.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
