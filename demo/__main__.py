@@ -49,27 +49,9 @@ def main() -> None:
     call_command("import_trusts", str(register))
     logins = _create_users(specs[0].ods_code)
 
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "8",
-                "-Q",
-                "crawl,documents",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-        ),
-    ]
+    from audits.workers import start_worker
+
+    children = [start_worker()]
     try:
         call_command(
             "run_audit", cycle="2007 web audit (demo)", audit_date=_date("2007-04-01"), duties=DUTIES_2007, wait=True
