@@ -106,7 +106,7 @@ def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
             url = urljoin(response.final_url, loc.text(strip=True))
             if url.endswith(".xml") and len(queue) < 5:
                 queue.append(url)
-            elif url:
+            else:
                 urls.append(url)
     return urls
 

@@ -62,6 +62,16 @@ class Duty(models.Model):
         return True
 
 
+class AuditCycleQuerySet(models.QuerySet):
+    def named(self, name: str) -> "AuditCycle":
+        """The cycle with this name; DoesNotExist names the cycles there are."""
+        try:
+            return self.get(name=name)
+        except AuditCycle.DoesNotExist:
+            known = ", ".join(self.values_list("name", flat=True)[:10]) or "none yet"
+            raise AuditCycle.DoesNotExist(f"No audit cycle named {name!r}. Known cycles: {known}.") from None
+
+
 class AuditCycle(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -81,6 +91,8 @@ class AuditCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditCycleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-audit_date", "-created_at"]

@@ -54,9 +54,7 @@ def start_cycle(
         if missing:
             raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
     with transaction.atomic():
-        cycle, created = AuditCycle.objects.get_or_create(
-            name=name, defaults={"audit_date": audit_date, "created_by": user}
-        )
+        cycle, _ = AuditCycle.objects.get_or_create(name=name, defaults={"audit_date": audit_date, "created_by": user})
         if cycle.audit_date != audit_date:
             raise AuditError(f"Cycle {name!r} already exists with audit date {cycle.audit_date}.")
         if cycle.status in (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED):
@@ -153,11 +151,11 @@ def _claim(site_check_id: int) -> SiteCheck | None:
             state=SiteCheck.State.RUNNING,
             started_at=now,
             lease_expires_at=now + LEASE,
+            attempts=F("attempts") + 1,
         )
     )
     if not claimed:
         return None
-    SiteCheck.objects.filter(pk=site_check_id).update(attempts=F("attempts") + 1)
     return SiteCheck.objects.select_related("cycle", "organisation").get(pk=site_check_id)
 
 

@@ -1,6 +1,7 @@
 import csv
 import json
 import sys
+from contextlib import nullcontext
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,12 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, cycle, format, output, **options):
         try:
-            audit = AuditCycle.objects.get(name=cycle)
-        except AuditCycle.DoesNotExist:
-            known = ", ".join(AuditCycle.objects.values_list("name", flat=True)[:10]) or "none yet"
-            raise CommandError(f"No audit cycle named {cycle!r}. Known cycles: {known}.") from None
+            audit = AuditCycle.objects.named(cycle)
+        except AuditCycle.DoesNotExist as error:
+            raise CommandError(str(error)) from None
         rows = list(finding_rows(audit))
-        with open(output, "w", newline="", encoding="utf-8") if output else _stdout() as out:
+        with open(output, "w", newline="", encoding="utf-8") if output else nullcontext(sys.stdout) as out:
             if format == "csv":
                 writer = csv.DictWriter(out, fieldnames=FIELDS)
                 writer.writeheader()
@@ -38,11 +38,3 @@ class Command(BaseCommand):
                 out.write("\n")
         if output:
             self.stderr.write(f"Wrote {len(rows)} findings to {output}")
-
-
-class _stdout:
-    def __enter__(self):
-        return sys.stdout
-
-    def __exit__(self, *exc):
-        return False

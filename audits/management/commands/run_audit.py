@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from audits import services
 from audits.models import AuditCycle, Finding
@@ -79,8 +80,12 @@ class Command(BaseCommand):
             self.stdout.write("")
 
     def _summary(self, audit: AuditCycle) -> None:
-        counts: dict[str, int] = {}
-        for status in Finding.objects.filter(cycle=audit).with_effective_status().values_list("effective", flat=True):
-            counts[status] = counts.get(status, 0) + 1
+        counts = dict(
+            Finding.objects.filter(cycle=audit)
+            .with_effective_status()
+            .values_list("effective")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         described = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no findings"
         self.stdout.write(self.style.SUCCESS(f"Cycle {audit.name!r} checked: {described}."))

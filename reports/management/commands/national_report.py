@@ -44,7 +44,6 @@ class Command(BaseCommand):
 
 def _cycle(name: str) -> AuditCycle:
     try:
-        return AuditCycle.objects.get(name=name)
-    except AuditCycle.DoesNotExist:
-        known = ", ".join(AuditCycle.objects.values_list("name", flat=True)[:10]) or "none yet"
-        raise CommandError(f"No audit cycle named {name!r}. Known cycles: {known}.") from None
+        return AuditCycle.objects.named(name)
+    except AuditCycle.DoesNotExist as error:
+        raise CommandError(str(error)) from None
