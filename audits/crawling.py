@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .extraction import extract
 from .fetching import BlockedByRobots, Fetcher, FetchError
-from .matching import Candidate, Problem, Source, assess, compiled, currency, url_words
+from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, url_words
 
 # Words that make a link worth reading early, whatever the duties (weights add up).
 HINTS = {
@@ -81,7 +81,7 @@ def _host(url: str) -> str:
 def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     words = f"{text} {url_words(url)}"
     score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words))
-    if any(compiled(p).search(words) for duty in duties for p in duty.rules.get("names", [])):
+    if any_of([p for duty in duties for p in duty.rules.get("names", [])]).search(words):
         score += 10
     if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
         score += 1

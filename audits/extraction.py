@@ -15,11 +15,13 @@ import zipfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import docx
 import pypdfium2 as pdfium
 from charset_normalizer import from_bytes
+from docx.oxml.ns import qn
 from docx.table import Table
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -85,7 +87,8 @@ _UNCOUNTED_TAGS = {
     "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody",
     "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
 }  # fmt: skip
-_DOCX_HEADING_STYLES = {"Title", "Heading 1", "Heading 2", "Heading 3"}
+# As styles.xml names them (Word shows "Heading 1"; the file says "heading 1").
+_DOCX_HEADING_NAMES = {"title", "heading 1", "heading 2", "heading 3"}
 
 
 @dataclass
@@ -395,6 +398,14 @@ def _refresh_target(node: LexborNode) -> str | None:
 
 def _resolve(base: str, href: str) -> str | None:
     """Absolute http(s) URL without fragment, or None (mailto:, javascript:, unparseable)."""
+    # Menus repeat on every page: resolving against the base's folder lets them share one answer.
+    whole = not href or href.startswith(("?", "#")) or base.count("/") < 3  # "http://host" has no folder
+    folder = base if whole else base[: base.rfind("/") + 1]
+    return _resolve_in(folder, href)
+
+
+@lru_cache(maxsize=16384)
+def _resolve_in(base: str, href: str) -> str | None:
     # Browsers strip surrounding whitespace and drop tabs and newlines inside an href.
     href = re.sub(r"[\t\n\r]", "", href.strip())
     if not href:
@@ -498,6 +509,13 @@ def _extract_docx(url: str, body: bytes) -> Document:
     try:
         lines: list[str] = []
         headings: list[str] = []
+        # Paragraph.style looks the style up in the styles part each time; one table is far faster.
+        heading_styles = {
+            style.get(qn("w:styleId"))
+            for style in word.styles.element.iterchildren(qn("w:style"))
+            if (name := style.find(qn("w:name"))) is not None
+            and (name.get(qn("w:val")) or "").lower() in _DOCX_HEADING_NAMES
+        }
         pending = deque(word.iter_inner_content())
         while pending:
             block = pending.popleft()
@@ -514,7 +532,7 @@ def _extract_docx(url: str, body: bytes) -> Document:
             if not text:
                 continue
             lines.append(text)
-            if block.style is not None and block.style.name in _DOCX_HEADING_STYLES:
+            if block._p.style in heading_styles:
                 headings.append(text)
         title = _normalise(word.core_properties.title or "")
     except (KeyError, ValueError, SyntaxError):

@@ -9,7 +9,7 @@ is judged against the cycle's audit date. `decide` turns the candidates of one s
 import datetime
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import unquote, urlsplit
 
 # Where a duty's name may appear, and how much each place says about the document itself.
@@ -31,6 +31,20 @@ class Source:
     text: str = ""
     error: str = ""
     image_only: bool = False
+
+    @cached_property
+    def places(self) -> dict[str, list[str]]:
+        """Where a document may be named, whitespace-normalised once for every duty's rules."""
+        places = {
+            "title": [self.title],
+            "heading": self.headings[:6],
+            "link": self.link_texts,
+            "url": [url_words(self.url)],
+        }
+        if self.kind != "html":
+            # A PDF's or Word document's first lines are its title page; a web page's are its menus.
+            places["opening"] = [self.text[:OPENING_CHARS]]
+        return {place: [_normalise(t) for t in texts if t] for place, texts in places.items()}
 
 
 @dataclass
@@ -91,6 +105,16 @@ def _find(patterns: list[str], text: str) -> list[str]:
     return [p for p in patterns if compiled(p).search(text)]
 
 
+@lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def any_of(patterns: list[str]) -> re.Pattern:
+    """One regular expression matching wherever any of the patterns does: one pass instead of many."""
+    return _alternation(tuple(patterns)) if patterns else re.compile(r"(?!)")
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -100,34 +124,22 @@ def url_words(url: str) -> str:
     return _normalise(re.sub(r"[-_/.+%=&?]+", " ", unquote(urlsplit(url).path)))
 
 
-def _places(source: Source) -> dict[str, list[str]]:
-    places = {
-        "title": [source.title],
-        "heading": source.headings[:6],
-        "link": source.link_texts,
-        "url": [url_words(source.url)],
-    }
-    if source.kind != "html":
-        # A PDF's or Word document's first lines are its title page; a web page's are its menus.
-        places["opening"] = [source.text[:OPENING_CHARS]]
-    return places
-
-
 def _named_in(patterns: list[str], source: Source) -> list[str]:
-    return [
-        place for place, texts in _places(source).items() if any(_find(patterns, _normalise(t)) for t in texts if t)
-    ]
+    names = any_of(patterns)
+    return [place for place, texts in source.places.items() if any(names.search(t) for t in texts)]
 
 
 def _negative(rules: dict, source: Source) -> str:
     """The reason the document is not the published thing, if a negative rule names it so."""
-    places = _places(source)
+    places = source.places
     # Only the places that name the document itself: a sidebar heading "Vacancies" says nothing.
-    texts = [_normalise(t) for t in (source.title, *source.headings[:1], *source.link_texts, *places["url"]) if t]
-    if "opening" in places:
-        # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
-        texts.append(_normalise(source.text[:200]))
-    for negative in rules.get("negatives", []):
+    texts = [*places["title"], *places["heading"][:1], *places["link"], *places["url"]]
+    # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
+    texts += [opening[:200] for opening in places.get("opening", [])]
+    negatives = rules.get("negatives", [])
+    if not any(any_of([n["pattern"] for n in negatives]).search(t) for t in texts):
+        return ""
+    for negative in negatives:
         if any(compiled(negative["pattern"]).search(t) for t in texts):
             return negative["reason"]
     return ""
@@ -164,13 +176,9 @@ def assess(source: Source, rules: dict) -> Candidate | None:
     candidate.period, candidate.published = document_dates(source)
     # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
     # duty's part of the document better than the report's own year.
+    name = any_of(names)
     named_period = _period_in(
-        [
-            t
-            for place in ("heading", "link", "title")
-            for t in _places(source)[place]
-            if t and _find(names, _normalise(t))
-        ]
+        [t for place in ("heading", "link", "title") for t in source.places[place] if name.search(t)]
     )
     candidate.period = named_period or candidate.period
     return candidate

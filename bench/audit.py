@@ -255,19 +255,7 @@ class Bench:
             env[name] = str(getattr(settings, name))
         for i in range(self.args.workers):
             log = (self.tmp / f"worker-{i + 1}.log").open("wb")
-            if self.args.broker_polling_interval is None:
-                launcher = [sys.executable, "-m", "celery", "-A", "config"]
-            else:
-                # Experiment only: the settings' broker transport options plus a polling interval
-                # (kombu's virtual transports sleep 1 s whenever the prefetch window is full).
-                launcher = [
-                    sys.executable,
-                    "-c",
-                    "import sys; from config.celery import app; "
-                    "app.conf.broker_transport_options = {**app.conf.broker_transport_options, "
-                    f"'polling_interval': {self.args.broker_polling_interval!r}}}; "
-                    "app.worker_main(sys.argv[1:])",
-                ]
+            launcher = [sys.executable, "-m", "celery", "-A", "config"]
             worker = subprocess.Popen(
                 [
                     *launcher,
@@ -555,11 +543,6 @@ class Bench:
                 r((f"  {category}", f"{seconds:.2f} s ({seconds / profile['total']:.0%} of profiled time)"))
             for name, seconds in profile["functions"]:
                 r((f"  fn {name}"[:60], f"{seconds:.3f} s own time"))
-        if args.broker_polling_interval is not None:
-            self.notes.append(
-                f"EXPERIMENT: workers ran with broker_transport_options polling_interval="
-                f"{args.broker_polling_interval} (settings have kombu's default, 1 s)."
-            )
         self.notes += [
             "Pages = HTTP requests, robots.txt, sitemaps, redirect hops and 404s included (Fetcher counts each).",
             "The baseline re-sends exactly the requests the site server logged during the audit "
@@ -906,12 +889,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (and database)")
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="afterwards, rerun N site checks in-process under cProfile"
-    )
-    parser.add_argument(
-        "--broker-polling-interval",
-        type=float,
-        metavar="SECONDS",
-        help="experiment: start workers with this kombu polling_interval (not in settings today)",
     )
     parser.add_argument("--serve", type=Path, metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--request-log", type=Path, help=argparse.SUPPRESS)

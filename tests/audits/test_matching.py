@@ -142,3 +142,10 @@ def test_period_in_the_heading_that_names_the_duty_wins_over_the_reports_own_yea
     candidate = assess(report, rules)
     assert candidate.period.label == "2024-2028"
     assert currency(candidate, "covers", 48, datetime.date(2025, 4, 1))[0] is True
+
+
+def test_a_document_with_a_title_but_no_text_is_assessed_without_error():
+    empty = Source(url="http://trust.example/res.pdf", kind="pdf", title="Race Equality Scheme 2005-2008", text="")
+    candidate = assess(empty, RULES)
+    assert "title" in candidate.named_in
+    assert not candidate.complete
