@@ -11,5 +11,9 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("trusts/", include("trusts.urls")),
     path("audits/", include("audits.urls")),
+    path("audits/responses/", include("audits.response_urls")),
+    path("reports/national/", include("reports.national_urls")),
+    path("letters/", include("reports.letter_urls")),
+    path("my/", include("reports.trust_urls")),
     path("admin/", admin.site.urls),
 ]
