@@ -25,36 +25,42 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(concurrency: int = 8) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
+def process_env(**overrides: str) -> dict[str, str]:
+    """The environment for a Celery process that shares this process's database, files and crawler settings."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     if settings.EMBEDDED_BROKER:
         env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
-    for name in ("AUDIT_ALLOW_PRIVATE_HOSTS", "AUDIT_CRAWL_DELAY", "AUDIT_PAGE_BUDGET", "AUDIT_TIME_BUDGET"):
+    for name in (
+        "AUDIT_ALLOW_PRIVATE_HOSTS",
+        "AUDIT_CRAWL_DELAY",
+        "AUDIT_PAGE_BUDGET",
+        "AUDIT_TIME_BUDGET",
+        "AUDIT_LEASE_SECONDS",
+        "AUDIT_STALL_SECONDS",
+        "AUDIT_RECOVERY_INTERVAL",
+    ):
         env[name] = str(getattr(settings, name))
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(concurrency),
-            "-Q",
-            WORKER_QUEUES,
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-    )
+    return {**env, **overrides}
+
+
+def start_worker(concurrency: int = 8, env: dict[str, str] | None = None) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        WORKER_QUEUES,
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env or process_env())

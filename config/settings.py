@@ -172,9 +172,14 @@ CELERY_TASK_ROUTES = {
     "audits.*": {"queue": "crawl"},
     "reports.*": {"queue": "documents"},
 }
+# A running check renews its lease while it works; one whose worker died is requeued once the lease
+# lapses. A running cycle with no progress for AUDIT_STALL_SECONDS has its queued checks sent again
+# (a broker that lost its messages). The sweep runs every AUDIT_RECOVERY_INTERVAL seconds (beat).
+AUDIT_LEASE_SECONDS = env.int("AUDIT_LEASE_SECONDS", default=300)
+AUDIT_STALL_SECONDS = env.int("AUDIT_STALL_SECONDS", default=600)
+AUDIT_RECOVERY_INTERVAL = env.float("AUDIT_RECOVERY_INTERVAL", default=120.0)
 CELERY_BEAT_SCHEDULE = {
-    # A worker killed mid-check stops renewing its lease; this puts the check back in the queue.
-    "recover-stale-site-checks": {"task": "audits.tasks.recover_stale_checks", "schedule": 120.0},
+    "recover-lost-site-checks": {"task": "audits.tasks.recover_stale_checks", "schedule": AUDIT_RECOVERY_INTERVAL},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

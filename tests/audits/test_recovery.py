@@ -36,3 +36,19 @@ def test_a_check_held_by_a_live_worker_is_not_claimed_twice():
     check.refresh_from_db()
     assert check.state == SiteCheck.State.RUNNING
     assert check.findings.count() == 0
+
+
+def test_queued_checks_of_a_cycle_with_no_recent_progress_are_sent_again(monkeypatch, settings):
+    settings.AUDIT_STALL_SECONDS = 60
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", lambda ids, duty_codes=None: queued.extend(ids))
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    stalled = SiteCheckFactory(cycle__status="running", cycle__started_at=long_ago)
+    SiteCheckFactory(
+        cycle=stalled.cycle, state=SiteCheck.State.DONE, finished_at=long_ago + datetime.timedelta(seconds=1)
+    )
+    busy = SiteCheckFactory(cycle__status="running", cycle__started_at=long_ago)
+    SiteCheckFactory(cycle=busy.cycle, state=SiteCheck.State.DONE, finished_at=timezone.now())
+
+    assert services.recover_stale_checks() == 1
+    assert queued == [stalled.pk]
