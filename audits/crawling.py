@@ -13,9 +13,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .extraction import extract
+from .extraction import Document, extract
 from .fetching import BlockedByRobots, Fetcher, FetchError
-from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, url_words
+from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, names_it, url_words
 
 # Words that make a link worth reading early, whatever the duties (weights add up).
 HINTS = {
@@ -197,20 +197,29 @@ def _first(texts: list[str]) -> str:
 
 
 def _read(result, response, url, duties, incoming, offer) -> None:
-    document = extract(response.final_url, response.content_type, response.body, response.charset)
     texts, linked_from = incoming.get(url, ([], ""))
-    source = Source(
-        url=response.final_url,
-        kind=document.kind,
-        title=document.title,
-        headings=document.headings,
-        link_texts=list(texts),
-        linked_from=linked_from,
-        # Patterns must match across the line breaks of wrapped PDF text.
-        text=" ".join(document.text.split()),
-        error=document.error,
-        image_only=document.image_only,
-    )
+
+    def read(max_pdf_pages: int | None) -> tuple[Document, Source]:
+        document = extract(response.final_url, response.content_type, response.body, response.charset, max_pdf_pages)
+        source = Source(
+            url=response.final_url,
+            kind=document.kind,
+            title=document.title,
+            headings=document.headings,
+            link_texts=list(texts),
+            linked_from=linked_from,
+            # Patterns must match across the line breaks of wrapped PDF text.
+            text=" ".join(document.text.split()),
+            error=document.error,
+            image_only=document.image_only,
+        )
+        return document, source
+
+    # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
+    # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
+    document, source = read(max_pdf_pages=1)
+    if (document.pages or 0) > 1 and (document.error or any(names_it(source, d.rules) for d in duties)):
+        document, source = read(max_pdf_pages=None)
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
         result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from, document.title))

@@ -113,7 +113,9 @@ class Document:
     truncated: bool = False  # a page, character or link cap cut the document short
 
 
-def extract(url: str, content_type: str, body: bytes, charset: str | None = None) -> Document:
+def extract(
+    url: str, content_type: str, body: bytes, charset: str | None = None, max_pdf_pages: int | None = None
+) -> Document:
     kind = "other"
     try:
         kind = sniff_kind(url, content_type, body)
@@ -133,7 +135,7 @@ def extract(url: str, content_type: str, body: bytes, charset: str | None = None
         if kind == "text":
             return _extract_text(url, decode_html(body, charset, look_for_meta=False))
         if kind == "pdf":
-            return _extract_pdf(url, body)
+            return _extract_pdf(url, body, max_pdf_pages or MAX_PDF_PAGES)
         if kind == "docx":
             return _extract_docx(url, body)
         return Document(url, "other")
@@ -431,7 +433,7 @@ def _extract_text(url: str, text: str) -> Document:
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _extract_pdf(url: str, body: bytes) -> Document:
+def _extract_pdf(url: str, body: bytes, max_pages: int) -> Document:
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(body)
@@ -439,14 +441,14 @@ def _extract_pdf(url: str, body: bytes) -> Document:
             return Document(url, "pdf", error=_pdf_open_error(exc))
         try:
             page_count = len(pdf)
-            page_texts = list(_pdf_page_texts(pdf, min(page_count, MAX_PDF_PAGES)))
+            page_texts = list(_pdf_page_texts(pdf, min(page_count, max_pages)))
             metadata_title = _normalise(pdf.get_metadata_dict().get("Title", ""))
         except pdfium.PdfiumError:  # a page that will not load
             return Document(url, "pdf", error="the PDF is malformed")
         finally:
             pdf.close()
     text, truncated = _cap(PDF_PAGE_BREAK.join(page_texts))
-    truncated = truncated or page_count > MAX_PDF_PAGES
+    truncated = truncated or page_count > max_pages
     document = Document(
         url,
         "pdf",

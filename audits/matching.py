@@ -145,6 +145,12 @@ def _negative(rules: dict, source: Source) -> str:
     return ""
 
 
+def names_it(source: Source, rules: dict) -> bool:
+    """Whether the document's title, headings, links, URL or opening name it as this duty's (or a combined) document."""
+    combined = rules.get("combined")
+    return bool(_named_in(rules.get("names", []), source) or (combined and _named_in(combined["names"], source)))
+
+
 def assess(source: Source, rules: dict) -> Candidate | None:
     """Score one document for one duty; None when it has nothing to do with the duty."""
     names = rules.get("names", [])

@@ -1,0 +1,62 @@
+import datetime
+import io
+
+from reportlab.pdfgen import canvas
+
+from audits.crawling import DutyRules, crawl
+from audits.fetching import Fetcher
+from demo.serve import Page, SiteServer
+
+RULES = DutyRules(
+    "race-equality-scheme",
+    "Race equality scheme",
+    {
+        "names": [r"race equality scheme"],
+        "required": {"min": 2, "patterns": [r"action plan", r"impact assessment"]},
+        "negatives": [],
+    },
+    "covers",
+    36,
+)
+
+
+def _pdf(*pages: str) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for text in pages:
+        pdf.drawString(72, 720, text)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _crawl(site: dict) -> object:
+    with SiteServer({"t": site}, first_address="127.0.80.1") as server:
+        fetcher = Fetcher(
+            user_agent="test", delay=0, allow_private=True, max_bytes=10_000_000, connect_timeout=5, read_timeout=5
+        )
+        return crawl(server.url("t"), [RULES], datetime.date(2007, 4, 1), fetcher, page_budget=20)
+
+
+def test_a_pdf_named_as_the_duty_is_read_to_its_last_page():
+    scheme = _pdf("Race Equality Scheme 2005-2008", "Our impact assessment arrangements", "Action plan")
+    result = _crawl(
+        {
+            "/": Page(b'<html><body><a href="/docs/scheme.pdf">Our race equality scheme</a></body></html>'),
+            "/docs/scheme.pdf": Page(scheme, "application/pdf"),
+        }
+    )
+    (candidate,) = result.candidates("race-equality-scheme")
+    assert candidate.complete
+
+
+def test_an_unnamed_pdf_is_judged_by_its_first_page():
+    leaflet = _pdf("Visiting times leaflet", "Race Equality Scheme 2005-2008: action plan and impact assessment")
+    result = _crawl(
+        {
+            "/": Page(b'<html><body><a href="/docs/leaflet.pdf">Visiting times</a></body></html>'),
+            "/docs/leaflet.pdf": Page(leaflet, "application/pdf"),
+        }
+    )
+    assert result.candidates("race-equality-scheme") == []
+    assert result.pages == 2
