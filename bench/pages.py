@@ -1,0 +1,206 @@
+"""Page latency under concurrent load on gunicorn: 400 trusts x 12 duties x 5 cycles.
+
+Run from the project root: .venv/bin/python -m bench.pages [--clients 8] [--requests 200]
+Uses a throwaway SQLite file (or a throwaway database on the PostgreSQL server of DATABASE_URL),
+starts gunicorn with 2 workers per core, signs in as an auditor and prints p50/p95 per page.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUSTS, CYCLES = 400, 5
+PASSWORD = "bench-password-2007"
+
+
+def _database(tmp: str) -> tuple[str, callable]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp}/pages.sqlite3", lambda: None
+    import psycopg
+
+    name = f"bench_pages_{os.getpid()}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def _populate() -> list[int]:
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from audits.models import AuditCycle, Duty, Finding, SiteCheck
+    from trusts.models import Organisation, OrgType, User
+
+    call_command("migrate", verbosity=0)
+    call_command("load_duties", verbosity=0)
+    types = [t.value for t in OrgType]
+    regions = ["London", "North West", "South West", "Midlands", "East of England"]
+    Organisation.objects.bulk_create(
+        Organisation(
+            ods_code=f"B{n:03d}",
+            name=f"Bench {n} NHS Trust",
+            org_type=types[n % len(types)],
+            region=regions[n % len(regions)],
+            website=f"https://b{n:03d}.nhs.example/",
+            headcount=300 + n * 10,
+        )
+        for n in range(TRUSTS)
+    )
+    organisations = list(Organisation.objects.all())
+    duties = list(Duty.objects.all())
+    statuses = ["met", "met", "not_met", "review", "met", "error"]
+    cycle_ids = []
+    for c in range(CYCLES):
+        cycle = AuditCycle.objects.create(
+            name=f"bench {2020 + c}", audit_date=datetime.date(2020 + c, 4, 1), status=AuditCycle.Status.IN_REVIEW
+        )
+        cycle.duties.set(duties)
+        SiteCheck.objects.bulk_create(
+            SiteCheck(cycle=cycle, organisation=o, website=o.website, state="done") for o in organisations
+        )
+        checks = {s.organisation_id: s for s in SiteCheck.objects.filter(cycle=cycle)}
+        Finding.objects.bulk_create(
+            Finding(
+                cycle=cycle,
+                organisation=o,
+                duty=d,
+                site_check=checks[o.id],
+                status=statuses[(i + j + c) % 6],
+                confidence=0.9,
+                rationale="Benchmark finding.",
+            )
+            for i, o in enumerate(organisations)
+            for j, d in enumerate(duties)
+        )
+        cycle_ids.append(cycle.id)
+    user = User.objects.create_user("bench", "bench@example.org", PASSWORD)
+    user.groups.add(Group.objects.get(name="auditor"))
+    return cycle_ids
+
+
+def _sign_in(base: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/sign-in/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    answer = session.post(
+        f"{base}/sign-in/",
+        data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/sign-in/"},
+        timeout=30,
+    )
+    assert "sign-in" not in answer.url, "could not sign in"
+    return session
+
+
+def _load(base: str, path: str, clients: int, total: int) -> list[float]:
+    sessions = [_sign_in(base) for _ in range(clients)]
+
+    def one(i: int) -> float:
+        started = time.perf_counter()
+        answer = sessions[i % clients].get(base + path, timeout=60)
+        answer.raise_for_status()
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(one, range(total)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=200, help="requests per page")
+    parser.add_argument("--port", type=int, default=8197)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url, drop = _database(tmp)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DEBUG": "false",
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "STATIC_ROOT": f"{tmp}/static",
+            "MEDIA_ROOT": f"{tmp}/media",
+            "LOG_LEVEL": "WARNING",
+        }
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        started = time.perf_counter()
+        cycle_ids = _populate()
+        print(f"data: {TRUSTS} trusts x 12 duties x {CYCLES} cycles in {time.perf_counter() - started:.1f} s")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        workers = 2 * (os.cpu_count() or 1)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{args.port}"
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(f"{base}/healthz", timeout=2).raise_for_status()
+                    break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            latest = cycle_ids[-1]
+            pages = {
+                "dashboard": "/",
+                "cycle page (matrix)": f"/audits/cycles/{latest}/",
+                "national report": f"/reports/national/{latest}/",
+            }
+            print(f"gunicorn {workers} workers, {args.clients} concurrent clients, {args.requests} requests per page")
+            print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+            for name, path in pages.items():
+                _load(base, path, args.clients, args.clients)  # warm up
+                times = sorted(_load(base, path, args.clients, args.requests))
+                p95 = times[int(len(times) * 0.95) - 1]
+                print(f"{name:<24}{statistics.median(times) * 1000:>10.0f}{p95 * 1000:>10.0f}{times[-1] * 1000:>10.0f}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            from django.db import connections
+
+            connections.close_all()
+            drop()
+
+
+if __name__ == "__main__":
+    main()
