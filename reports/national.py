@@ -43,11 +43,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 
 from audits.models import AuditCycle, Finding, FindingStatus
-from trusts.models import OrgType
+from trusts.models import Organisation, OrgType
 
 SCHEMA = "national-report/1"
 STATUSES = [FindingStatus.MET, FindingStatus.NOT_MET, FindingStatus.REVIEW, FindingStatus.ERROR]
@@ -191,6 +191,29 @@ def _whole_percent(part: int, whole: int) -> int:
     return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)) if whole else 0
 
 
+def unassessed_trusts(cycle: AuditCycle) -> int:
+    """Trusts in the cycle with no finding at all: their check is queued, running, failed or cancelled.
+
+    They are outside every denominator of the figures, so the pages say how many there are.
+    """
+    return cycle.site_checks.exclude(Exists(Finding.objects.filter(site_check=OuterRef("pk")))).count()
+
+
+def trusts_with_nothing_found(cycle: AuditCycle) -> QuerySet[Organisation]:
+    """Assessed trusts with no met finding in the cycle (the `trusts_with_nothing_found` headline), by name."""
+    findings = Finding.objects.filter(cycle=cycle, organisation=OuterRef("pk"))
+    return (
+        Organisation.objects.filter(Exists(findings))
+        .exclude(Exists(findings.with_effective_status().filter(effective=FindingStatus.MET)))
+        .order_by("name", "ods_code")
+    )
+
+
+def group_percent(group: dict) -> float | None:
+    """Of a `by_region` or `by_org_type` group's trusts, the percentage meeting every race duty."""
+    return _percent(group["race_duties_all_met"], group["trusts"])
+
+
 # Presentation: text, CSV and PDF from the figures dict, so every format states the same numbers.
 
 
@@ -215,7 +238,7 @@ def report_text(report: NationalReport) -> str:
     ]
     lines += ["", "By type of trust:"]
     lines += [
-        f"- {_org_type_label(g['org_type'])}: {g['race_duties_all_met']} of {g['trusts']} trusts met every race duty"
+        f"- {org_type_label(g['org_type'])}: {g['race_duties_all_met']} of {g['trusts']} trusts met every race duty"
         for g in figures["by_org_type"]
     ]
     if figures["comparison"]:
@@ -284,13 +307,13 @@ def report_pdf(report: NationalReport) -> bytes:
             "headline": headline_sentence(report) if report.race_trusts else "",
             "duty_lines": [duty_sentence(duty) for duty in figures["duties"]],
             "comparison_lines": comparison_lines(figures) if figures["comparison"] else [],
-            "org_types": [{**g, "label": _org_type_label(g["org_type"])} for g in figures["by_org_type"]],
+            "org_types": [{**g, "label": org_type_label(g["org_type"])} for g in figures["by_org_type"]],
         },
     )
     return weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def _org_type_label(org_type: str) -> str:
+def org_type_label(org_type: str) -> str:
     return OrgType(org_type).label if org_type in OrgType.values else org_type
 
 

@@ -1,0 +1,80 @@
+"""Bar charts as server-rendered SVG: no script, prints and converts to PDF as it is.
+
+The chart is a picture of numbers the page also gives as a table; it carries a title and a
+description for assistive technology, and every bar is labelled in text, not colour alone.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+# GOV.UK colours: bars in blue on a light grey track, text in the body colour.
+BAR_COLOUR = "#1d70b8"
+TRACK_COLOUR = "#f3f2f1"
+TEXT_COLOUR = "#0b0c0c"
+ROW_HEIGHT = 32
+BAR_HEIGHT = 20
+LABEL_WIDTH = 300
+BAR_WIDTH = 360
+VALUE_WIDTH = 70
+MAX_LABEL_CHARS = 38
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    percent: float | None  # None: nothing to measure (no trust assessed); drawn as "n/a"
+
+
+def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar]) -> SafeString:
+    """A horizontal bar chart of percentages (0-100) as inline SVG markup with role="img"."""
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = max(len(bars), 1) * ROW_HEIGHT
+    rows = format_html_join("", "{}", ((_bar(index, bar),) for index, bar in enumerate(bars)))
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {width} {height}" '
+        'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{rows}</svg>',
+        id=chart_id,
+        width=width,
+        height=height,
+        title=title,
+        desc=description,
+        rows=rows,
+    )
+
+
+def _bar(index: int, bar: Bar) -> SafeString:
+    top = index * ROW_HEIGHT
+    text_y = top + ROW_HEIGHT / 2 + 5
+    bar_y = top + (ROW_HEIGHT - BAR_HEIGHT) / 2
+    length = 0 if bar.percent is None else round(BAR_WIDTH * max(0.0, min(bar.percent, 100.0)) / 100, 1)
+    value = "n/a" if bar.percent is None else f"{bar.percent:.1f}%"
+    return format_html(
+        '<g><text x="0" y="{text_y}" font-size="14" fill="{text}">{label}</text>'
+        '<rect x="{x}" y="{bar_y}" width="{track}" height="{bar_h}" fill="{track_colour}"/>'
+        '<rect x="{x}" y="{bar_y}" width="{length}" height="{bar_h}" fill="{bar_colour}"/>'
+        '<text x="{value_x}" y="{text_y}" font-size="14" fill="{text}">{value}</text></g>',
+        text_y=text_y,
+        bar_y=bar_y,
+        x=LABEL_WIDTH,
+        track=BAR_WIDTH,
+        bar_h=BAR_HEIGHT,
+        length=length,
+        value_x=LABEL_WIDTH + BAR_WIDTH + 8,
+        value=value,
+        label=_shortened(bar.label),
+        text=TEXT_COLOUR,
+        track_colour=TRACK_COLOUR,
+        bar_colour=BAR_COLOUR,
+    )
+
+
+def _shortened(label: str) -> str:
+    # The full label is in the data table that follows every chart.
+    if len(label) <= MAX_LABEL_CHARS:
+        return label
+    cut = label[: MAX_LABEL_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,(") + "…"

@@ -1,0 +1,148 @@
+"""Staff pages of the national report: the picture of a cycle, a comparison of two, and the open data."""
+
+import json
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+
+from audits.exports import findings_json, findings_xlsx, write_findings_csv
+from audits.models import AuditCycle
+from trusts.access import staff_required
+
+from . import national
+from .charts import Bar, bar_chart
+
+CYCLES_PER_PAGE = 25
+TRUSTS_PER_PAGE = 50
+PERMISSION = "audits.view_auditcycle"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@staff_required(PERMISSION)
+def cycle_list(request):
+    cycles = AuditCycle.objects.annotate(trusts=Count("site_checks")).order_by("-audit_date", "-created_at", "-pk")
+    page = Paginator(cycles, CYCLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/national/list.html", {"page": page})
+
+
+@staff_required(PERMISSION)
+def report(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    result = national.national_report(cycle)
+    figures = result.figures
+    nothing_found = Paginator(national.trusts_with_nothing_found(cycle), TRUSTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    duties = [{**duty, "sentence": national.duty_sentence(duty)} for duty in figures["duties"]]
+    regions = [
+        {**g, "label": g["region"] or "(no region)", "percent": national.group_percent(g)} for g in figures["by_region"]
+    ]
+    org_types = [
+        {**g, "label": national.org_type_label(g["org_type"]), "percent": national.group_percent(g)}
+        for g in figures["by_org_type"]
+    ]
+    context = {
+        "cycle": cycle,
+        "figures": figures,
+        "headline": national.headline_sentence(result) if result.race_trusts else "",
+        "race_trusts": result.race_trusts,
+        "unassessed": national.unassessed_trusts(cycle),
+        "duties": duties,
+        "regions": regions,
+        "org_types": org_types,
+        "nothing_found": nothing_found,
+        "other_cycles": AuditCycle.objects.exclude(pk=cycle.pk).order_by("-audit_date", "-created_at"),
+        "duty_chart": bar_chart(
+            "chart-duties",
+            f"Trusts that met each duty, {cycle.name}",
+            "Percentage of the trusts to which each duty applies that met it. The table below gives the numbers.",
+            [Bar(d["title"], d["met_percent"]) for d in duties],
+        ),
+        "region_chart": bar_chart(
+            "chart-regions",
+            f"Trusts that met every race duty, by region, {cycle.name}",
+            "Percentage of each region's assessed trusts that met every applicable race duty. "
+            "The table below gives the numbers.",
+            [Bar(g["label"], g["percent"]) for g in regions],
+        ),
+        "org_type_chart": bar_chart(
+            "chart-org-types",
+            f"Trusts that met every race duty, by type of trust, {cycle.name}",
+            "Percentage of each type's assessed trusts that met every applicable race duty. "
+            "The table below gives the numbers.",
+            [Bar(g["label"], g["percent"]) for g in org_types],
+        ),
+    }
+    return render(request, "reports/national/detail.html", context)
+
+
+@staff_required(PERMISSION)
+def compare_choose(request, pk: int):
+    """The compare form's target: on to the comparison page for the cycle chosen."""
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    other = request.GET.get("other", "")
+    if not other.isdigit() or not AuditCycle.objects.filter(pk=other).exists():
+        return redirect("national:report", pk=cycle.pk)
+    return redirect("national:compare", pk=cycle.pk, other_pk=int(other))
+
+
+@staff_required(PERMISSION)
+def compare(request, pk: int, other_pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    other = get_object_or_404(AuditCycle, pk=other_pk)
+    comparison = national.compare_figures(cycle, other)
+    return render(
+        request,
+        "reports/national/compare.html",
+        {"cycle": cycle, "other": other, "rows": comparison["duties"]},
+    )
+
+
+@staff_required(PERMISSION)
+def export_findings_csv(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    response = _attachment("text/csv; charset=utf-8", cycle, "findings.csv")
+    write_findings_csv(cycle, response)
+    return response
+
+
+@staff_required(PERMISSION)
+def export_findings_xlsx(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    response = _attachment(XLSX, cycle, "findings.xlsx")
+    response.write(findings_xlsx(cycle))
+    return response
+
+
+@staff_required(PERMISSION)
+def export_findings_json(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    response = _attachment("application/json", cycle, "findings.json")
+    json.dump(findings_json(cycle), response, indent=2)
+    return response
+
+
+@staff_required(PERMISSION)
+def export_report_pdf(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    response = _attachment("application/pdf", cycle, "national-report.pdf")
+    response.write(national.national_report(cycle).pdf())
+    return response
+
+
+@staff_required(PERMISSION)
+def export_report_json(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    response = _attachment("application/json", cycle, "national-report.json")
+    json.dump(national.national_figures(cycle), response, indent=2)
+    return response
+
+
+def _attachment(content_type: str, cycle: AuditCycle, suffix: str) -> HttpResponse:
+    response = HttpResponse(content_type=content_type)
+    name = slugify(cycle.name) or f"cycle-{cycle.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{suffix}"'
+    return response
