@@ -1,0 +1,317 @@
+"""Shared set-up for the letter tests: a cycle in review, a trust with one met and one unmet duty."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from pypdf import PdfReader
+
+from audits.models import AuditCycle, Finding
+from reports import letters, tasks
+from reports.models import Letter, LetterError
+from tests.factories import (
+    AuditCycleFactory,
+    DutyFactory,
+    FindingFactory,
+    OrganisationFactory,
+    SiteCheckFactory,
+    TrustUserFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "http://testserver.example"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def cycle(db):
+    return AuditCycleFactory(name="2007 web audit", status=AuditCycle.Status.IN_REVIEW)
+
+
+@pytest.fixture
+def trust(db):
+    return OrganisationFactory(ods_code="RZA", name="Riverside Acute NHS Trust", chief_executive="Dr Jane Smith")
+
+
+@pytest.fixture
+def other_trust(db):
+    return OrganisationFactory(ods_code="RYY", name="Hillside NHS Trust")
+
+
+def add_findings(cycle, organisation, statuses: dict[str, str]):
+    check = SiteCheckFactory(cycle=cycle, organisation=organisation)
+    duties = {
+        "race-equality-scheme": DutyFactory(
+            code="race-equality-scheme",
+            title="Race equality scheme",
+            legal_basis="Race Relations Act 1976, s. 71(1)",
+            citation="SI 2001/3458, art. 2",
+            requirement="A race equality scheme with an action plan, reviewed every three years.",
+            sort_order=1,
+        ),
+        "race-employment-monitoring": DutyFactory(
+            code="race-employment-monitoring",
+            title="Ethnic monitoring of the workforce",
+            legal_basis="Race Relations Act 1976 (Statutory Duties) Order 2001",
+            citation="SI 2001/3458, art. 5",
+            requirement="The annual results of ethnic monitoring of staff in post and applicants.",
+            sort_order=2,
+        ),
+    }
+    for code, status in statuses.items():
+        FindingFactory(site_check=check, duty=duties[code], status=status, rationale=f"Checked {code}.")
+
+
+@pytest.fixture
+def findings(cycle, trust):
+    add_findings(cycle, trust, {"race-equality-scheme": "met", "race-employment-monitoring": "not_met"})
+
+
+@pytest.fixture
+def signatory(db):
+    return UserFactory(role="signatory", first_name="Anna", last_name="Lyons")
+
+
+@pytest.fixture
+def trust_user(trust):
+    return TrustUserFactory(organisation=trust, email="ceo-office@riverside.example")
+
+
+@pytest.fixture
+def issued(cycle, trust, findings, signatory, trust_user):
+    letter = letters.draft_letter(cycle, trust)
+    letter = letters.approve_letter(letter, signatory)
+    return letters.issue_letter(letter, signatory)
+
+
+# Drafting
+
+
+def test_draft_states_the_effective_findings_and_addresses_the_chief_executive(cycle, trust, findings):
+    letter = letters.draft_letter(cycle, trust)
+
+    assert letter.status == Letter.Status.DRAFT
+    assert letter.kind == Letter.Kind.ACTION_REQUIRED
+    assert letter.reference == "EDA/2007WEBAUDIT/RZA/001"
+    assert letter.template_name == "letters/action_required/v1.html"
+    assert letter.template_version == "v1"
+    assert letter.addressee == "Dr Jane Smith"
+    assert [(f["duty"], f["status"]) for f in letter.findings] == [
+        ("race-equality-scheme", "met"),
+        ("race-employment-monitoring", "not_met"),
+    ]
+
+
+def test_reviewed_status_wins_over_the_automated_one(cycle, trust, findings):
+    Finding.objects.filter(duty__code="race-employment-monitoring").update(
+        reviewed_status="met", review_reason="Found on the intranet mirror."
+    )
+
+    letter = letters.draft_letter(cycle, trust)
+
+    assert letter.kind == Letter.Kind.COMPLIANT
+    assert letter.findings[1]["rationale"] == "Found on the intranet mirror."
+
+
+def test_trust_without_a_chief_executive_is_addressed_to_the_office(cycle, other_trust):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+
+    assert letters.draft_letter(cycle, other_trust).addressee == "The Chief Executive"
+
+
+def test_unreviewed_findings_block_a_draft(cycle, trust):
+    add_findings(cycle, trust, {"race-equality-scheme": "review"})
+
+    with pytest.raises(LetterError, match="need review"):
+        letters.draft_letter(cycle, trust)
+
+
+def test_letters_wait_for_the_cycle_to_reach_review(cycle, trust, findings):
+    cycle.status = AuditCycle.Status.RUNNING
+    cycle.save()
+
+    with pytest.raises(LetterError, match="running"):
+        letters.draft_letter(cycle, trust)
+
+
+def test_still_unmet_after_an_earlier_action_required_letter_is_a_final_notice(issued, trust):
+    later = AuditCycleFactory(name="2008 web audit", audit_date=datetime.date(2008, 4, 1), status="in_review")
+    add_findings(later, trust, {"race-equality-scheme": "met", "race-employment-monitoring": "not_met"})
+
+    letter = letters.draft_letter(later, trust)
+
+    assert letter.kind == Letter.Kind.FINAL_NOTICE
+    assert letter.reference == "EDA/2008WEBAUDIT/RZA/001"
+
+
+def test_drafting_every_letter_of_a_cycle_twice_makes_no_duplicates(cycle, trust, other_trust, findings):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+
+    first = letters.draft_letters_for_cycle(cycle)
+    second = letters.draft_letters_for_cycle(cycle)
+
+    assert (first.done, second.done) == (2, 0)
+    assert Letter.objects.filter(cycle=cycle).count() == 2
+    assert letters.cycle_progress(cycle)["draft"] == 2
+
+
+def test_a_second_current_letter_for_one_trust_is_refused(cycle, trust, findings):
+    letters.draft_letter(cycle, trust)
+
+    with pytest.raises(LetterError, match="already has letter"):
+        letters.draft_letter(cycle, trust)
+
+
+def test_draft_task_drafts_the_cycle(cycle, trust, findings, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr("reports.tasks.draft_letters.delay", lambda cycle_id: tasks.draft_letters(cycle_id))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        letters.queue_draft_letters(cycle)
+
+    assert Letter.objects.get(cycle=cycle).organisation == trust
+
+
+# Approving and issuing
+
+
+def test_only_a_draft_is_approved_and_only_an_approved_letter_is_issued(cycle, trust, findings, signatory):
+    letter = letters.draft_letter(cycle, trust)
+    with pytest.raises(LetterError, match="only an approved"):
+        letters.issue_letter(letter, signatory)
+
+    letter = letters.approve_letter(letter, signatory)
+
+    assert letter.signatory_name == "Anna Lyons"
+    with pytest.raises(LetterError, match="only a draft"):
+        letters.approve_letter(letter, signatory)
+
+
+def _pdf(letter) -> PdfReader:
+    with letter.pdf.open("rb") as handle:
+        return PdfReader(io.BytesIO(handle.read()))
+
+
+def test_issued_pdf_names_the_trust_the_unmet_duty_its_law_and_the_deadline(issued):
+    text = " ".join(" ".join(page.extract_text().split()) for page in _pdf(issued).pages)
+
+    assert issued.status == Letter.Status.ISSUED
+    assert issued.deadline == timezone.localdate(issued.issued_at) + datetime.timedelta(days=28)
+    assert "Riverside Acute NHS Trust" in text
+    assert "Dr Jane Smith" in text
+    assert "EDA/2007WEBAUDIT/RZA/001" in text
+    assert "Ethnic monitoring of the workforce" in text
+    assert "Race Relations Act 1976 (Statutory Duties) Order 2001" in text
+    assert "SI 2001/3458, art. 5" in text
+    assert "annual results of ethnic monitoring" in text
+    assert issued.deadline.strftime("%-d %B %Y") in text
+    assert "Anna Lyons" in text
+    assert "Page 1 of 1" in text or "Page 1 of 2" in text
+
+
+def test_issued_pdf_is_tagged_with_title_author_and_language(issued):
+    reader = _pdf(issued)
+
+    assert reader.metadata.title == "Letter EDA/2007WEBAUDIT/RZA/001 to Riverside Acute NHS Trust"
+    assert "regulator" in reader.metadata.author
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_issue_records_the_files_sha256_and_stores_it_privately(issued):
+    with issued.pdf.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == issued.sha256
+    assert issued.pdf.name.startswith("letters/")
+    assert letters.verify_letter_file(issued)[:5] == b"%PDF-"
+
+
+def test_issue_emails_the_trusts_active_users_a_portal_link_not_the_file(
+    cycle, trust, findings, signatory, django_capture_on_commit_callbacks
+):
+    TrustUserFactory(organisation=trust, email="a@riverside.example")
+    TrustUserFactory(organisation=trust, email="gone@riverside.example", is_active=False)
+    TrustUserFactory(email="someone@elsewhere.example")
+    letter = letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        letters.issue_letter(letter, signatory)
+
+    assert [m.to for m in mail.outbox] == [["a@riverside.example"]]
+    message = mail.outbox[0]
+    assert "http://testserver.example/letters/mine/" in message.body
+    assert message.attachments == []
+
+
+def test_an_issued_letter_cannot_be_issued_again(issued, signatory):
+    with pytest.raises(LetterError, match="only an approved"):
+        letters.issue_letter(issued, signatory)
+
+
+def test_an_issued_letter_cannot_be_edited(issued):
+    issued.findings = []
+    with pytest.raises(LetterError, match="cannot change"):
+        issued.save()
+
+    issued.refresh_from_db()
+    issued.pdf.name = "letters/other.pdf"
+    with pytest.raises(LetterError, match="cannot change"):
+        issued.save()
+
+    issued.refresh_from_db()
+    issued.status = Letter.Status.DRAFT
+    with pytest.raises(LetterError):
+        issued.save()
+
+
+def test_an_issued_letter_cannot_be_deleted(issued):
+    with pytest.raises(LetterError, match="never deleted"):
+        issued.delete()
+
+
+def test_findings_changed_after_the_draft_stop_the_issue(cycle, trust, findings, signatory):
+    letter = letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+    Finding.objects.filter(duty__code="race-employment-monitoring").update(reviewed_status="met", review_reason="x")
+
+    with pytest.raises(LetterError, match="changed"):
+        letters.issue_letter(letter, signatory)
+    assert not Letter.objects.get(pk=letter.pk).pdf
+
+
+# Withdrawing and replacing
+
+
+def test_withdrawal_keeps_the_file_and_a_correction_replaces_the_letter(issued, cycle, trust, signatory):
+    with pytest.raises(LetterError, match="why"):
+        letters.withdraw_letter(issued, signatory, "  ")
+
+    withdrawn = letters.withdraw_letter(issued, signatory, "Wrong addressee.")
+    correction = letters.draft_letter(cycle, trust, replaces=withdrawn)
+
+    assert withdrawn.status == Letter.Status.WITHDRAWN
+    assert withdrawn.withdrawal_reason == "Wrong addressee."
+    assert letters.verify_letter_file(withdrawn)
+    assert correction.replaces == withdrawn
+    assert correction.reference == "EDA/2007WEBAUDIT/RZA/002"
+    assert "replaces our letter EDA/2007WEBAUDIT/RZA/001" in letters.render_letter_html(correction)
+    with pytest.raises(LetterError, match="already withdrawn"):
+        letters.withdraw_letter(withdrawn, signatory, "Again.")
+
+
+def test_bulk_approve_and_issue_report_their_counts(cycle, trust, other_trust, findings, signatory):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    letters.draft_letters_for_cycle(cycle)
+
+    approved = letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory)
+    issued = tasks.issue_letters(cycle.pk, signatory.pk)
+
+    assert approved.done == 2
+    assert issued == "2 done"
+    assert letters.cycle_progress(cycle)["issued"] == 2
+    compliant = Letter.objects.get(organisation=other_trust)
+    assert compliant.kind == Letter.Kind.COMPLIANT
+    assert "met every duty" in " ".join(_pdf(compliant).pages[0].extract_text().split())
