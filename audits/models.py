@@ -259,3 +259,40 @@ class FindingChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Finding history cannot be deleted.")
+
+
+class TrustResponse(models.Model):
+    """A trust's answer to a published finding: a comment and where on its website the document is."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RECHECKING = "rechecking", "Recheck queued"
+        RESOLVED = "resolved", "Resolved"
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="responses")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="responses")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(max_length=2000)
+    urls = models.JSONField(default=list, help_text="Addresses on the trust's own website")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    recheck_note = models.TextField(blank=True, help_text="Why no automatic recheck was queued, if so")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} on {self.finding_id} ({self.status})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == self.Status.RESOLVED

@@ -30,3 +30,15 @@ class RegisterUploadForm(forms.Form):
                     messages.append(f"Checking stopped after {len(error.errors)} errors")
                 self.add_error("file", messages)
         return cleaned
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=300, error_messages={"required": "Enter the person’s name"})
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter an email address",
+            "invalid": "Enter an email address in the correct format, like name@example.nhs.uk",
+        },
+    )

@@ -1,0 +1,358 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import AuditCycle, Evidence, SiteCheck, TrustResponse
+from audits.responses import MAX_RESPONSES_PER_DAY
+from tests.factories import (
+    AuditCycleFactory,
+    DutyFactory,
+    FindingFactory,
+    OrganisationFactory,
+    TrustUserFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 race equality scheme 2005-2008"
+
+
+def make_finding(cycle, organisation, duty, reviewed="met", stored=True):
+    check, _ = SiteCheck.objects.get_or_create(
+        cycle=cycle, organisation=organisation, defaults={"website": organisation.website, "state": "done"}
+    )
+    evidence = Evidence(
+        site_check=check,
+        url=f"{organisation.website}equality/{duty.code}.pdf",
+        final_url=f"{organisation.website}equality/{duty.code}.pdf",
+        status_code=200,
+        content_type="application/pdf",
+        sha256=f"{duty.pk:064d}",
+        fetched_at=timezone.now(),
+        snippet=f"Our {duty.title.lower()} 2005 to 2008",
+    )
+    if stored:
+        evidence.file.save(evidence.sha256, ContentFile(PDF), save=False)
+    evidence.save()
+    return FindingFactory(
+        site_check=check,
+        duty=duty,
+        evidence=evidence,
+        status="met",
+        reviewed_status=reviewed,
+        rationale=f"Rationale for {duty.title}.",
+    )
+
+
+@pytest.fixture
+def trust():
+    return OrganisationFactory(
+        ods_code="RAA", name="Alderbrook Hospitals NHS Trust", website="https://www.raa.nhs.example/"
+    )
+
+
+@pytest.fixture
+def other_trust():
+    return OrganisationFactory(ods_code="RBB", name="Birchfield NHS Trust", website="https://rbb.nhs.example/")
+
+
+@pytest.fixture
+def duties():
+    return [
+        DutyFactory(
+            code=code,
+            title=title,
+            requirement=f"Publish a {title.lower()}.",
+            guidance=f"Put your {title.lower()} on your website.",
+            citation="SI 2001/3458 art 2(1)",
+            sort_order=n,
+        )
+        for n, (code, title) in enumerate(
+            [
+                ("race-equality-scheme", "Race equality scheme"),
+                ("race-employment-monitoring", "Race employment monitoring"),
+                ("race-impact-assessment", "Race impact assessment"),
+                ("disability-equality-scheme", "Disability equality scheme"),
+                ("gender-equality-scheme", "Gender equality scheme"),
+            ]
+        )
+    ]
+
+
+@pytest.fixture
+def published(duties):
+    cycle = AuditCycleFactory(name="2007 web audit", status=AuditCycle.Status.PUBLISHED)
+    cycle.duties.add(*duties)
+    return cycle
+
+
+@pytest.fixture
+def findings(trust, other_trust, published, duties):
+    """Three of four reviewed duties met for the trust, one unreviewed; the other trust all met."""
+    ours = [
+        make_finding(published, trust, duties[0]),
+        make_finding(published, trust, duties[1]),
+        make_finding(published, trust, duties[2]),
+        make_finding(published, trust, duties[3], reviewed="not_met"),
+        make_finding(published, trust, duties[4], reviewed=""),
+    ]
+    theirs = [make_finding(published, other_trust, duty) for duty in duties]
+    return ours, theirs
+
+
+@pytest.fixture
+def user(trust):
+    return TrustUserFactory(organisation=trust)
+
+
+@pytest.fixture
+def outsider(other_trust):
+    return TrustUserFactory(organisation=other_trust)
+
+
+def test_status_page_summarises_reviewed_findings_of_published_cycle(client, user, findings):
+    client.force_login(user)
+
+    response = client.get(reverse("trust:status"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "3 of 4 duties met in the 2007 web audit" in page
+    assert "Rationale for Race equality scheme." in page
+    assert "Publish a race equality scheme." in page
+    assert "SI 2001/3458 art 2(1)" in page
+    assert "Put your race equality scheme on your website." in page
+    assert "Our race equality scheme 2005 to 2008" in page
+    assert "https://www.raa.nhs.example/equality/race-equality-scheme.pdf" in page
+    assert reverse("trust:evidence", kwargs={"pk": findings[0][0].pk}) in page
+
+
+def test_status_page_hides_unreviewed_findings_and_unpublished_cycles(client, user, trust, findings, duties):
+    draft = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.IN_REVIEW)
+    make_finding(draft, trust, duties[0])
+    client.force_login(user)
+
+    page = client.get(reverse("trust:status")).content.decode()
+
+    assert "Gender equality scheme" not in page  # unreviewed
+    assert "2008 web audit" not in page
+    assert "Birchfield" not in page
+
+
+def test_status_page_without_published_results_says_so(client, user):
+    client.force_login(user)
+    assert b"has not yet published" in client.get(reverse("trust:status")).content
+
+
+def test_status_page_lists_newest_cycle_first(client, user, trust, findings, duties):
+    newer = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.PUBLISHED, audit_date="2008-04-01")
+    make_finding(newer, trust, duties[0], reviewed="not_met")
+    client.force_login(user)
+
+    page = client.get(reverse("trust:status")).content.decode()
+
+    assert page.index("0 of 1 duty met in the 2008 web audit") < page.index("3 of 4 duties met in the 2007 web audit")
+
+
+def test_status_page_runs_a_fixed_number_of_queries(client, user, trust, findings, duties):
+    client.force_login(user)
+    client.get(reverse("trust:status"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("trust:status"))
+    newer = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.PUBLISHED, audit_date="2008-04-01")
+    for duty in duties:
+        finding = make_finding(newer, trust, duty)
+        TrustResponse.objects.create(
+            finding=finding, organisation=trust, author=user, comment="See", urls=["https://raa.nhs.example/a"]
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("trust:status"))
+
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+def test_status_page_shows_the_trusts_responses_and_their_status(client, user, trust, findings):
+    finding = findings[0][3]
+    TrustResponse.objects.create(
+        finding=finding,
+        organisation=trust,
+        author=user,
+        comment="Published last week",
+        urls=["https://www.raa.nhs.example/des.pdf"],
+        status=TrustResponse.Status.RESOLVED,
+        resolution_note="Confirmed, thank you.",
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("trust:status")).content.decode()
+
+    assert "Resolved" in page
+
+
+def test_evidence_download_serves_stored_copy_with_its_content_type(client, user, findings):
+    client.force_login(user)
+
+    response = client.get(reverse("trust:evidence", kwargs={"pk": findings[0][0].pk}))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "race-equality-scheme.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_evidence_without_stored_copy_is_404(client, user, trust, published, duties):
+    finding = make_finding(published, trust, duties[0], stored=False)
+    client.force_login(user)
+    assert client.get(reverse("trust:evidence", kwargs={"pk": finding.pk})).status_code == 404
+
+
+def test_evidence_of_unpublished_cycle_is_404_to_the_trust(client, user, trust, duties):
+    draft = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.IN_REVIEW)
+    finding = make_finding(draft, trust, duties[0])
+    client.force_login(user)
+
+    assert client.get(reverse("trust:evidence", kwargs={"pk": finding.pk})).status_code == 404
+    assert client.get(reverse("trust:finding", kwargs={"pk": finding.pk})).status_code == 404
+
+
+def test_unreviewed_finding_is_404_to_the_trust(client, user, findings):
+    client.force_login(user)
+    unreviewed = findings[0][4]
+    assert client.get(reverse("trust:finding", kwargs={"pk": unreviewed.pk})).status_code == 404
+
+
+def _portal_urls(findings, trust, author):
+    finding = findings[0][0]
+    answer = TrustResponse.objects.create(
+        finding=finding, organisation=trust, author=author, comment="See", urls=["https://raa.nhs.example/a"]
+    )
+    return [
+        reverse("trust:finding", kwargs={"pk": finding.pk}),
+        reverse("trust:evidence", kwargs={"pk": finding.pk}),
+        reverse("trust:response", kwargs={"pk": answer.pk}),
+    ]
+
+
+def test_owning_trust_opens_every_portal_page(client, user, trust, findings):
+    client.force_login(user)
+    for url in [reverse("trust:status"), *_portal_urls(findings, trust, user)]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_another_trusts_user_gets_404_at_every_portal_page_with_our_ids(client, user, outsider, trust, findings):
+    client.force_login(outsider)
+    for url in _portal_urls(findings, trust, user):
+        assert client.get(url).status_code == 404, url
+    finding_url = reverse("trust:finding", kwargs={"pk": findings[0][0].pk})
+    response = client.post(finding_url, {"comment": "x", "urls": "https://rbb.nhs.example/a"})
+    assert response.status_code == 404
+    assert not TrustResponse.objects.filter(organisation=outsider.organisation).exists()
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_from_every_portal_page(client, user, trust, findings):
+    for url in [reverse("trust:status"), *_portal_urls(findings, trust, user)]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ["auditor", "reviewer", "signatory", "admin"])
+def test_staff_are_refused_portal_pages(client, user, trust, findings, role):
+    client.force_login(UserFactory(role=role))
+    for url in [reverse("trust:status"), *_portal_urls(findings, trust, user)]:
+        assert client.get(url).status_code == 403, url
+
+
+def _answer(client, finding, comment="Our scheme is published here.", urls="https://www.raa.nhs.example/res.pdf"):
+    return client.post(reverse("trust:finding", kwargs={"pk": finding.pk}), {"comment": comment, "urls": urls})
+
+
+def test_trust_answers_a_finding_and_sees_the_response(client, user, trust, findings):
+    client.force_login(user)
+    finding = findings[0][3]
+
+    response = _answer(client, finding, urls="https://www.raa.nhs.example/des.pdf\nhttps://docs.raa.nhs.example/d")
+
+    answer = TrustResponse.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("trust:response", kwargs={"pk": answer.pk})
+    assert (answer.finding, answer.organisation, answer.author) == (finding, trust, user)
+    assert answer.urls == ["https://www.raa.nhs.example/des.pdf", "https://docs.raa.nhs.example/d"]
+    # A published cycle cannot be rerun: the answer is kept for staff, and the trust is told why.
+    assert answer.status == TrustResponse.Status.OPEN
+    assert answer.recheck_note
+    page = client.get(response["Location"]).content.decode()
+    assert "Our scheme is published here." in page
+
+
+@pytest.mark.parametrize(
+    "urls",
+    [
+        "https://rbb.nhs.example/des.pdf",
+        "https://raa.nhs.example.evil.test/des.pdf",
+        "https://evilraa.nhs.example/des.pdf",
+        "ftp://www.raa.nhs.example/des.pdf",
+    ],
+)
+def test_answer_with_an_address_off_the_trusts_site_rerenders_with_the_error(client, user, findings, urls):
+    client.force_login(user)
+
+    response = _answer(client, findings[0][3], urls=urls)
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert 'id="id_urls-error"' in response.content.decode()
+    assert not TrustResponse.objects.exists()
+
+
+def test_answer_on_the_bare_domain_of_a_www_website_is_accepted(client, user, findings):
+    client.force_login(user)
+    assert _answer(client, findings[0][3], urls="https://raa.nhs.example/des.pdf").status_code == 302
+
+
+def test_answer_needs_one_to_five_addresses(client, user, findings):
+    client.force_login(user)
+    six = "\n".join(f"https://www.raa.nhs.example/{n}.pdf" for n in range(6))
+
+    assert _answer(client, findings[0][3], urls="").status_code == 200
+    assert _answer(client, findings[0][3], urls=six).status_code == 200
+    assert not TrustResponse.objects.exists()
+
+
+def test_answer_comment_is_limited_to_2000_characters(client, user, findings):
+    client.force_login(user)
+
+    response = _answer(client, findings[0][3], comment="x" * 2001)
+
+    assert response.status_code == 200
+    assert "2,000 characters or fewer" in response.content.decode()
+    assert _answer(client, findings[0][3], comment="x" * 2000).status_code == 302
+
+
+def test_answers_are_rate_limited_per_trust_per_day(client, user, trust, findings):
+    client.force_login(user)
+    for _ in range(MAX_RESPONSES_PER_DAY):
+        assert _answer(client, findings[0][3]).status_code == 302
+
+    response = _answer(client, findings[0][3])
+
+    assert response.status_code == 200
+    assert "Try again tomorrow" in response.content.decode()
+    assert TrustResponse.objects.count() == MAX_RESPONSES_PER_DAY
+
+
+def test_trust_without_a_website_on_the_register_cannot_give_addresses(client, published, duties):
+    trust = OrganisationFactory(ods_code="RCC", website="")
+    finding = make_finding(published, trust, duties[0])
+    client.force_login(TrustUserFactory(organisation=trust))
+
+    response = _answer(client, finding, urls="https://rcc.nhs.example/a")
+
+    assert response.status_code == 200
+    assert not TrustResponse.objects.exists()

@@ -1,0 +1,104 @@
+"""Staff manage a trust's users (invite, deactivate, reactivate); the invited person sets a password."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import invitations
+from .access import organisation_for, staff_required
+from .forms import InvitationForm
+from .models import User
+
+
+def _user_status(user: User) -> tuple[str, str]:
+    if user.is_active:
+        return "Active", "govuk-tag--green"
+    if user.has_usable_password():
+        return "Deactivated", "govuk-tag--grey"
+    return "Invited, no password yet", "govuk-tag--yellow"
+
+
+@staff_required("trusts.view_user")
+@require_http_methods(["GET", "POST"])
+def user_list(request, ods_code: str):
+    organisation = organisation_for(request.user, ods_code)
+    form = InvitationForm()
+    if request.method == "POST":
+        if not request.user.has_perm("trusts.add_user"):
+            raise PermissionDenied
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                user = invitations.invite_user(
+                    organisation, form.cleaned_data["name"], form.cleaned_data["email"], request.user
+                )
+            except invitations.InvitationError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(request, f"Invitation sent to {user.email}.")
+                return redirect("trusts:users", ods_code=organisation.ods_code)
+    users = list(organisation.users.order_by("last_name", "first_name", "username"))
+    for user in users:
+        user.status_label, user.tag_class = _user_status(user)
+        user.has_password = user.has_usable_password()
+    context = {"organisation": organisation, "users": users, "form": form}
+    return render(request, "trusts/invitation/users.html", context)
+
+
+def _trust_user(request, ods_code: str, pk: int) -> User:
+    organisation = organisation_for(request.user, ods_code)
+    return get_object_or_404(User, pk=pk, organisation=organisation)
+
+
+def _act(request, ods_code: str, pk: int, action, done: str):
+    user = _trust_user(request, ods_code, pk)
+    try:
+        action(user, request.user)
+    except invitations.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done.format(email=user.email))
+    return redirect("trusts:users", ods_code=ods_code)
+
+
+@staff_required("trusts.change_user")
+@require_POST
+def user_deactivate(request, ods_code: str, pk: int):
+    return _act(request, ods_code, pk, invitations.deactivate_user, "{email} can no longer sign in.")
+
+
+@staff_required("trusts.change_user")
+@require_POST
+def user_reactivate(request, ods_code: str, pk: int):
+    return _act(request, ods_code, pk, invitations.reactivate_user, "{email} can sign in again.")
+
+
+@staff_required("trusts.add_user")
+@require_POST
+def user_reinvite(request, ods_code: str, pk: int):
+    return _act(request, ods_code, pk, invitations.resend_invitation, "A new invitation was sent to {email}.")
+
+
+@login_not_required
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, uidb64: str, token: str):
+    user = invitations.user_for_invitation(uidb64, token)
+    if user is None:
+        return render(request, "trusts/invitation/invalid.html", status=404)
+    form = SetPasswordForm(user)
+    if request.method == "POST":
+        form = SetPasswordForm(user, request.POST)
+        if form.is_valid():
+            invitations.accept_invitation(form.save(commit=False))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your password is set and you are signed in.")
+            return redirect("trust:status")
+    return render(request, "trusts/invitation/accept.html", {"form": form, "invited": user})
