@@ -24,7 +24,6 @@ from .matching import Verdict, decide
 from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, SiteCheck
 
 log = logging.getLogger(__name__)
-LEASE = datetime.timedelta(minutes=5)
 
 
 class AuditError(Exception):
@@ -127,15 +126,29 @@ def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
 
 
 def recover_stale_checks() -> int:
-    """Requeue running checks whose worker stopped renewing the lease (killed, lost)."""
+    """Requeue lost work: running checks whose worker stopped renewing the lease (killed), and the
+    queued checks of a cycle that has made no progress for a while (a broker that lost its queue)."""
+    now = timezone.now()
     stale = list(
-        SiteCheck.objects.filter(state=SiteCheck.State.RUNNING, lease_expires_at__lt=timezone.now()).values_list(
-            "id", flat=True
-        )
+        SiteCheck.objects.filter(state=SiteCheck.State.RUNNING, lease_expires_at__lt=now).values_list("id", flat=True)
     )
     SiteCheck.objects.filter(id__in=stale, state=SiteCheck.State.RUNNING).update(state=SiteCheck.State.QUEUED)
-    _enqueue(stale)
-    return len(stale)
+    quiet_since = now - datetime.timedelta(seconds=settings.AUDIT_STALL_SECONDS)
+    stalled = (
+        AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING, started_at__lt=quiet_since)
+        .exclude(site_checks__state=SiteCheck.State.RUNNING)
+        .exclude(site_checks__finished_at__gte=quiet_since)
+    )
+    forgotten = list(
+        SiteCheck.objects.filter(cycle__in=stalled, state=SiteCheck.State.QUEUED).values_list("id", flat=True)
+    )
+    # A duplicate message is harmless: a check that has already been claimed is not claimed again.
+    _enqueue(stale + forgotten)
+    return len(stale) + len(forgotten)
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.AUDIT_LEASE_SECONDS)
 
 
 def _claim(site_check_id: int) -> SiteCheck | None:
@@ -150,7 +163,7 @@ def _claim(site_check_id: int) -> SiteCheck | None:
         .update(
             state=SiteCheck.State.RUNNING,
             started_at=now,
-            lease_expires_at=now + LEASE,
+            lease_expires_at=now + _lease(),
             attempts=F("attempts") + 1,
         )
     )
@@ -182,9 +195,9 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None) -> N
 
     def keep_going() -> bool:
         # Renew the lease now and then, and stop if the cycle was cancelled meanwhile.
-        if time.monotonic() - last_renewal[0] > 30:
+        if time.monotonic() - last_renewal[0] > settings.AUDIT_LEASE_SECONDS / 3:
             last_renewal[0] = time.monotonic()
-            SiteCheck.objects.filter(pk=check.pk).update(lease_expires_at=timezone.now() + LEASE)
+            SiteCheck.objects.filter(pk=check.pk).update(lease_expires_at=timezone.now() + _lease())
             return not AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.CANCELLED).exists()
         return True
 
@@ -323,3 +336,95 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
     progress["total"] = sum(counts.values())
     progress["ended"] = sum(counts.get(s, 0) for s in SiteCheck.ENDED)
     return progress
+
+
+# The cycle's lifecycle: draft → running → in review → published → closed. Each move checks the
+# state it starts from with a conditional update, so two people pressing the same button at once
+# make one move and the other is told why not.
+
+
+def _record_transition(cycle: AuditCycle, user, key: str, message: str) -> None:
+    """Who moved the cycle and when: a log line with a dotted key, and an entry in the admin log."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    log.info("%s %s by %s", key, cycle.pk, getattr(user, "username", "system"))
+    if user is not None and user.pk:
+        LogEntry.objects.log_actions(user.pk, [cycle], CHANGE, change_message=message, single_object=True)
+
+
+def _move(cycle: AuditCycle, source: str, target: str, verb: str, **fields) -> None:
+    moved = AuditCycle.objects.filter(pk=cycle.pk, status=source).update(status=target, **fields)
+    if not moved:
+        cycle.refresh_from_db(fields=["status"])
+        needed = AuditCycle.Status(source).label.lower()
+        raise AuditError(
+            f"{cycle} is {cycle.get_status_display().lower()}; only a cycle that is {needed} can be {verb}."
+        )
+    cycle.refresh_from_db()
+
+
+def create_cycle(
+    name: str,
+    audit_date: datetime.date,
+    duty_codes: Iterable[str],
+    ods_codes: Iterable[str] | None = None,
+    user=None,
+) -> AuditCycle:
+    """A draft cycle with its duties and the trusts it will check (every active one, or those named).
+
+    The trusts are fixed now, as queued site checks, so that what was agreed is what runs.
+    """
+    duty_codes, ods_codes = list(duty_codes), list(ods_codes or [])
+    duties = list(Duty.objects.filter(code__in=duty_codes))
+    unknown = sorted(set(duty_codes) - {d.code for d in duties})
+    if unknown or not duties:
+        raise AuditError(f"Unknown duty code: {', '.join(unknown) or 'none given'}.")
+    if ods_codes:
+        organisations = list(Organisation.objects.filter(ods_code__in=ods_codes))
+        missing = sorted(set(ods_codes) - {o.ods_code for o in organisations})
+        if missing:
+            raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
+    else:
+        organisations = list(Organisation.objects.active(audit_date))
+    if not organisations:
+        raise AuditError("No active trust on the register on that audit date.")
+    if AuditCycle.objects.filter(name=name).exists():
+        raise AuditError(f"A cycle named {name!r} already exists.")
+    with transaction.atomic():
+        cycle = AuditCycle.objects.create(name=name, audit_date=audit_date, created_by=user)
+        cycle.duties.add(*duties)
+        SiteCheck.objects.bulk_create(
+            [SiteCheck(cycle=cycle, organisation=o, website=o.website) for o in organisations]
+        )
+        _record_transition(cycle, user, "audits.cycle.created", f"Created with {len(organisations)} trusts.")
+    return cycle
+
+
+def start_draft_cycle(cycle: AuditCycle, user=None) -> AuditCycle:
+    """Start checking the trusts a draft cycle names."""
+    if cycle.status != AuditCycle.Status.DRAFT:
+        raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a draft cycle can be started.")
+    ods_codes = list(cycle.site_checks.values_list("organisation__ods_code", flat=True))
+    duty_codes = list(cycle.duties.values_list("code", flat=True))
+    with transaction.atomic():
+        # Claim the draft first: a second press of Start finds it running and is refused.
+        _move(cycle, AuditCycle.Status.DRAFT, AuditCycle.Status.RUNNING, "started")
+        started = start_cycle(cycle.name, cycle.audit_date, duty_codes, ods_codes or None, user)
+        _record_transition(started, user, "audits.cycle.started", f"Started {len(ods_codes)} site checks.")
+    return started
+
+
+def publish_cycle(cycle: AuditCycle, user) -> AuditCycle:
+    """Show the cycle's results to the trusts. Only a cycle in review can be published."""
+    with transaction.atomic():
+        _move(cycle, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED, "published")
+        _record_transition(cycle, user, "audits.cycle.published", "Published.")
+    return cycle
+
+
+def close_cycle(cycle: AuditCycle, user) -> AuditCycle:
+    """End a published cycle; its results stay visible and can no longer change."""
+    with transaction.atomic():
+        _move(cycle, AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED, "closed")
+        _record_transition(cycle, user, "audits.cycle.closed", "Closed.")
+    return cycle

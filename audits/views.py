@@ -1,25 +1,35 @@
+import csv
+import io
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
 
 from trusts.access import staff_required
 
-from . import services
+from . import review, services
+from .filters import ResultsFilter
+from .forms import BulkConfirmForm, CycleForm, ReviewForm
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
+from .tables import ResultsTable
 
 logger = logging.getLogger(__name__)
 
 CYCLES_PER_PAGE = 25
 TRUSTS_PER_PAGE = 50
+EXPORT_FORMATS = ("csv", "xlsx")
 
 # GOV.UK tag colours; the words on the tag carry the meaning, the colour only helps.
 CYCLE_TAG_CLASSES = {
@@ -103,9 +113,22 @@ def cycle_detail(request, pk: int):
         "page": page,
         "rows": _matrix_rows(cycle, page_checks, duties),
         "can_cancel": cycle.status == AuditCycle.Status.RUNNING,
+        "history": _cycle_history(cycle),
+        "can_start": cycle.status == AuditCycle.Status.DRAFT,
+        "can_publish": cycle.status == AuditCycle.Status.IN_REVIEW,
+        "can_close": cycle.status == AuditCycle.Status.PUBLISHED,
         "can_recheck": cycle.status in services.RECHECKABLE,
     }
     return render(request, "audits/cycle/detail.html", context)
+
+
+def _cycle_history(cycle: AuditCycle):
+    """Who created, started, published and closed the cycle, and when (written by the services)."""
+    return (
+        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(AuditCycle), object_id=str(cycle.pk))
+        .select_related("user")
+        .order_by("action_time", "pk")
+    )
 
 
 @staff_required("audits.view_auditcycle")
@@ -159,15 +182,19 @@ def _web_link(url: str) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
-@staff_required("audits.view_finding")
-def finding_detail(request, pk: int, finding_pk: int):
-    finding = get_object_or_404(
+def _finding(pk: int, finding_pk: int) -> Finding:
+    return get_object_or_404(
         Finding.objects.select_related(
             "cycle", "organisation", "duty", "site_check__cycle", "site_check__organisation", "evidence", "reviewed_by"
         ),
         pk=finding_pk,
         cycle_id=pk,
     )
+
+
+@staff_required("audits.view_finding")
+def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | None = None, status: int = 200):
+    finding = _finding(pk, finding_pk)
     labels = dict(FindingStatus.choices)
     history = [
         (change, labels.get(change.from_status, change.from_status), labels.get(change.to_status, change.to_status))
@@ -181,5 +208,159 @@ def finding_detail(request, pk: int, finding_pk: int):
         "evidence_href": _web_link(evidence.final_url) if evidence else None,
         "history": history,
         "can_recheck": not services.recheck_refusal(finding.site_check),
+        "can_review": request.user.has_perm("audits.review_finding") and not review.review_refusal(finding.cycle),
+        "review_form": review_form
+        or ReviewForm(initial={"status": finding.effective_status, "version": finding.version}),
     }
-    return render(request, "audits/cycle/finding.html", context)
+    return render(request, "audits/cycle/finding.html", context, status=status)
+
+
+@staff_required("audits.review_finding")
+@require_POST
+def finding_review(request, pk: int, finding_pk: int):
+    finding = _finding(pk, finding_pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review.review_finding(finding, request.user, data["status"], data["reason"], data["version"])
+        except services.AuditError as error:
+            # Show the finding as it is now, keeping what the reviewer wrote, against the current version.
+            current = Finding.objects.get(pk=finding.pk)
+            form = ReviewForm(initial={**data, "version": current.version})
+            messages.error(request, str(error))
+            return finding_detail(request, pk, finding_pk, review_form=form, status=409)
+        messages.success(request, f"Your review of {finding.organisation.name}, {finding.duty.title} was saved.")
+        return redirect("audits:finding_detail", pk=pk, finding_pk=finding_pk)
+    return finding_detail(request, pk, finding_pk, review_form=form, status=400)
+
+
+# Creating and moving cycles
+
+
+@staff_required("audits.run_audit")
+@require_http_methods(["GET", "POST"])
+def cycle_create(request):
+    form = CycleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cycle = services.create_cycle(
+                data["name"], data["audit_date"], [d.code for d in data["duties"]], data["ods_code_list"], request.user
+            )
+        except services.AuditError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{cycle} created as a draft with {cycle.site_checks.count()} trusts.")
+            return redirect("audits:cycle_detail", pk=cycle.pk)
+    return render(request, "audits/cycle/create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _transition(action, done: str):
+    @staff_required("audits.run_audit")
+    @require_POST
+    def view(request, pk: int):
+        cycle = get_object_or_404(AuditCycle, pk=pk)
+        try:
+            action(cycle, request.user)
+        except services.AuditError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{cycle} {done}.")
+        return redirect("audits:cycle_detail", pk=cycle.pk)
+
+    return view
+
+
+cycle_start = _transition(services.start_draft_cycle, "started: its site checks are queued")
+cycle_publish = _transition(services.publish_cycle, "published: trusts can now see its results")
+cycle_close = _transition(services.close_cycle, "closed")
+
+
+# Results matrix
+
+
+def _results_table(request, cycle: AuditCycle) -> tuple[ResultsTable, ResultsFilter]:
+    checks = cycle.site_checks.select_related("organisation")
+    filterset = ResultsFilter(request.GET or None, checks, cycle=cycle)
+    duties = list(cycle.duties.all())
+    if filterset.is_valid() and (code := filterset.form.cleaned_data.get("duty")):
+        duties = [d for d in duties if d.code == code]
+    table = ResultsTable(filterset.qs, duties)
+    return table, filterset
+
+
+@staff_required("audits.view_finding")
+def cycle_results(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    table, filterset = _results_table(request, cycle)
+    RequestConfig(request, paginate={"per_page": TRUSTS_PER_PAGE}).configure(table)
+    table.load_findings(cycle, [row.record.pk for row in table.page.object_list])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"cycle": cycle, "table": table, "filter": filterset, "query": query.urlencode()}
+    return render(request, "audits/cycle/results.html", context)
+
+
+@staff_required("audits.view_finding")
+def cycle_results_export(request, pk: int, fmt: str):
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(f"No export as {fmt}.")
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    table, _ = _results_table(request, cycle)
+    RequestConfig(request, paginate=False).configure(table)
+    table.load_findings(cycle)
+    rows = list(table.as_values())
+    filename = f"{slugify(cycle.name) or cycle.pk}-results.{fmt}"
+    logger.info("audits.cycle.exported %s by %s as %s", cycle.pk, request.user.username, fmt)
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        csv.writer(response).writerows(rows)
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title="Results")
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Review
+
+
+@staff_required("audits.review_finding")
+@require_http_methods(["GET", "POST"])
+def cycle_review(request, pk: int):
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    form = BulkConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = review.confirm_findings(form.versions(), request.user, form.cleaned_data["reason"])
+        except services.AuditError as error:
+            messages.error(request, str(error))
+        else:
+            if result.confirmed:
+                messages.success(request, f"{len(result.confirmed)} findings confirmed.")
+            for conflict in result.conflicts:
+                messages.error(request, conflict)
+            return redirect("audits:cycle_review", pk=cycle.pk)
+    page = Paginator(review.review_queue(cycle), TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dict(FindingStatus.choices)
+    for finding in page:
+        finding.status_label = labels.get(finding.status, finding.status)
+    context = {
+        "cycle": cycle,
+        "page": page,
+        "form": form,
+        "refusal": review.review_refusal(cycle),
+        "agreement": review.agreement_by_duty(cycle),
+        "sample_per_hundred": review.SAMPLE_PER_HUNDRED,
+    }
+    return render(request, "audits/review/queue.html", context, status=400 if form.errors else 200)

@@ -25,7 +25,14 @@ def organisation_list(request):
 @staff_required("trusts.view_organisation")
 def organisation_detail(request, ods_code: str):
     organisation = organisation_for(request.user, ods_code)
-    return render(request, "trusts/organisation/detail.html", {"organisation": organisation})
+    # Through the reverse relation, so that trusts need not import audits; two queries in all.
+    findings = (
+        organisation.findings.with_effective_status()
+        .select_related("cycle", "duty")
+        .order_by("-cycle__audit_date", "-cycle__created_at", "duty__sort_order", "duty__code")
+    )
+    context = {"organisation": organisation, "findings": findings}
+    return render(request, "trusts/organisation/detail.html", context)
 
 
 @staff_required("trusts.import_organisations")

@@ -79,6 +79,9 @@ def _pages(cycle, finding):
         reverse("audits:cycle_list"),
         reverse("audits:cycle_detail", kwargs={"pk": cycle.pk}),
         reverse("audits:cycle_progress", kwargs={"pk": cycle.pk}),
+        reverse("audits:cycle_results", kwargs={"pk": cycle.pk}),
+        reverse("audits:cycle_results_export", kwargs={"pk": cycle.pk, "fmt": "csv"}),
+        reverse("audits:cycle_results_export", kwargs={"pk": cycle.pk, "fmt": "xlsx"}),
         reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": finding.pk}),
     ]
 
@@ -115,6 +118,16 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_every_cycle_page_and_action(c
         response = client.post(url)
         assert response.status_code == 302
         assert response["Location"].startswith(f"{reverse('login')}?next=")
+
+
+def test_cycle_page_links_to_results_for_all_staff_and_to_review_for_reviewers(client, cycle, finding):
+    url = reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})
+    client.force_login(UserFactory(role="signatory"))
+    content = client.get(url).content.decode()
+    assert reverse("audits:cycle_results", kwargs={"pk": cycle.pk}) in content
+    assert reverse("audits:cycle_review", kwargs={"pk": cycle.pk}) not in content
+    client.force_login(UserFactory(role="reviewer"))
+    assert reverse("audits:cycle_review", kwargs={"pk": cycle.pk}) in client.get(url).content.decode()
 
 
 def test_reviewer_sees_no_cancel_or_recheck_buttons(client, cycle, finding):

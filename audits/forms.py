@@ -1,0 +1,87 @@
+import re
+
+from django import forms
+
+from trusts.models import Organisation
+
+from .models import AuditCycle, Duty, FindingStatus
+
+
+class CycleForm(forms.Form):
+    ALL, CHOSEN = "all", "chosen"
+
+    name = forms.CharField(max_length=100, help_text="For example, Web audit 2007")
+    audit_date = forms.DateField(
+        help_text="The ‘as at’ date duties and recency are judged on, for example 2007-04-01",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    duties = forms.ModelMultipleChoiceField(
+        queryset=Duty.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple
+    )
+    scope = forms.ChoiceField(
+        label="Trusts to check",
+        choices=[(ALL, "Every active trust on the register"), (CHOSEN, "Only the trusts I name")],
+        initial=ALL,
+        widget=forms.RadioSelect,
+    )
+    ods_codes = forms.CharField(
+        label="ODS codes",
+        required=False,
+        help_text="Separated by spaces, commas or new lines",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if AuditCycle.objects.filter(name=name).exists():
+            raise forms.ValidationError("A cycle with this name already exists; choose another name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        codes = [c.upper() for c in re.split(r"[\s,]+", cleaned.get("ods_codes", "")) if c]
+        if cleaned.get("scope") == self.CHOSEN:
+            if not codes:
+                self.add_error("ods_codes", "Enter the ODS code of at least one trust.")
+            known = set(Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", flat=True))
+            if missing := [c for c in codes if c not in known]:
+                self.add_error("ods_codes", f"No trust on the register with ODS code: {', '.join(missing)}.")
+        cleaned["ods_code_list"] = codes if cleaned.get("scope") == self.CHOSEN else []
+        return cleaned
+
+
+class ReviewForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=FindingStatus.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Why you confirm or change the status; the trust may read it",
+        error_messages={"required": "Give the reason for your decision."},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FindingVersionsField(forms.MultipleChoiceField):
+    """Values `id:version`; whether each is still current is the review service's question."""
+
+    def valid_value(self, value):
+        return re.fullmatch(r"\d+:\d+", str(value)) is not None
+
+
+class BulkConfirmForm(forms.Form):
+    """Findings are sent as `id:version`, so each confirmation is checked against what was listed."""
+
+    findings = FindingVersionsField(
+        label="Findings to confirm",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one finding to confirm."},
+    )
+    reason = forms.CharField(
+        label="Reason for confirming the selected findings",
+        error_messages={"required": "Give the reason for confirming these findings."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def versions(self) -> dict[int, int]:
+        pairs = (value.split(":") for value in self.cleaned_data["findings"])
+        return {int(pk): int(version) for pk, version in pairs}

@@ -1,0 +1,141 @@
+"""Reviewing findings: the queue, confirming or overriding with a reason, and how often people agree.
+
+Two reviewers may open the same finding. Each review names the version it was made against and is
+written with `UPDATE ... WHERE version = expected`, so the second one is refused and told who got
+there first, rather than silently replacing the first one's decision.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Mod
+from django.utils import timezone
+
+from .models import AuditCycle, Duty, Finding, FindingChange, FindingStatus
+from .services import AuditError
+
+log = logging.getLogger(__name__)
+
+REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+# Of every 100 automated findings (by id), this many are drawn for a quality check. The draw
+# depends only on the finding and its cycle, so the sample is the same every time it is listed.
+SAMPLE_PER_HUNDRED = 5
+_SAMPLE_STRIDE = 7919  # prime, so consecutive ids land in different buckets
+
+
+def review_refusal(cycle: AuditCycle) -> str:
+    """Why findings of this cycle cannot be reviewed now ("" when they can)."""
+    if cycle.status in REVIEWABLE:
+        return ""
+    return f"{cycle} is {cycle.get_status_display().lower()}; its findings can no longer be reviewed."
+
+
+def review_finding(finding: Finding, user, status: str, reason: str, expected_version: int) -> Finding:
+    """Confirm or override the finding's status, if no one has changed it since `expected_version`."""
+    if status not in FindingStatus.values:
+        raise AuditError(f"{status!r} is not a finding status.")
+    reason = reason.strip()
+    if not reason:
+        raise AuditError("Give the reason for your decision.")
+    with transaction.atomic():
+        current = Finding.objects.select_related("cycle").get(pk=finding.pk)
+        if refusal := review_refusal(current.cycle):
+            raise AuditError(refusal)
+        previous = current.effective_status
+        now = timezone.now()
+        updated = Finding.objects.filter(pk=finding.pk, version=expected_version).update(
+            reviewed_status=status,
+            reviewed_by=user,
+            reviewed_at=now,
+            review_reason=reason,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if not updated:
+            raise AuditError(_conflict(current))
+        FindingChange.objects.create(
+            finding=current, changed_by=user, kind="review", from_status=previous, to_status=status, reason=reason
+        )
+    log.info("audits.finding.reviewed %s by %s: %s -> %s", finding.pk, user.username, previous, status)
+    return Finding.objects.get(pk=finding.pk)
+
+
+def _conflict(current: Finding) -> str:
+    last = current.history.select_related("changed_by").order_by("-changed_at", "-id").first()
+    who = "the automated check"
+    when = current.updated_at
+    if last is not None:
+        when = last.changed_at
+        if last.changed_by is not None:
+            who = last.changed_by.get_full_name() or last.changed_by.get_username()
+    stamp = timezone.localtime(when).strftime("%-d %B %Y %H:%M:%S")
+    return (
+        f"This finding was changed by {who} at {stamp} since you opened it. "
+        "Check its current state below, then decide again."
+    )
+
+
+@dataclass
+class BulkResult:
+    confirmed: list[Finding]
+    conflicts: list[str]
+
+
+def confirm_findings(versions: dict[int, int], user, reason: str) -> BulkResult:
+    """Confirm the automated status of each finding (id → version seen); changed ones are skipped."""
+    if not reason.strip():
+        raise AuditError("Give the reason for your decision.")
+    result = BulkResult([], [])
+    for finding in Finding.objects.filter(pk__in=versions).select_related("organisation", "duty"):
+        try:
+            result.confirmed.append(review_finding(finding, user, finding.status, reason, versions[finding.pk]))
+        except AuditError as error:
+            result.conflicts.append(f"{finding.organisation.name}, {finding.duty.title}: {error}")
+    return result
+
+
+def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
+    """Unreviewed findings a person should look at: every `review` one, then the quality sample.
+
+    Each row carries `in_sample` (False for `review` findings).
+    """
+    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~Q(status=FindingStatus.REVIEW)
+    return (
+        Finding.objects.filter(cycle=cycle, reviewed_status="")
+        .annotate(bucket=Mod(F("id") * _SAMPLE_STRIDE + Value(cycle.pk * 104729), Value(100)))
+        .filter(Q(status=FindingStatus.REVIEW) | sampled)
+        .annotate(in_sample=ExpressionWrapper(~Q(status=FindingStatus.REVIEW), output_field=BooleanField()))
+        .select_related("organisation", "duty")
+        .order_by("in_sample", "organisation__name", "duty__sort_order", "duty__code")
+    )
+
+
+@dataclass
+class Agreement:
+    duty: Duty
+    reviewed: int
+    agreed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed / self.reviewed if self.reviewed else None
+
+
+def agreement_by_duty(cycle: AuditCycle) -> list[Agreement]:
+    """Per duty of the cycle: reviewed findings, and how many reviewers left at the automated status."""
+    counts = {
+        row["duty_id"]: row
+        for row in Finding.objects.filter(cycle=cycle)
+        .exclude(reviewed_status="")
+        .values("duty_id")
+        .annotate(
+            reviewed=Count("id"),
+            agreed=Count("id", filter=Q(reviewed_status=F("status")), output_field=IntegerField()),
+        )
+    }
+    return [
+        Agreement(duty, counts.get(duty.pk, {}).get("reviewed", 0), counts.get(duty.pk, {}).get("agreed", 0))
+        for duty in cycle.duties.all()
+    ]

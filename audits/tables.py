@@ -1,0 +1,76 @@
+"""The results matrix: one row per trust checked in a cycle, one column per duty."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .models import AuditCycle, Duty, Finding, FindingStatus
+
+STATUS_LABELS = dict(FindingStatus.choices)
+REVIEWED = mark_safe('<span class="govuk-body-s govuk-!-display-block">Reviewed</span>')
+
+
+class DutyColumn(tables.Column):
+    """The effective status of one duty, as a tag linking to the finding."""
+
+    def __init__(self, duty: Duty):
+        self.duty = duty
+        super().__init__(verbose_name=duty.title, accessor="pk", orderable=False, empty_values=())
+
+    def render(self, record, table):
+        finding = table.findings.get((record.pk, self.duty.pk))
+        if finding is None:
+            return "Does not apply" if record.is_ended else "Not checked"
+        url = reverse("audits:finding_detail", kwargs={"pk": finding.cycle_id, "finding_pk": finding.pk})
+        return format_html(
+            '<a class="govuk-link" href="{}"><strong class="govuk-tag app-status--{}">{}</strong>'
+            '<span class="govuk-visually-hidden"> – {}, {}</span></a>{}',
+            url,
+            finding.effective,
+            STATUS_LABELS.get(finding.effective, finding.effective),
+            self.duty.title,
+            record.organisation.name,
+            REVIEWED if finding.reviewed_status else "",
+        )
+
+    def value(self, record, table):
+        finding = table.findings.get((record.pk, self.duty.pk))
+        return finding.effective if finding else ""
+
+
+class ResultsTable(tables.Table):
+    trust = tables.Column(
+        accessor="organisation__name",
+        verbose_name="Trust",
+        order_by=("organisation__name", "pk"),
+        linkify=("trusts:detail", {"ods_code": tables.A("organisation__ods_code")}),
+        attrs={"th": {"scope": "col"}},
+    )
+    ods_code = tables.Column(accessor="organisation__ods_code", verbose_name="ODS code", attrs={"th": {"scope": "col"}})
+    region = tables.Column(accessor="organisation__region", verbose_name="Region", attrs={"th": {"scope": "col"}})
+    org_type = tables.Column(
+        accessor="organisation__get_org_type_display",
+        order_by=("organisation__org_type", "organisation__name"),
+        verbose_name="Type",
+        attrs={"th": {"scope": "col"}},
+    )
+
+    class Meta:
+        template_name = "audits/cycle/_table.html"
+        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet"}
+        order_by = ("trust",)
+        empty_text = "No trusts match."
+
+    def __init__(self, data, duties: list[Duty], **kwargs):
+        columns = [(f"duty_{duty.code}", DutyColumn(duty)) for duty in duties]
+        super().__init__(data, extra_columns=columns, **kwargs)
+        self.findings: dict[tuple[int, int], Finding] = {}
+
+    def load_findings(self, cycle: AuditCycle, site_check_ids: list[int] | None = None) -> None:
+        """Fetch the cells in one query: for the rows shown, or (None) for the whole cycle."""
+        findings = Finding.objects.with_effective_status().filter(cycle=cycle)
+        if site_check_ids is not None:
+            findings = findings.filter(site_check_id__in=site_check_ids)
+        findings = findings.only("id", "cycle_id", "site_check_id", "duty_id", "status", "reviewed_status")
+        self.findings = {(f.site_check_id, f.duty_id): f for f in findings}
