@@ -1,11 +1,10 @@
-import csv
 import json
 import sys
 from contextlib import nullcontext
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.exports import FIELDS, finding_rows
+from audits.exports import findings_json, write_findings_csv
 from audits.models import AuditCycle
 
 
@@ -25,16 +24,13 @@ class Command(BaseCommand):
             audit = AuditCycle.objects.named(cycle)
         except AuditCycle.DoesNotExist as error:
             raise CommandError(str(error)) from None
-        rows = list(finding_rows(audit))
         with open(output, "w", newline="", encoding="utf-8") if output else nullcontext(sys.stdout) as out:
             if format == "csv":
-                writer = csv.DictWriter(out, fieldnames=FIELDS)
-                writer.writeheader()
-                writer.writerows(rows)
+                count = write_findings_csv(audit, out)
             else:
-                json.dump(
-                    {"cycle": audit.name, "audit_date": audit.audit_date.isoformat(), "findings": rows}, out, indent=2
-                )
+                document = findings_json(audit)
+                count = len(document["findings"])
+                json.dump(document, out, indent=2)
                 out.write("\n")
         if output:
-            self.stderr.write(f"Wrote {len(rows)} findings to {output}")
+            self.stderr.write(f"Wrote {count} findings to {output}")
