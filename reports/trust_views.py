@@ -42,10 +42,13 @@ def trust_user_required(view: Callable) -> Callable:
     return wrapper
 
 
+# A closed cycle stays on the record the trust was shown.
+SHOWN_TO_TRUSTS = (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED)
+
 def published_findings(user):
     """The findings a trust user may see: their organisation's, reviewed, in published cycles."""
     return (
-        Finding.objects.filter(organisation_id=user.organisation_id, cycle__status=AuditCycle.Status.PUBLISHED)
+        Finding.objects.filter(organisation_id=user.organisation_id, cycle__status__in=SHOWN_TO_TRUSTS)
         .exclude(reviewed_status="")
         .select_related("cycle", "duty", "evidence", "organisation")
     )

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from audits.models import AuditCycle, Finding, FindingStatus
 from audits.services import cycle_progress
@@ -16,7 +16,7 @@ RECENT_CYCLES_SHOWN = 10
 def home(request):
     """Staff land on the dashboard; a trust user on their organisation's page."""
     if request.user.organisation_id:
-        return render(request, "reports/trust/home.html", {"organisation": request.user.organisation})
+        return redirect("trust:status")
     return render(request, "reports/dashboard/home.html", dashboard(request.user))
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 ROLES: dict[str, list[str]] = {
     "auditor": [
         "audits.run_audit",
+        "reports.view_letter",
         "audits.view_auditcycle",
         "audits.view_finding",
         "audits.view_duty",
@@ -12,6 +13,7 @@ ROLES: dict[str, list[str]] = {
     ],
     "reviewer": [
         "audits.review_finding",
+        "reports.view_letter",
         "audits.view_auditcycle",
         "audits.view_finding",
         "audits.view_duty",
@@ -19,6 +21,7 @@ ROLES: dict[str, list[str]] = {
     ],
     "signatory": [
         "reports.sign_letter",
+        "reports.view_letter",
         "audits.view_auditcycle",
         "audits.view_finding",
         "audits.view_duty",
@@ -27,6 +30,7 @@ ROLES: dict[str, list[str]] = {
     "admin": [
         "trusts.view_organisation",
         "trusts.add_organisation",
+        "reports.view_letter",
         "trusts.change_organisation",
         "trusts.import_organisations",
         "trusts.view_user",

@@ -36,7 +36,8 @@ def _all_paths(patterns=None, prefix: str = "/") -> Iterator[str]:
 
 # The admin keeps its own sign-in page, and its views send anonymous visitors there.
 SIGN_IN_PATHS = (reverse("login"), reverse("admin:login"))
-PUBLIC_PATHS = {*SIGN_IN_PATHS, reverse("health")}
+# The invitation link is opened before its person can sign in; a bad link answers 404.
+PUBLIC_PATHS = {*SIGN_IN_PATHS, reverse("health"), reverse("trusts:invitation", kwargs={"uidb64": "1", "token": "1"})}
 
 
 @pytest.mark.parametrize("path", sorted(set(_all_paths()) - PUBLIC_PATHS))
