@@ -28,5 +28,5 @@ def test_auditor_sees_dashboard(client):
 def test_trust_user_sees_own_organisation_and_cannot_list_trusts(client):
     user = TrustUserFactory(organisation__name="Alderbrook Hospitals NHS Trust")
     client.force_login(user)
-    assert b"Alderbrook Hospitals NHS Trust" in client.get(reverse("home")).content
+    assert b"Alderbrook Hospitals NHS Trust" in client.get(reverse("home"), follow=True).content
     assert client.get(reverse("trusts:list")).status_code == 403

@@ -399,13 +399,14 @@ def test_dashboard_shows_cycles_in_progress_and_work_waiting(auditor_client):
     assert "2024 web audit</a>: 2 to review" in text
 
 
-def test_trust_user_still_lands_on_their_organisation_page(client):
+def test_trust_user_lands_on_their_status_page(client):
     user = TrustUserFactory(organisation__name="Alderbrook Hospitals NHS Trust")
     client.force_login(user)
 
     response = client.get(reverse("home"))
 
-    assert [t.name for t in response.templates][0] == "reports/trust/home.html"
+    assert response.status_code == 302
+    assert response["Location"] == reverse("trust:status")
 
 
 # Charts
