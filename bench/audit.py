@@ -261,7 +261,7 @@ class Bench:
                     *launcher,
                     "worker",
                     "--pool",
-                    "threads",
+                    self.args.pool,
                     "--concurrency",
                     str(self.args.concurrency),
                     "-Q",
@@ -431,7 +431,7 @@ class Bench:
         r(
             (
                 "Workers that ran",
-                f"{args.workers} x celery --pool threads --concurrency {args.concurrency} = {slots} slots"
+                f"{args.workers} x celery --pool {args.pool} --concurrency {args.concurrency} = {slots} slots"
                 + (
                     f" (run_audit's own embedded worker suppressed: asked {len(extra_worker_requests)}x)"
                     if extra_worker_requests
@@ -876,7 +876,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sites", type=int, default=400)
     parser.add_argument("--pages", type=int, default=30, help="filler pages per site (demo.websites.generate)")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads (or processes) per worker")
+    parser.add_argument(
+        "--pool",
+        choices=["threads", "prefork"],
+        default="threads",
+        help="threads suit politeness delays (many slots, one process); prefork gives each slot its own interpreter",
+    )
     parser.add_argument("--era", default="2007", choices=["2007", "2024"])
     parser.add_argument("--seed", type=int, default=2007)
     parser.add_argument(
