@@ -20,4 +20,7 @@ urlpatterns = [
     path("cycles/<int:pk>/checks/<int:check_pk>/recheck/", views.site_check_recheck, name="site_check_recheck"),
     path("cycles/<int:pk>/findings/<int:finding_pk>/", views.finding_detail, name="finding_detail"),
     path("cycles/<int:pk>/findings/<int:finding_pk>/review/", views.finding_review, name="finding_review"),
+    path(
+        "cycles/<int:pk>/findings/<int:finding_pk>/stored-copy/", views.finding_stored_copy, name="finding_stored_copy"
+    ),
 ]

@@ -14,12 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from trusts.access import staff_required
 
 from . import review, services
+from .evidence import is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
@@ -206,6 +208,7 @@ def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | 
         "finding": finding,
         "evidence": evidence,
         "evidence_href": _web_link(evidence.final_url) if evidence else None,
+        "evidence_is_pdf": bool(evidence and is_pdf(evidence)),
         "history": history,
         "can_recheck": not services.recheck_refusal(finding.site_check),
         "can_review": request.user.has_perm("audits.review_finding") and not review.review_refusal(finding.cycle),
@@ -213,6 +216,13 @@ def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | 
         or ReviewForm(initial={"status": finding.effective_status, "version": finding.version}),
     }
     return render(request, "audits/cycle/finding.html", context, status=status)
+
+
+@staff_required("audits.view_finding")
+@xframe_options_sameorigin
+def finding_stored_copy(request, pk: int, finding_pk: int):
+    """The evidence as fetched, shown inline on the finding page (HTML sandboxed, PDF in the viewer)."""
+    return stored_copy(_finding(pk, finding_pk).evidence, as_attachment=False)
 
 
 @staff_required("audits.review_finding")

@@ -4,23 +4,20 @@ Every object is looked up through the user's organisation and published, reviewe
 so another trust's ids (or an unpublished finding) answer 404 and reveal nothing.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import URLValidator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audits import responses
+from audits.evidence import stored_copy
 from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
 
 RESPONSE_TAG_CLASSES = {
@@ -44,6 +41,7 @@ def trust_user_required(view: Callable) -> Callable:
 
 # A closed cycle stays on the record the trust was shown.
 SHOWN_TO_TRUSTS = (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED)
+
 
 def published_findings(user):
     """The findings a trust user may see: their organisation's, reviewed, in published cycles."""
@@ -180,25 +178,4 @@ def response_detail(request, pk: int):
 def evidence_download(request, pk: int):
     """The stored copy of the evidence, from private storage, as an attachment."""
     finding = get_object_or_404(published_findings(request.user), pk=pk)
-    evidence = finding.evidence
-    if evidence is None or not evidence.file:
-        raise Http404("No stored copy")
-    try:
-        stored = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("No stored copy") from None
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=_download_name(evidence.final_url or evidence.url, evidence.sha256),
-        content_type=evidence.content_type or "application/octet-stream",
-    )
-    # The bytes came from a website the regulator does not control: never run them in our origin.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
-
-
-def _download_name(url: str, sha256: str) -> str:
-    name = PurePosixPath(urlsplit(url).path).name
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:100]
-    return name or f"evidence-{sha256[:12]}"
+    return stored_copy(finding.evidence, as_attachment=True)

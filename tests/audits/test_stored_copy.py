@@ -1,0 +1,72 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import Evidence
+from tests.factories import FindingFactory, TrustUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_PAGE = b"<html><body><h1>Race Equality Scheme</h1><script>steal()</script></body></html>"
+
+
+def _finding_with_evidence(content_type: str, body: bytes):
+    finding = FindingFactory()
+    evidence = Evidence(
+        site_check=finding.site_check,
+        url="http://trust.example/res",
+        final_url="http://trust.example/res",
+        content_type=content_type,
+        sha256="ab" * 32,
+        size=len(body),
+        fetched_at=timezone.now(),
+    )
+    evidence.file.save("copy", ContentFile(body), save=False)
+    evidence.save()
+    finding.evidence = evidence
+    finding.save()
+    return finding
+
+
+def _url(finding) -> str:
+    return reverse("audits:finding_stored_copy", args=[finding.cycle_id, finding.pk])
+
+
+def test_staff_see_a_stored_web_page_sandboxed_so_its_scripts_never_run(client):
+    finding = _finding_with_evidence("text/html; charset=utf-8", HOSTILE_PAGE)
+    client.force_login(UserFactory(role="reviewer"))
+
+    response = client.get(_url(finding))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == HOSTILE_PAGE
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get(reverse("audits:finding_detail", args=[finding.cycle_id, finding.pk])).content.decode()
+    assert f'sandbox src="{_url(finding)}"' in page
+
+
+def test_a_stored_pdf_is_shown_inline_in_the_browsers_viewer(client):
+    finding = _finding_with_evidence("application/pdf", b"%PDF-1.4 stored")
+    client.force_login(UserFactory(role="auditor"))
+
+    response = client.get(_url(finding))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert "Content-Security-Policy" not in response
+
+
+def test_trust_users_cannot_open_the_staff_viewer_and_visitors_must_sign_in(client):
+    finding = _finding_with_evidence("text/html", HOSTILE_PAGE)
+    client.force_login(TrustUserFactory(organisation=finding.organisation))
+    assert client.get(_url(finding)).status_code == 403
+    client.logout()
+    assert client.get(_url(finding)).status_code == 302
+
+
+def test_a_finding_without_a_stored_copy_answers_404(client):
+    finding = FindingFactory()
+    client.force_login(UserFactory(role="auditor"))
+    assert client.get(_url(finding)).status_code == 404
