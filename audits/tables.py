@@ -22,7 +22,7 @@ class DutyColumn(tables.Column):
         finding = table.findings.get((record.pk, self.duty.pk))
         if finding is None:
             return "Does not apply" if record.is_ended else "Not checked"
-        url = reverse("audits:finding_detail", kwargs={"pk": finding.cycle_id, "finding_pk": finding.pk})
+        url = table.finding_url(finding)
         return format_html(
             '<a class="govuk-link" href="{}"><strong class="govuk-tag app-status--{}">{}</strong>'
             '<span class="govuk-visually-hidden"> – {}, {}</span></a>{}',
@@ -74,3 +74,6 @@ class ResultsTable(tables.Table):
             findings = findings.filter(site_check_id__in=site_check_ids)
         findings = findings.only("id", "cycle_id", "site_check_id", "duty_id", "status", "reviewed_status")
         self.findings = {(f.site_check_id, f.duty_id): f for f in findings}
+        # One reverse() for the page instead of one per cell: the matrix has hundreds of cells.
+        template = reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": 123456789})
+        self.finding_url = lambda finding: template.replace("123456789", str(finding.pk))

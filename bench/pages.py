@@ -183,7 +183,8 @@ def main() -> None:
             latest = cycle_ids[-1]
             pages = {
                 "dashboard": "/",
-                "cycle page (matrix)": f"/audits/cycles/{latest}/",
+                "cycle page": f"/audits/cycles/{latest}/",
+                "results matrix": f"/audits/cycles/{latest}/results/",
                 "national report": f"/reports/national/{latest}/",
             }
             print(f"gunicorn {workers} workers, {args.clients} concurrent clients, {args.requests} requests per page")
