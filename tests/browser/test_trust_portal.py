@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from audits.models import AuditCycle, Evidence, TrustResponse
+from reports.letters import approve_letter, draft_letter, issue_letter
 from tests.browser.conftest import axe_check, sign_in
 from tests.factories import (
     AuditCycleFactory,
@@ -102,6 +103,18 @@ def test_invited_trust_user_sets_password_reads_status_and_answers(live_server, 
     assert_fits(page)
     answer = TrustResponse.objects.get()
     assert answer.urls == ["https://raa.nhs.example/equality/des-2006.pdf"]
+
+    # The regulator issues a letter; the trust finds it under "Your letters" and downloads the PDF.
+    signatory = UserFactory(role="signatory")
+    letter = issue_letter(approve_letter(draft_letter(trust.site_checks.get().cycle, trust), signatory), signatory)
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Your letters").click()
+    page.wait_for_load_state()
+    axe_check(page)
+    assert_fits(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"Download letter {letter.reference}").click()
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
 
 
 def test_second_trusts_user_gets_404_on_the_first_trusts_finding(live_server, signed_in_page, published_finding):
