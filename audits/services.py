@@ -93,7 +93,9 @@ def cancel_cycle(cycle: AuditCycle) -> int:
     return cancelled
 
 
-RECHECKABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+# A published cycle can still be rechecked (a trust says it has published the document); it stays
+# published, and the new automated result waits for a reviewer. A closed cycle is on the record.
+RECHECKABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
 
 
 def recheck_refusal(site_check: SiteCheck) -> str:
@@ -121,7 +123,9 @@ def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
         SiteCheck.objects.filter(pk=site_check.pk).update(
             state=SiteCheck.State.QUEUED, finished_at=None, lease_expires_at=None
         )
-        AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.RUNNING, finished_at=None)
+        AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.IN_REVIEW).update(
+            status=AuditCycle.Status.RUNNING, finished_at=None
+        )
         transaction.on_commit(lambda: _enqueue([site_check.pk], duty_codes))
 
 

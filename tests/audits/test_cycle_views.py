@@ -373,14 +373,25 @@ def test_recheck_of_a_check_still_queued_is_refused(client, cycle, queued_check,
     assert enqueued == []
 
 
-def test_recheck_in_a_published_cycle_is_refused(client, cycle, finished_check, enqueued):
-    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)
+def test_recheck_in_a_closed_cycle_is_refused(client, cycle, finished_check, enqueued):
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.CLOSED)
     client.force_login(UserFactory(role="auditor"))
     url = reverse("audits:site_check_recheck", kwargs={"pk": cycle.pk, "check_pk": finished_check.pk})
     client.post(url)
     finished_check.refresh_from_db()
     cycle.refresh_from_db()
     assert finished_check.state == SiteCheck.State.DONE
+    assert cycle.status == AuditCycle.Status.CLOSED
+
+
+def test_recheck_in_a_published_cycle_runs_and_keeps_the_results_published(client, cycle, finished_check, enqueued):
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)
+    client.force_login(UserFactory(role="auditor"))
+    url = reverse("audits:site_check_recheck", kwargs={"pk": cycle.pk, "check_pk": finished_check.pk})
+    client.post(url)
+    finished_check.refresh_from_db()
+    cycle.refresh_from_db()
+    assert finished_check.state == SiteCheck.State.QUEUED
     assert cycle.status == AuditCycle.Status.PUBLISHED
 
 

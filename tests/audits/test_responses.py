@@ -34,7 +34,7 @@ def enqueued(monkeypatch):
     return calls
 
 
-def _finding(trust, status=AuditCycle.Status.PUBLISHED, name="2007 web audit"):
+def _finding(trust, status=AuditCycle.Status.CLOSED, name="2007 web audit"):
     cycle = AuditCycleFactory(name=name, status=status, started_at=timezone.now())
     duty = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
     cycle.duties.add(duty)
@@ -72,11 +72,25 @@ def test_submitting_on_a_cycle_that_can_be_rerun_queues_a_recheck_of_that_duty(
     assert SiteCheck.objects.get(pk=finding.site_check_id).state == SiteCheck.State.QUEUED
 
 
-def test_submitting_on_a_published_cycle_records_the_response_without_a_recheck(finding, author, enqueued):
+def test_submitting_on_a_published_cycle_queues_a_recheck_and_the_cycle_stays_published(
+    trust, author, enqueued, django_capture_on_commit_callbacks
+):
+    finding = _finding(trust, status=AuditCycle.Status.PUBLISHED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = responses.submit_response(finding, author, "See here", ["https://raa.nhs.example/res.pdf"])
+
+    assert answer.status == TrustResponse.Status.RECHECKING
+    assert enqueued == [([finding.site_check_id], ["race-equality-scheme"])]
+    finding.cycle.refresh_from_db()
+    assert finding.cycle.status == AuditCycle.Status.PUBLISHED
+
+
+def test_submitting_on_a_closed_cycle_records_the_response_without_a_recheck(finding, author, enqueued):
     answer = responses.submit_response(finding, author, "See here", ["https://raa.nhs.example/res.pdf"])
 
     assert answer.status == TrustResponse.Status.OPEN
-    assert "published" in answer.recheck_note
+    assert "closed" in answer.recheck_note
     assert enqueued == []
 
 
@@ -207,7 +221,7 @@ def test_auditor_queues_a_recheck_from_the_inbox(client, trust, author, enqueued
     assert enqueued == [([finding.site_check_id], ["race-equality-scheme"])]
 
 
-def test_recheck_of_a_published_cycle_is_refused_with_the_reason(client, answer, enqueued):
+def test_recheck_of_a_closed_cycle_is_refused_with_the_reason(client, answer, enqueued):
     client.force_login(UserFactory(role="auditor"))
 
     response = client.post(reverse("responses:recheck", kwargs={"pk": answer.pk}), follow=True)

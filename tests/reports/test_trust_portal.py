@@ -284,9 +284,8 @@ def test_trust_answers_a_finding_and_sees_the_response(client, user, trust, find
     assert response["Location"] == reverse("trust:response", kwargs={"pk": answer.pk})
     assert (answer.finding, answer.organisation, answer.author) == (finding, trust, user)
     assert answer.urls == ["https://www.raa.nhs.example/des.pdf", "https://docs.raa.nhs.example/d"]
-    # A published cycle cannot be rerun: the answer is kept for staff, and the trust is told why.
-    assert answer.status == TrustResponse.Status.OPEN
-    assert answer.recheck_note
+    # A published cycle can be rerun for that duty: the recheck is queued and the trust sees it.
+    assert answer.status == TrustResponse.Status.RECHECKING
     page = client.get(response["Location"]).content.decode()
     assert "Our scheme is published here." in page
 
