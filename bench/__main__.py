@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.import_register", "bench.audit", "bench.pages"]
+BENCHMARKS = ["bench.import_register", "bench.audit", "bench.letters", "bench.pages"]
 
 
 def main(argv: list[str]) -> int:
