@@ -148,6 +148,8 @@ def recover_stale_checks() -> int:
     )
     # A duplicate message is harmless: a check that has already been claimed is not claimed again.
     _enqueue(stale + forgotten)
+    for cycle_id in AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING).values_list("id", flat=True):
+        _finish_cycle_if_done(cycle_id)
     return len(stale) + len(forgotten)
 
 
@@ -254,7 +256,9 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
             budget_exhausted=not result.covered,
             lease_expires_at=None,
         )
-        _finish_cycle_if_done(check.cycle_id)
+        # After commit: two checks ending at once each see the other still open inside their own
+        # transactions; whichever commits last sees both ended.
+        transaction.on_commit(lambda: _finish_cycle_if_done(check.cycle_id))
 
 
 def _store_evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evidence | None:

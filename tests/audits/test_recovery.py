@@ -52,3 +52,13 @@ def test_queued_checks_of_a_cycle_with_no_recent_progress_are_sent_again(monkeyp
 
     assert services.recover_stale_checks() == 1
     assert queued == [stalled.pk]
+
+
+def test_the_sweep_moves_a_running_cycle_whose_checks_all_ended_into_review(monkeypatch):
+    monkeypatch.setattr(services, "_enqueue", lambda ids, duty_codes=None: None)
+    check = SiteCheckFactory(cycle__status="running", state=SiteCheck.State.DONE, finished_at=timezone.now())
+
+    services.recover_stale_checks()
+
+    check.cycle.refresh_from_db()
+    assert check.cycle.status == "in_review"
