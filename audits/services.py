@@ -38,20 +38,8 @@ def start_cycle(
     user=None,
 ) -> AuditCycle:
     """Create the cycle if needed and queue a site check for every active trust (or those named)."""
-    duty_codes, ods_codes = list(duty_codes), list(ods_codes or [])
-    duties = list(Duty.objects.filter(code__in=duty_codes))
-    unknown = sorted(set(duty_codes) - {d.code for d in duties})
-    if unknown:
-        raise AuditError(f"Unknown duty code: {', '.join(unknown)}. Load the catalogue with `manage.py load_duties`.")
-    organisations = (
-        Organisation.objects.active(audit_date)
-        if not ods_codes
-        else Organisation.objects.filter(ods_code__in=ods_codes)
-    )
-    if ods_codes:
-        missing = sorted(set(ods_codes) - set(organisations.values_list("ods_code", flat=True)))
-        if missing:
-            raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
+    duties = _duties(duty_codes)
+    organisations = _organisations(audit_date, ods_codes)
     with transaction.atomic():
         cycle, _ = AuditCycle.objects.get_or_create(name=name, defaults={"audit_date": audit_date, "created_by": user})
         if cycle.audit_date != audit_date:
@@ -72,6 +60,30 @@ def start_cycle(
         queued = list(cycle.site_checks.filter(state=SiteCheck.State.QUEUED).values_list("id", flat=True))
         transaction.on_commit(lambda: _enqueue(queued))
     return cycle
+
+
+def _duties(codes: Iterable[str]) -> list[Duty]:
+    codes = list(codes)
+    duties = list(Duty.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {d.code for d in duties})
+    if unknown or not duties:
+        raise AuditError(
+            f"Unknown duty code: {', '.join(unknown) or 'none given'}. "
+            "The catalogue is loaded with `manage.py load_duties`."
+        )
+    return duties
+
+
+def _organisations(audit_date: datetime.date, ods_codes: Iterable[str] | None) -> list[Organisation]:
+    """The trusts named, or else every trust active on the audit date."""
+    ods_codes = list(ods_codes or [])
+    if not ods_codes:
+        return list(Organisation.objects.active(audit_date))
+    organisations = list(Organisation.objects.filter(ods_code__in=ods_codes))
+    missing = sorted(set(ods_codes) - {o.ods_code for o in organisations})
+    if missing:
+        raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
+    return organisations
 
 
 def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> None:
@@ -382,18 +394,8 @@ def create_cycle(
 
     The trusts are fixed now, as queued site checks, so that what was agreed is what runs.
     """
-    duty_codes, ods_codes = list(duty_codes), list(ods_codes or [])
-    duties = list(Duty.objects.filter(code__in=duty_codes))
-    unknown = sorted(set(duty_codes) - {d.code for d in duties})
-    if unknown or not duties:
-        raise AuditError(f"Unknown duty code: {', '.join(unknown) or 'none given'}.")
-    if ods_codes:
-        organisations = list(Organisation.objects.filter(ods_code__in=ods_codes))
-        missing = sorted(set(ods_codes) - {o.ods_code for o in organisations})
-        if missing:
-            raise AuditError(f"No trust on the register with ODS code: {', '.join(missing)}.")
-    else:
-        organisations = list(Organisation.objects.active(audit_date))
+    duties = _duties(duty_codes)
+    organisations = _organisations(audit_date, ods_codes)
     if not organisations:
         raise AuditError("No active trust on the register on that audit date.")
     if AuditCycle.objects.filter(name=name).exists():
