@@ -12,7 +12,9 @@ from django.http import FileResponse, Http404
 
 from .models import Evidence
 
-SANDBOX = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+SANDBOX = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
+# A PDF is shown in a frame on the finding page; the portal's own policy would forbid the frame.
+PDF_IN_FRAME = "default-src 'none'; frame-ancestors 'self'"
 
 
 def stored_copy(evidence: Evidence | None, *, as_attachment: bool) -> FileResponse:
@@ -29,6 +31,8 @@ def stored_copy(evidence: Evidence | None, *, as_attachment: bool) -> FileRespon
     if as_attachment or not is_pdf(evidence):
         # A browser's PDF viewer will not render under a sandbox; it runs no script in our origin anyway.
         response["Content-Security-Policy"] = SANDBOX
+    else:
+        response["Content-Security-Policy"] = PDF_IN_FRAME
     return response
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
+from trusts import activity
 from trusts.models import Organisation
 
 from . import services
@@ -89,7 +90,7 @@ def submit_response(finding: Finding, author, comment: str, urls: list[str]) -> 
         else:
             response.status = TrustResponse.Status.RECHECKING
         response.save(update_fields=["status", "recheck_note"])
-    log.info("audits.response.submitted %s by %s (recheck: %s)", response.pk, author.pk, not refusal)
+    activity.record("audits.response.submitted", author, response, "Recheck queued" if not refusal else refusal)
     return response
 
 
@@ -104,7 +105,7 @@ def recheck_response(response: TrustResponse, user) -> TrustResponse:
         raise ResponseError(str(error)) from error
     TrustResponse.objects.filter(pk=response.pk).update(status=TrustResponse.Status.RECHECKING, recheck_note="")
     response.refresh_from_db()
-    log.info("audits.response.rechecked %s by %s", response.pk, user.pk)
+    activity.record("audits.response.rechecked", user, response)
     return response
 
 
@@ -119,5 +120,5 @@ def resolve_response(response: TrustResponse, user, note: str) -> TrustResponse:
     ):
         raise ResponseError("This response is already resolved.")
     response.refresh_from_db()
-    log.info("audits.response.resolved %s by %s", response.pk, user.pk)
+    activity.record("audits.response.resolved", user, response, note)
     return response

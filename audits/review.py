@@ -13,6 +13,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from trusts import activity
+
 from .models import AuditCycle, Duty, Finding, FindingChange, FindingStatus
 from .services import AuditError
 
@@ -58,7 +60,7 @@ def review_finding(finding: Finding, user, status: str, reason: str, expected_ve
         FindingChange.objects.create(
             finding=current, changed_by=user, kind="review", from_status=previous, to_status=status, reason=reason
         )
-    log.info("audits.finding.reviewed %s by %s: %s -> %s", finding.pk, user.username, previous, status)
+    activity.record("audits.finding.reviewed", user, finding, f"{previous} → {status}: {reason}")
     return Finding.objects.get(pk=finding.pk)
 
 

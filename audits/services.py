@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from trusts import activity
 from trusts.models import Organisation
 
 from .crawling import CrawlResult, DutyRules, Read, crawl
@@ -363,15 +364,6 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
 # make one move and the other is told why not.
 
 
-def _record_transition(cycle: AuditCycle, user, key: str, message: str) -> None:
-    """Who moved the cycle and when: a log line with a dotted key, and an entry in the admin log."""
-    from django.contrib.admin.models import CHANGE, LogEntry
-
-    log.info("%s %s by %s", key, cycle.pk, getattr(user, "username", "system"))
-    if user is not None and user.pk:
-        LogEntry.objects.log_actions(user.pk, [cycle], CHANGE, change_message=message, single_object=True)
-
-
 def _move(cycle: AuditCycle, source: str, target: str, verb: str, **fields) -> None:
     moved = AuditCycle.objects.filter(pk=cycle.pk, status=source).update(status=target, **fields)
     if not moved:
@@ -406,7 +398,7 @@ def create_cycle(
         SiteCheck.objects.bulk_create(
             [SiteCheck(cycle=cycle, organisation=o, website=o.website) for o in organisations]
         )
-        _record_transition(cycle, user, "audits.cycle.created", f"Created with {len(organisations)} trusts.")
+        activity.record("audits.cycle.created", user, cycle, f"Created with {len(organisations)} trusts.")
     return cycle
 
 
@@ -420,7 +412,7 @@ def start_draft_cycle(cycle: AuditCycle, user=None) -> AuditCycle:
         # Claim the draft first: a second press of Start finds it running and is refused.
         _move(cycle, AuditCycle.Status.DRAFT, AuditCycle.Status.RUNNING, "started")
         started = start_cycle(cycle.name, cycle.audit_date, duty_codes, ods_codes or None, user)
-        _record_transition(started, user, "audits.cycle.started", f"Started {len(ods_codes)} site checks.")
+        activity.record("audits.cycle.started", user, started, f"Started {len(ods_codes)} site checks.")
     return started
 
 
@@ -428,7 +420,7 @@ def publish_cycle(cycle: AuditCycle, user) -> AuditCycle:
     """Show the cycle's results to the trusts. Only a cycle in review can be published."""
     with transaction.atomic():
         _move(cycle, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED, "published")
-        _record_transition(cycle, user, "audits.cycle.published", "Published.")
+        activity.record("audits.cycle.published", user, cycle, "Published.")
     return cycle
 
 
@@ -436,5 +428,5 @@ def close_cycle(cycle: AuditCycle, user) -> AuditCycle:
     """End a published cycle; its results stay visible and can no longer change."""
     with transaction.atomic():
         _move(cycle, AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED, "closed")
-        _record_transition(cycle, user, "audits.cycle.closed", "Closed.")
+        activity.record("audits.cycle.closed", user, cycle, "Closed.")
     return cycle

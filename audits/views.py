@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from trusts import activity
 from trusts.access import staff_required
 
 from . import review, services
@@ -115,7 +114,7 @@ def cycle_detail(request, pk: int):
         "page": page,
         "rows": _matrix_rows(cycle, page_checks, duties),
         "can_cancel": cycle.status == AuditCycle.Status.RUNNING,
-        "history": _cycle_history(cycle),
+        "history": activity.history_of(cycle),
         "can_start": cycle.status == AuditCycle.Status.DRAFT,
         "can_publish": cycle.status == AuditCycle.Status.IN_REVIEW,
         "can_close": cycle.status == AuditCycle.Status.PUBLISHED,
@@ -123,14 +122,6 @@ def cycle_detail(request, pk: int):
     }
     return render(request, "audits/cycle/detail.html", context)
 
-
-def _cycle_history(cycle: AuditCycle):
-    """Who created, started, published and closed the cycle, and when (written by the services)."""
-    return (
-        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(AuditCycle), object_id=str(cycle.pk))
-        .select_related("user")
-        .order_by("action_time", "pk")
-    )
 
 
 @staff_required("audits.view_auditcycle")
@@ -148,7 +139,7 @@ def cycle_cancel(request, pk: int):
     except services.AuditError as error:
         messages.error(request, str(error))
         return redirect("audits:cycle_detail", pk=cycle.pk)
-    logger.info("audits.cycle.cancelled %s by %s (%d queued checks)", cycle.pk, request.user.username, cancelled)
+    activity.record("audits.cycle.cancelled", request.user, cycle, f"{cancelled} checks stopped", request=request)
     messages.success(
         request, f"{cycle} cancelled. {cancelled} queued checks will not run; running checks stop at their next page."
     )
@@ -166,7 +157,7 @@ def site_check_recheck(request, pk: int, check_pk: int):
     except services.AuditError as error:
         messages.error(request, str(error))
         return redirect("audits:cycle_detail", pk=cycle.pk)
-    logger.info("audits.site_check.rechecked %s by %s (duty %s)", check.pk, request.user.username, duty_code or "all")
+    activity.record("audits.site_check.rechecked", request.user, check, f"Duty: {duty_code or 'all'}", request=request)
     what = f"the duty {duty_code}" if duty_code else "every duty"
     messages.success(request, f"{check.organisation.name} queued for a recheck of {what}.")
     return redirect(_next_url(request) or reverse("audits:cycle_detail", kwargs={"pk": cycle.pk}))
@@ -322,7 +313,7 @@ def cycle_results_export(request, pk: int, fmt: str):
     table.load_findings(cycle)
     rows = list(table.as_values())
     filename = f"{slugify(cycle.name) or cycle.pk}-results.{fmt}"
-    logger.info("audits.cycle.exported %s by %s as %s", cycle.pk, request.user.username, fmt)
+    activity.record("audits.cycle.exported", request.user, cycle, f"Results as {fmt}", request=request)
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         csv.writer(response).writerows(rows)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from audits.models import AuditCycle
+from trusts import activity
 from trusts.access import staff_required
 
 from . import letters
@@ -129,12 +130,13 @@ def letter_download(request, pk: int):
     try:
         content = letters.verify_letter_file(letter)
     except LetterError as error:
-        logger.error("reports.letter.tampered %s requested by %s: %s", letter.reference, request.user, error)
+        logger.error("reports.letter.tampered %s: %s", letter.reference, error)
+        activity.record("reports.letter.tampered", request.user, letter, str(error), request=request)
         return render(request, "reports/letters/tampered.html", {"letter": letter}, status=409)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{letter.reference.replace("/", "-")}.pdf"'
     response["Cache-Control"] = "private, no-store"
-    logger.info("reports.letter.downloaded %s by %s", letter.reference, request.user)
+    activity.record("reports.letter.downloaded", request.user, letter, request=request)
     return response
 
 
@@ -162,7 +164,7 @@ def _cycle_action(action):
 
 def _draft_all(request, cycle):
     letters.queue_draft_letters(cycle)
-    logger.info("reports.letters.draft_queued cycle=%s by %s", cycle.pk, request.user)
+    activity.record("reports.letters.draft_queued", request.user, cycle, request=request)
     return "Drafting letters for every trust. Refresh this page to follow progress."
 
 
@@ -173,7 +175,7 @@ def _approve_all(request, cycle):
 
 def _issue_all(request, cycle):
     letters.queue_issue_letters(cycle, request.user)
-    logger.info("reports.letters.issue_queued cycle=%s by %s", cycle.pk, request.user)
+    activity.record("reports.letters.issue_queued", request.user, cycle, request=request)
     return "Issuing every approved letter. Refresh this page to follow progress."
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import AuditCycle, Finding, FindingStatus
+from trusts import activity
 from trusts.models import Organisation
 
 from .models import Letter, LetterError
@@ -146,7 +147,7 @@ def approve_letter(letter: Letter, user) -> Letter:
         letter.approved_by, letter.approved_at = user, timezone.now()
         letter.signatory_name = user.get_full_name() or user.get_username()
         letter.save()
-    logger.info("reports.letter.approved %s by %s", letter.reference, user.get_username())
+    activity.record("reports.letter.approved", user, letter)
     return letter
 
 
@@ -206,7 +207,7 @@ def issue_letter(letter: Letter, user) -> Letter:
     except BaseException:
         letter.pdf.storage.delete(stored_name)
         raise
-    logger.info("reports.letter.issued %s by %s sha256=%s", current.reference, user.get_username(), current.sha256)
+    activity.record("reports.letter.issued", user, current, f"sha256 {current.sha256}")
     return current
 
 
@@ -242,7 +243,7 @@ def withdraw_letter(letter: Letter, user, reason: str) -> Letter:
         letter.status = Letter.Status.WITHDRAWN
         letter.withdrawn_by, letter.withdrawn_at, letter.withdrawal_reason = user, timezone.now(), reason.strip()
         letter.save()
-    logger.info("reports.letter.withdrawn %s by %s: %s", letter.reference, user.get_username(), reason)
+    activity.record("reports.letter.withdrawn", user, letter, reason)
     return letter
 
 

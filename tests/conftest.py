@@ -36,3 +36,30 @@ def _own_broker_folder(tmp_path_factory):
         "control_folder": str(folder / "control"),
     }
     yield
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """`client.force_login` stands for the whole sign-in, second step included, for anyone who owes it.
+
+    tests/trusts/test_two_factor.py signs in through the real pages, codes and all.
+    """
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from trusts import two_factor
+
+    force_login = Client.force_login
+
+    def force_login_with_second_step(client, user, backend=None):
+        force_login(client, user, backend)
+        device = two_factor.confirmed_device(user)
+        if device is None and two_factor.is_required(user):
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_step)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Organisation, User
+from .models import ActivityRecord, Organisation, User
 
 
 @admin.register(Organisation)
@@ -18,3 +18,22 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
     fieldsets = (*BaseUserAdmin.fieldsets, ("Trust", {"fields": ("organisation",)}))
+
+
+@admin.register(ActivityRecord)
+class ActivityRecordAdmin(admin.ModelAdmin):
+    """Read-only: the log is evidence of who did what."""
+
+    list_display = ("at", "username", "action", "target_repr", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("username", "action", "target_repr", "message")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,7 @@ class TrustsConfig(AppConfig):
     verbose_name = "Trusts"
 
     def ready(self) -> None:
+        from . import activity  # noqa: F401 (connects the sign-in receivers)
         from .roles import sync_roles
 
         post_migrate.connect(sync_roles, dispatch_uid="trusts.sync_roles")

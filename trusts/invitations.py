@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from . import activity
 from .models import Organisation, User
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def invite_user(organisation: Organisation, name: str, email: str, invited_by: U
         user.save()
         # Inside the transaction: if the mail cannot be sent, no half-invited account is left behind.
         send_invitation(user, invited_by)
-    log.info("trusts.user.invited %s for %s by %s", user.pk, organisation.ods_code, invited_by.pk)
+    activity.record("trusts.user.invited", invited_by, user, f"Invited to {organisation.ods_code}")
     return user
 
 
@@ -75,7 +76,7 @@ def resend_invitation(user: User, invited_by: User) -> None:
         user.set_unusable_password()
         user.save(update_fields=["password"])
         send_invitation(user, invited_by)
-    log.info("trusts.user.reinvited %s by %s", user.pk, invited_by.pk)
+    activity.record("trusts.user.reinvited", invited_by, user)
 
 
 def user_for_invitation(uidb64: str, token: str) -> User | None:
@@ -94,7 +95,7 @@ def accept_invitation(user: User) -> None:
     """The person has chosen a password (already set on `user`): the account opens."""
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
-    log.info("trusts.user.activated %s", user.pk)
+    activity.record("trusts.user.activated", user, user, "Chose a password")
 
 
 def deactivate_user(user: User, by: User) -> None:
@@ -105,7 +106,7 @@ def deactivate_user(user: User, by: User) -> None:
     if not user.has_usable_password():
         user.set_unusable_password()  # a new unusable hash voids the invitation token
     user.save(update_fields=["is_active", "password"])
-    log.info("trusts.user.deactivated %s by %s", user.pk, by.pk)
+    activity.record("trusts.user.deactivated", by, user)
 
 
 def reactivate_user(user: User, by: User) -> None:
@@ -115,4 +116,4 @@ def reactivate_user(user: User, by: User) -> None:
         raise InvitationError(f"{user.email} has never set a password: send a new invitation instead.")
     user.is_active = True
     user.save(update_fields=["is_active"])
-    log.info("trusts.user.reactivated %s by %s", user.pk, by.pk)
+    activity.record("trusts.user.reactivated", by, user)

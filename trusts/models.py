@@ -92,3 +92,37 @@ class User(AbstractUser):
     @property
     def is_regulator_staff(self) -> bool:
         return self.is_active and self.organisation_id is None and (self.is_superuser or self.groups.exists())
+
+
+class ActivityRecord(models.Model):
+    """One sign-in event or sensitive action: who, what, to which object, from where, when.
+
+    Append-only: rows are written by trusts.activity.record and never changed or deleted here.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="As typed, for a failed sign-in")
+    action = models.CharField(max_length=80, db_index=True, help_text="A dotted key, e.g. audits.cycle.published")
+    message = models.CharField(max_length=500, blank=True)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The activity log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The activity log is append-only")

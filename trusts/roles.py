@@ -36,6 +36,7 @@ ROLES: dict[str, list[str]] = {
         "trusts.view_user",
         "trusts.add_user",
         "trusts.change_user",
+        "trusts.view_activityrecord",
         "audits.view_duty",
         "audits.change_duty",
         "audits.view_auditcycle",

@@ -6,6 +6,7 @@ app_name = "trusts"
 urlpatterns = [
     path("", views.organisation_list, name="list"),
     path("import/", views.organisation_import, name="import"),
+    path("activity/", views.activity_list, name="activity"),
     path("invitation/<uidb64>/<token>/", invitation_views.invitation_accept, name="invitation"),
     path("<str:ods_code>/", views.organisation_detail, name="detail"),
     path("<str:ods_code>/users/", invitation_views.user_list, name="users"),

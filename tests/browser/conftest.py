@@ -6,11 +6,15 @@ axe-core comes from npm (`npm ci`, see package.json) and is injected into each p
 """
 
 import json
+from base64 import b32decode
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.otp import code_for, unused_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -112,12 +116,25 @@ def _describe(url: str, violation: dict) -> str:
 
 
 def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the real form at /sign-in/, as a person would."""
+    """Sign in through the real form at /sign-in/, as a person would, with the second step if asked.
+
+    Staff set up an authenticator app the first time: the "app" reads the key typed from the page.
+    """
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+    if "/sign-in/two-factor/set-up/" in page.url:
+        device = TOTPDevice(key=b32decode(page.locator("#secret-key").inner_text().replace(" ", "")).hex())
+        page.get_by_label("Code from your authenticator app").fill(code_for(device))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    elif "/sign-in/two-factor/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code from your authenticator app").fill(unused_code(device))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
 
 
 @pytest.fixture

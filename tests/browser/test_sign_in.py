@@ -1,6 +1,9 @@
 """Signing in through the real form, and the pages people land on, pass axe."""
 
+from base64 import b32decode
+
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser.conftest import axe_check, sign_in
 from tests.factories import (
@@ -10,6 +13,7 @@ from tests.factories import (
     TrustUserFactory,
     UserFactory,
 )
+from tests.otp import code_for, unused_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,3 +79,60 @@ def assert_stylesheet_loaded(page):
     # GOV.UK Frontend sets its typeface on headings; unstyled, they fall back to the browser's serif.
     font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert "GDS Transport" in font or "arial" in font.lower(), f"CSS did not load: {font}"
+
+
+def test_staff_set_up_an_authenticator_app_then_enter_its_code_and_the_pages_pass_axe(live_server, page, register):
+    auditor = UserFactory(role="auditor")
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(auditor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    assert page.get_by_role("img", name="QR code holding your secret key").is_visible()
+    axe_check(page)
+    page.get_by_label("Code from your authenticator app").fill("12")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert "Enter the 6-digit code" in page.locator(".govuk-error-summary").inner_text()
+    axe_check(page)
+    device = TOTPDevice(key=b32decode(page.locator("#secret-key").inner_text().replace(" ", "")).hex())
+    page.get_by_label("Code from your authenticator app").fill(code_for(device))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Sign out {auditor.username}").click()
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(auditor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Enter your sign-in code"
+    axe_check(page)
+    page.get_by_label("Code from your authenticator app").fill(unused_code(TOTPDevice.objects.get(user=auditor)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
+
+
+def test_no_page_breaks_the_content_security_policy(live_server, browser, register):
+    """Without bypass_csp: the policy is enforced, and nothing the pages need is blocked."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    sign_in(page, live_server, UserFactory(is_staff=True, is_superuser=True).username)
+    cycle = AuditCycleFactory(status="running")
+
+    for path in ["/", "/trusts/", "/audits/cycles/", f"/audits/cycles/{cycle.pk}/", "/audits/duties/", "/letters/",
+                 "/reports/national/", "/trusts/activity/", "/account/two-factor/", "/admin/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("window.cspViolations") == [], path
+        assert page.evaluate("document.body.classList.contains('js-enabled')") or path == "/admin/", path
+    context.close()

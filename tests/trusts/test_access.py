@@ -51,6 +51,7 @@ STAFF_PAGES = [
     ("trusts:list", {}, "trusts.view_organisation"),
     ("trusts:detail", {"ods_code": "RAA"}, "trusts.view_organisation"),
     ("trusts:import", {}, "trusts.import_organisations"),
+    ("trusts:activity", {}, "trusts.view_activityrecord"),
 ]
 
 

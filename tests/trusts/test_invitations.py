@@ -146,8 +146,10 @@ def test_deactivated_trust_user_cannot_sign_in_and_loses_session(client, admin, 
     assert response.status_code == 302
     person.refresh_from_db()
     assert not person.is_active
-    assert not other_client.login(username=person.username, password="correct horse battery staple")
     assert other_client.get(reverse("trust:status")).status_code == 302
+    sign_in = {"username": person.username, "password": "correct horse battery staple"}
+    refused = other_client.post(reverse("login"), sign_in)
+    assert b"Enter a correct username and password" in refused.content
 
 
 def test_reactivated_trust_user_can_sign_in_again(client, admin, trust):
@@ -158,7 +160,8 @@ def test_reactivated_trust_user_can_sign_in_again(client, admin, trust):
 
     person.refresh_from_db()
     assert person.is_active
-    assert type(client)().login(username=person.username, password="correct horse battery staple")
+    sign_in = {"username": person.username, "password": "correct horse battery staple"}
+    assert type(client)().post(reverse("login"), sign_in).status_code == 302
 
 
 def test_withdrawn_invitation_link_stops_working(client, admin, trust):

@@ -1,0 +1,70 @@
+"""The activity log: sign-ins and every sensitive action, kept in the database and sent to the log.
+
+`record` is called by the domain functions that make a change (publish a cycle, override a finding,
+issue a letter...) and by the receivers below for sign-in events.
+"""
+
+import logging
+
+from axes.helpers import get_client_ip_address
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.dispatch import receiver
+
+from .models import ActivityRecord
+
+log = logging.getLogger("activity")
+
+
+def record(
+    action: str, user=None, target: models.Model | None = None, message: str = "", *, request=None, username: str = ""
+) -> ActivityRecord:
+    """Write one entry. `user` is who acted (None for the system or an unknown person)."""
+    if user is not None and not user.is_authenticated:
+        user = None
+    entry = ActivityRecord.objects.create(
+        user=user,
+        username=(user.get_username() if user else username)[:150],
+        action=action,
+        message=message[:500],
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        ip_address=get_client_ip_address(request) if request is not None else None,
+    )
+    suffix = f": {message}" if message else ""
+    log.info("%s %s by %s%s", action, entry.target_repr or "-", entry.username or "system", suffix)
+    return entry
+
+
+def history_of(target: models.Model):
+    """What was done to one object, oldest first."""
+    return (
+        ActivityRecord.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk))
+        .select_related("user")
+        .order_by("at", "pk")
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="activity.signed_in")
+def _signed_in(sender, request, user, **kwargs):
+    record("trusts.sign_in.succeeded", user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="activity.signed_out")
+def _signed_out(sender, request, user, **kwargs):
+    if user is not None:
+        record("trusts.sign_in.signed_out", user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="activity.sign_in_failed")
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    record("trusts.sign_in.failed", request=request, username=credentials.get("username", ""))
+
+
+@receiver(user_locked_out, dispatch_uid="activity.locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    message = f"Too many failed sign-ins from {ip_address}"
+    record("trusts.sign_in.locked_out", request=request, username=username or "", message=message)
