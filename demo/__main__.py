@@ -63,6 +63,8 @@ def main() -> None:
         print(f"\nThe portal is at http://127.0.0.1:{PORT}/ (press Ctrl-C to stop). Demo sign-ins:")
         for username, description in logins:
             print(f"  {username:<12} password {PASSWORD:<20} {description}")
+        print("Staff set up an authenticator app (any TOTP app on a phone) at their first sign-in and enter")
+        print("its code each time; trust users may turn it on under 'Two-factor sign-in'.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while children[-1].poll() is None:
             time.sleep(1)
