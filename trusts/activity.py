@@ -8,9 +8,11 @@ import logging
 
 from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from .models import ActivityRecord
@@ -46,6 +48,24 @@ def history_of(target: models.Model):
         .select_related("user")
         .order_by("at", "pk")
     )
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="activity.admin_change")
+def _changed_in_admin(sender, instance: LogEntry, created: bool, **kwargs):
+    """Changes made in the Django admin (users, roles, duties...) are sensitive actions too."""
+    if not created:
+        return
+    verb = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(instance.action_flag, "changed")
+    entry = ActivityRecord.objects.create(
+        user=instance.user,
+        username=instance.user.get_username(),
+        action=f"admin.{verb}",
+        message=instance.get_change_message()[:500],
+        target_type=instance.content_type,
+        target_id=instance.object_id or "",
+        target_repr=instance.object_repr[:200],
+    )
+    log.info("%s %s by %s", entry.action, entry.target_repr, entry.username)
 
 
 @receiver(user_logged_in, dispatch_uid="activity.signed_in")

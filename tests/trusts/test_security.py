@@ -85,3 +85,22 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_changes_made_in_the_admin_are_logged(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    person = UserFactory(username="to-be-renamed")
+    client.force_login(superuser)
+    page = client.get(reverse("admin:trusts_user_change", args=[person.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(username="renamed", groups=[], user_permissions=[], date_joined_0="2026-01-01", date_joined_1="09:00")
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+
+    response = client.post(reverse("admin:trusts_user_change", args=[person.pk]), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = ActivityRecord.objects.get(action="admin.changed")
+    assert (entry.user, entry.target_repr) == (superuser, "renamed")
+    assert "Username" in entry.message
