@@ -129,6 +129,7 @@ class SiteCheck(models.Model):
     lease_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="A running check whose lease lapses is requeued"
     )
+    worker = models.CharField(max_length=255, blank=True, help_text="The Celery worker that last claimed it")
 
     class Meta:
         constraints = [

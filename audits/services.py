@@ -170,7 +170,7 @@ def _lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.AUDIT_LEASE_SECONDS)
 
 
-def _claim(site_check_id: int) -> SiteCheck | None:
+def _claim(site_check_id: int, worker: str) -> SiteCheck | None:
     """Take the check for this worker, or None if it has ended or another worker holds a live lease."""
     now = timezone.now()
     claimed = (
@@ -184,6 +184,7 @@ def _claim(site_check_id: int) -> SiteCheck | None:
             started_at=now,
             lease_expires_at=now + _lease(),
             attempts=F("attempts") + 1,
+            worker=worker,
         )
     )
     if not claimed:
@@ -191,9 +192,11 @@ def _claim(site_check_id: int) -> SiteCheck | None:
     return SiteCheck.objects.select_related("cycle", "organisation").get(pk=site_check_id)
 
 
-def run_site_check(site_check_id: int, duty_codes: list[str] | None = None) -> None:
-    """Crawl one trust's website and record a finding for every duty that applies to it."""
-    check = _claim(site_check_id)
+def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, worker: str = "") -> None:
+    """Crawl one trust's website and record a finding for every duty that applies to it.
+
+    `worker` names who runs it (Celery's hostname, e.g. celery@host), kept on the check."""
+    check = _claim(site_check_id, worker)
     if check is None:
         return
     cycle, organisation = check.cycle, check.organisation
@@ -430,3 +433,19 @@ def close_cycle(cycle: AuditCycle, user) -> AuditCycle:
         _move(cycle, AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED, "closed")
         activity.record("audits.cycle.closed", user, cycle, "Closed.")
     return cycle
+
+
+def start_periodic_audit(today: datetime.date | None = None) -> AuditCycle | None:
+    """Audit every active trust again for the duties in force today, as a cycle named by the date.
+
+    Celery beat calls this on AUDIT_PERIODIC_AUDIT; a second call on the same day finds the cycle
+    and starts nothing (None)."""
+    today = today or timezone.localdate()
+    name = f"Periodic audit {today.isoformat()}"
+    if AuditCycle.objects.filter(name=name).exists():
+        return None
+    in_force = Duty.objects.filter(
+        Q(in_force_until__isnull=True) | Q(in_force_until__gte=today), in_force_from__lte=today
+    )
+    cycle = create_cycle(name, today, in_force.values_list("code", flat=True))
+    return start_draft_cycle(cycle)

@@ -13,7 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-WORKER_QUEUES = "crawl,documents"
+# A worker started here stands in for all of production's, so it takes every kind of work.
+WORKER_QUEUES = ",".join(sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}))
 
 
 def database_url() -> str:
@@ -43,7 +44,9 @@ def process_env(**overrides: str) -> dict[str, str]:
     return {**env, **overrides}
 
 
-def start_worker(concurrency: int = 8, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_worker(
+    concurrency: int = 8, env: dict[str, str] | None = None, hostname: str = "celery@%h"
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -57,6 +60,8 @@ def start_worker(concurrency: int = 8, env: dict[str, str] | None = None) -> sub
         str(concurrency),
         "-Q",
         WORKER_QUEUES,
+        "--hostname",
+        hostname,
         "--without-mingle",
         "--without-gossip",
         "--without-heartbeat",

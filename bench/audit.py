@@ -557,6 +557,15 @@ class Bench:
             for line in stats["odd"][:12]:
                 print("  " + line[:220])
             print(flush=True)
+        from bench import print_summary
+
+        print_summary(
+            sites=args.sites,
+            wall_s=audit_wall,
+            pages_per_s=stats["pages"] / audit_wall,
+            ratio=ratio,
+            peak_rss_mb_per_worker=max(watcher.peaks[name] for name in pids if name.startswith("worker")) / 1024,
+        )
 
     # ----------------------------------------------------------------- figures
 

@@ -2,7 +2,7 @@
 
 Run from the project root: .venv/bin/python -m bench.letters [--trusts 400] [--workers 2]
 Issuing (the WeasyPrint render) is split across --workers processes, as Celery workers on the
-documents queue would split it; drafting and approving are database work and run in one process.
+letters queue would split it; drafting and approving are database work and run in one process.
 """
 
 import argparse
@@ -12,7 +12,8 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from bench import print_summary
 
 DUTIES = [
     ("race-equality-scheme", "Race equality scheme", "Race Relations Act 1976, s. 71(1)", "SI 2001/3458, art. 2"),
@@ -96,7 +97,6 @@ def main() -> None:
         os.environ["EMAIL_URL"] = "dummymail://"
         os.environ["LOG_LEVEL"] = "WARNING"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         import django
         from django.core.management import call_command
 
@@ -134,6 +134,9 @@ def main() -> None:
         print(f"total:   {total:.1f} s for {issued} letters, {total / n:.3f} s per letter")
         if issued != args.trusts:
             sys.exit(f"only {issued} of {args.trusts} letters were issued")
+        print_summary(
+            letters=issued, letters_per_s=issued / total, issued_per_s=issued / issuing, processes=args.workers
+        )
 
 
 if __name__ == "__main__":

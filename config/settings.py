@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -216,10 +217,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_IGNORE_RESULT = True
+# One queue per kind of work, so that workers on different hosts can take different kinds. The
+# periodic tasks are quick and must never wait behind hundreds of site checks: they have a queue
+# (and, in production, a worker) of their own.
 CELERY_TASK_DEFAULT_QUEUE = "crawl"
 CELERY_TASK_ROUTES = {
-    "audits.*": {"queue": "crawl"},
-    "reports.*": {"queue": "documents"},
+    "audits.tasks.check_site": {"queue": "crawl"},
+    "audits.tasks.recover_stale_checks": {"queue": "periodic"},
+    "audits.tasks.start_periodic_audit": {"queue": "periodic"},
+    "reports.tasks.*": {"queue": "letters"},
 }
 # A running check renews its lease while it works; one whose worker died is requeued once the lease
 # lapses. A running cycle with no progress for AUDIT_STALL_SECONDS has its queued checks sent again
@@ -227,9 +233,20 @@ CELERY_TASK_ROUTES = {
 AUDIT_LEASE_SECONDS = env.int("AUDIT_LEASE_SECONDS", default=300)
 AUDIT_STALL_SECONDS = env.int("AUDIT_STALL_SECONDS", default=600)
 AUDIT_RECOVERY_INTERVAL = env.float("AUDIT_RECOVERY_INTERVAL", default=120.0)
+# Every active trust is audited again for the duties in force on AUDIT_PERIODIC_AUDIT, a crontab
+# "minute hour day-of-month month day-of-week" in TIME_ZONE (default 02:00 on the 1st of each month);
+# empty turns it off.
+AUDIT_PERIODIC_AUDIT = env("AUDIT_PERIODIC_AUDIT", default="0 2 1 * *")
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "recover-lost-site-checks": {"task": "audits.tasks.recover_stale_checks", "schedule": AUDIT_RECOVERY_INTERVAL},
 }
+if AUDIT_PERIODIC_AUDIT:
+    try:
+        _periodic_audit = crontab.from_string(AUDIT_PERIODIC_AUDIT)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"AUDIT_PERIODIC_AUDIT {AUDIT_PERIODIC_AUDIT!r} is not a crontab: {error}") from None
+    CELERY_BEAT_SCHEDULE["periodic-audit"] = {"task": "audits.tasks.start_periodic_audit", "schedule": _periodic_audit}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

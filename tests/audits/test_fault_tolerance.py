@@ -18,27 +18,13 @@ from django.core.management import call_command
 
 from audits.models import AuditCycle, Finding, SiteCheck
 from audits.workers import process_env, start_worker
-from demo.serve import Page, SiteServer
-from tests.audits.test_run_audit import SCHEME
+from demo.serve import SiteServer
 from tests.factories import OrganisationFactory
+from tests.workers import slow_site, wait_for
 
 DUTIES = ["race-equality-scheme", "race-employment-monitoring", "race-impact-assessment", "disability-equality-scheme"]
 TRUSTS = 8
 REDIS_PORT = 6391
-
-
-def _slow_site() -> dict[str, Page]:
-    """About three seconds to read: twelve equality pages, a quarter of a second each."""
-    links = "".join(f'<li><a href="/equality/{n}.html">Equality and diversity {n}</a></li>' for n in range(12))
-    links += '<li><a href="/res.html">Race equality scheme</a></li>'
-    home = f"<html><head><title>Home</title></head><body><ul>{links}</ul></body></html>"
-    site = {"/": Page(home.encode())}
-    for n in range(12):
-        site[f"/equality/{n}.html"] = Page(
-            f"<html><head><title>Equality {n}</title></head><body>Page {n}</body></html>".encode(), delay=0.25
-        )
-    site["/res.html"] = Page(SCHEME.encode())
-    return site
 
 
 class RedisServer:
@@ -76,20 +62,6 @@ def broker():
 
 
 @pytest.fixture
-def processes():
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@pytest.fixture
 def slow_register(settings):
     settings.AUDIT_ALLOW_PRIVATE_HOSTS = True
     settings.AUDIT_CRAWL_DELAY = 0
@@ -98,7 +70,8 @@ def slow_register(settings):
     settings.AUDIT_STALL_SECONDS = 4
     settings.AUDIT_RECOVERY_INTERVAL = 1
     call_command("load_duties", verbosity=0)
-    with SiteServer({f"T{n}": _slow_site() for n in range(TRUSTS)}, first_address="127.0.70.1") as server:
+    # About three seconds a site: twelve equality pages, a quarter of a second each.
+    with SiteServer({f"T{n}": slow_site() for n in range(TRUSTS)}, first_address="127.0.70.1") as server:
         for n in range(TRUSTS):
             OrganisationFactory(ods_code=f"RF{n}", website=server.url(f"T{n}"))
         yield
@@ -144,15 +117,6 @@ def _beat(env: dict[str, str], tmp_path) -> subprocess.Popen:
     )
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            states = dict(SiteCheck.objects.values_list("organisation__ods_code", "state"))
-            raise AssertionError(f"timed out waiting for {what}; site checks: {states}")
-        time.sleep(0.2)
-
-
 def _assert_complete_with_one_finding_each() -> None:
     cycle = AuditCycle.objects.get(name="fault")
     assert cycle.status == AuditCycle.Status.IN_REVIEW
@@ -169,13 +133,13 @@ def test_a_worker_killed_mid_cycle_loses_nothing(slow_register, broker, processe
     doomed = start_worker(concurrency=4, env=env)
     processes.append(doomed)
     _start_cycle(env)
-    _wait_for(lambda: SiteCheck.objects.filter(state=SiteCheck.State.RUNNING).exists(), 60, "a running check")
+    wait_for(lambda: SiteCheck.objects.filter(state=SiteCheck.State.RUNNING).exists(), 60, "a running check")
     os.kill(doomed.pid, signal.SIGKILL)
     killed_while_running = set(SiteCheck.objects.filter(state=SiteCheck.State.RUNNING).values_list("id", flat=True))
 
     processes.append(start_worker(concurrency=4, env=env))
     processes.append(_beat(env, tmp_path))
-    _wait_for(lambda: AuditCycle.objects.get(name="fault").status == AuditCycle.Status.IN_REVIEW, 120, "the cycle")
+    wait_for(lambda: AuditCycle.objects.get(name="fault").status == AuditCycle.Status.IN_REVIEW, 120, "the cycle")
 
     _assert_complete_with_one_finding_each()
     assert killed_while_running
@@ -189,11 +153,11 @@ def test_a_redis_restart_that_forgets_the_queue_loses_nothing(slow_register, bro
     processes.append(start_worker(concurrency=2, env=env))
     processes.append(_beat(env, tmp_path))
     _start_cycle(env)
-    _wait_for(lambda: SiteCheck.objects.filter(state=SiteCheck.State.RUNNING).exists(), 60, "a running check")
+    wait_for(lambda: SiteCheck.objects.filter(state=SiteCheck.State.RUNNING).exists(), 60, "a running check")
 
     broker.crash()  # every queued message is gone: this Redis keeps nothing on disk
     time.sleep(1)
     broker.start()
-    _wait_for(lambda: AuditCycle.objects.get(name="fault").status == AuditCycle.Status.IN_REVIEW, 150, "the cycle")
+    wait_for(lambda: AuditCycle.objects.get(name="fault").status == AuditCycle.Status.IN_REVIEW, 150, "the cycle")
 
     _assert_complete_with_one_finding_each()
