@@ -5,7 +5,6 @@ asked, when the move is not allowed.
 """
 
 import datetime
-import logging
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -16,8 +15,6 @@ from trusts.models import Organisation
 
 from . import services
 from .models import Finding, TrustResponse
-
-log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 2000
 MAX_URLS = 5

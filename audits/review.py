@@ -5,7 +5,6 @@ written with `UPDATE ... WHERE version = expected`, so the second one is refused
 there first, rather than silently replacing the first one's decision.
 """
 
-import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,8 +16,6 @@ from trusts import activity
 
 from .models import AuditCycle, Duty, Finding, FindingChange, FindingStatus
 from .services import AuditError
-
-log = logging.getLogger(__name__)
 
 REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
 # Of every 100 automated findings (by id), this many are drawn for a quality check. The draw

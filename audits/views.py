@@ -1,6 +1,5 @@
 import csv
 import io
-import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -25,8 +24,6 @@ from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
 from .tables import ResultsTable
-
-logger = logging.getLogger(__name__)
 
 CYCLES_PER_PAGE = 25
 TRUSTS_PER_PAGE = 50
@@ -121,7 +118,6 @@ def cycle_detail(request, pk: int):
         "can_recheck": cycle.status in services.RECHECKABLE,
     }
     return render(request, "audits/cycle/detail.html", context)
-
 
 
 @staff_required("audits.view_auditcycle")

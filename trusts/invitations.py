@@ -4,12 +4,11 @@ The link carries Django's password-reset token. It is bound to the password hash
 working once the password is set (single use) and after PASSWORD_RESET_TIMEOUT (expiry).
 """
 
-import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -17,8 +16,6 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from . import activity
 from .models import Organisation, User
-
-log = logging.getLogger(__name__)
 
 
 class InvitationError(Exception):
@@ -61,7 +58,11 @@ def invite_user(organisation: Organisation, name: str, email: str, invited_by: U
             is_active=False,
         )
         user.set_unusable_password()
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same person invited twice at once: the other request won
+            raise InvitationError(f"Someone with the e-mail address {email} already has an account.") from None
         # Inside the transaction: if the mail cannot be sent, no half-invited account is left behind.
         send_invitation(user, invited_by)
     activity.record("trusts.user.invited", invited_by, user, f"Invited to {organisation.ods_code}")

@@ -1,4 +1,3 @@
-import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,8 +13,6 @@ from .forms import RegisterUploadForm
 from .importing import CSV_COLUMNS, save_register
 from .models import ActivityRecord
 from .tables import ActivityTable, OrganisationTable
-
-logger = logging.getLogger(__name__)
 
 
 @login_not_required
