@@ -8,6 +8,7 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from heapq import heappop, heappush
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -15,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .extraction import Document, extract
 from .fetching import BlockedByRobots, Fetcher, FetchError
-from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, names_it, url_words
+from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, fold, names_it, url_words
 
 # Words that make a link worth reading early, whatever the duties (weights add up).
 HINTS = {
@@ -73,6 +74,7 @@ class _Link:
     url: str = field(compare=False)
 
 
+@lru_cache(maxsize=4096)  # every page's menus offer the same links again
 def _host(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
@@ -80,12 +82,13 @@ def _host(url: str) -> str:
 
 def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     words = f"{text} {url_words(url)}"
-    score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words))
-    if any_of([p for duty in duties for p in duty.rules.get("names", [])]).search(words):
+    folded = fold(words)
+    score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words, folded))
+    if any_of([p for duty in duties for p in duty.rules.get("names", [])]).search(words, folded):
         score += 10
     if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
         score += 1
-    if compiled(DETOURS).search(words):
+    if compiled(DETOURS).search(words, folded):
         score -= 4
     return score
 
@@ -199,9 +202,8 @@ def _first(texts: list[str]) -> str:
 def _read(result, response, url, duties, incoming, offer) -> None:
     texts, linked_from = incoming.get(url, ([], ""))
 
-    def read(max_pdf_pages: int | None) -> tuple[Document, Source]:
-        document = extract(response.final_url, response.content_type, response.body, response.charset, max_pdf_pages)
-        source = Source(
+    def source_of(document: Document) -> Source:
+        return Source(
             url=response.final_url,
             kind=document.kind,
             title=document.title,
@@ -213,13 +215,17 @@ def _read(result, response, url, duties, incoming, offer) -> None:
             error=document.error,
             image_only=document.image_only,
         )
-        return document, source
 
-    # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
-    # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
-    document, source = read(max_pdf_pages=1)
-    if (document.pages or 0) > 1 and (document.error or any(names_it(source, d.rules) for d in duties)):
-        document, source = read(max_pdf_pages=None)
+    def worth_reading_on(first_page: Document) -> bool:
+        # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
+        # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
+        if first_page.error:
+            return True
+        source = source_of(first_page)
+        return any(names_it(source, d.rules) for d in duties)
+
+    document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
+    source = source_of(document)
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
         result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from, document.title))

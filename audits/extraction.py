@@ -13,9 +13,10 @@ import threading
 import unicodedata
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import docx
@@ -89,6 +90,10 @@ _UNCOUNTED_TAGS = {
 }  # fmt: skip
 # As styles.xml names them (Word shows "Heading 1"; the file says "heading 1").
 _DOCX_HEADING_NAMES = {"title", "heading 1", "heading 2", "heading 3"}
+# The WordprocessingML names read for every paragraph, run and style, qualified once.
+_W = {name: qn(f"w:{name}") for name in ("p", "r", "t", "br", "hyperlink", "style", "styleId", "name", "val", "type")}
+# The other run contents that python-docx reads as text.
+_DOCX_RUN_CHARACTERS = {qn("w:tab"): "\t", qn("w:ptab"): "\t", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
 
 
 @dataclass
@@ -114,8 +119,14 @@ class Document:
 
 
 def extract(
-    url: str, content_type: str, body: bytes, charset: str | None = None, max_pdf_pages: int | None = None
+    url: str,
+    content_type: str,
+    body: bytes,
+    charset: str | None = None,
+    read_on: Callable[[Document], bool] | None = None,
 ) -> Document:
+    """The document's text, headings and links. With `read_on`, a PDF's first page is read alone and
+    the rest only if read_on(the first page's document) says so, from the same open file."""
     kind = "other"
     try:
         kind = sniff_kind(url, content_type, body)
@@ -135,7 +146,7 @@ def extract(
         if kind == "text":
             return _extract_text(url, decode_html(body, charset, look_for_meta=False))
         if kind == "pdf":
-            return _extract_pdf(url, body, max_pdf_pages or MAX_PDF_PAGES)
+            return _extract_pdf(url, body, read_on)
         if kind == "docx":
             return _extract_docx(url, body)
         return Document(url, "other")
@@ -310,7 +321,9 @@ def _limit_nesting(html: str) -> str:
 
 
 def _too_deep(html: str) -> bool:
-    # findall is several times cheaper than match objects: this pass runs on every page.
+    if html.count("<") <= MAX_HTML_DEPTH:  # too few tags to nest that deep: most pages stop here
+        return False
+    # findall is several times cheaper than match objects.
     depth = 0
     for closing, name in _TAG.findall(html):
         if name.lower() in _UNCOUNTED_TAGS:
@@ -433,7 +446,7 @@ def _extract_text(url: str, text: str) -> Document:
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _extract_pdf(url: str, body: bytes, max_pages: int) -> Document:
+def _extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | None) -> Document:
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(body)
@@ -441,14 +454,25 @@ def _extract_pdf(url: str, body: bytes, max_pages: int) -> Document:
             return Document(url, "pdf", error=_pdf_open_error(exc))
         try:
             page_count = len(pdf)
-            page_texts = list(_pdf_page_texts(pdf, min(page_count, max_pages)))
-            metadata_title = _normalise(pdf.get_metadata_dict().get("Title", ""))
+            metadata_title = _normalise(pdf.get_metadata_value("Title"))
+            pages = _pdf_page_texts(pdf, min(page_count, MAX_PDF_PAGES))
+            if read_on is None:
+                return _pdf_document(url, list(pages), page_count, metadata_title)
+            # Opening a PDF and its first page cost the most (PDFium loads the fonts), so the rest
+            # is read from the same open file; read_on runs with PDFium locked, and must not extract.
+            page_texts = list(islice(pages, 1))
+            first_page = _pdf_document(url, page_texts, page_count, metadata_title)
+            if page_count <= 1 or not read_on(first_page):
+                return first_page
+            return _pdf_document(url, page_texts + list(pages), page_count, metadata_title)
         except pdfium.PdfiumError:  # a page that will not load
             return Document(url, "pdf", error="the PDF is malformed")
         finally:
             pdf.close()
+
+
+def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_title: str) -> Document:
     text, truncated = _cap(PDF_PAGE_BREAK.join(page_texts))
-    truncated = truncated or page_count > max_pages
     document = Document(
         url,
         "pdf",
@@ -457,7 +481,7 @@ def _extract_pdf(url: str, body: bytes, max_pages: int) -> Document:
         else metadata_title[:MAX_TITLE_CHARS],
         text=text,
         pages=page_count,
-        truncated=truncated,
+        truncated=truncated or page_count > len(page_texts),
     )
     letters = sum(len(page.replace(" ", "").replace("\n", "")) for page in page_texts)
     if page_texts and letters < MIN_PDF_CHARS_PER_PAGE * len(page_texts):
@@ -513,10 +537,10 @@ def _extract_docx(url: str, body: bytes) -> Document:
         headings: list[str] = []
         # Paragraph.style looks the style up in the styles part each time; one table is far faster.
         heading_styles = {
-            style.get(qn("w:styleId"))
-            for style in word.styles.element.iterchildren(qn("w:style"))
-            if (name := style.find(qn("w:name"))) is not None
-            and (name.get(qn("w:val")) or "").lower() in _DOCX_HEADING_NAMES
+            style.get(_W["styleId"])
+            for style in word.styles.element.iterchildren(_W["style"])
+            if (name := style.find(_W["name"])) is not None
+            and (name.get(_W["val"]) or "").lower() in _DOCX_HEADING_NAMES
         }
         pending = deque(word.iter_inner_content())
         while pending:
@@ -526,11 +550,11 @@ def _extract_docx(url: str, body: bytes) -> Document:
                 nested: list[Table] = []
                 for row in block.rows:
                     cells = _unique_cells(row.cells)
-                    lines.append(" | ".join(_normalise(cell.text) for cell in cells))
+                    lines.append(" | ".join(_normalise(_cell_text(cell._tc)) for cell in cells))
                     nested += [table for cell in cells for table in cell.tables]
                 pending.extendleft(reversed(nested))
                 continue
-            text = _normalise(block.text)
+            text = _normalise(_paragraph_text(block._p))
             if not text:
                 continue
             lines.append(text)
@@ -544,6 +568,28 @@ def _extract_docx(url: str, body: bytes) -> Document:
     if not title:
         title = _first_line(headings[0] if headings else text)
     return Document(url, "docx", title=title, headings=headings, text=text, truncated=truncated)
+
+
+def _paragraph_text(p) -> str:
+    """What python-docx's Paragraph.text gives, without the XPath query it compiles for every
+    paragraph and run (a third of the time a document took to read)."""
+    parts: list[str] = []
+    for child in p:  # runs, and the runs inside hyperlinks
+        runs = [child] if child.tag == _W["r"] else child.iterchildren(_W["r"]) if child.tag == _W["hyperlink"] else []
+        parts += (_run_item_text(item) for run in runs for item in run)
+    return "".join(parts)
+
+
+def _run_item_text(item) -> str:
+    if item.tag == _W["t"]:
+        return item.text or ""
+    if item.tag == _W["br"]:  # a line break; page and column breaks are no text
+        return "\n" if item.get(_W["type"], "textWrapping") == "textWrapping" else ""
+    return _DOCX_RUN_CHARACTERS.get(item.tag, "")
+
+
+def _cell_text(tc) -> str:
+    return "\n".join(_paragraph_text(p) for p in tc.iterchildren(_W["p"]))
 
 
 def _unique_cells(cells: list) -> list:

@@ -10,6 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from re import _parser  # the standard library's own regex parser, to find a pattern's literal words
 from urllib.parse import unquote, urlsplit
 
 # Where a duty's name may appear, and how much each place says about the document itself.
@@ -45,6 +46,16 @@ class Source:
             # A PDF's or Word document's first lines are its title page; a web page's are its menus.
             places["opening"] = [self.text[:OPENING_CHARS]]
         return {place: [_normalise(t) for t in texts if t] for place, texts in places.items()}
+
+    @cached_property
+    def folded_places(self) -> str:
+        """Every place's texts in one folded string: a name whose words are missing here is named nowhere."""
+        return fold("\n".join(t for texts in self.places.values() for t in texts))
+
+    @cached_property
+    def folded_text(self) -> str:
+        """The body folded once for all the patterns searched in it (see Pattern)."""
+        return fold(self.text)
 
 
 @dataclass
@@ -96,27 +107,95 @@ class Verdict:
     problem: Problem | None = None
 
 
+def fold(text: str) -> str:
+    """Lower case as re.IGNORECASE compares ASCII letters, where 'İ' and 'ı' are 'i' and 'ſ' is 's'."""
+    folded = text.lower()
+    if folded.isascii():
+        return folded
+    return folded.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")  # "İ".lower() is "i\u0307"
+
+
+class Pattern:
+    """A catalogue pattern, matched case-insensitively, that skips the texts lacking a word it needs.
+
+    re gets no literal-prefix speed-up from IGNORECASE patterns, so it tries every position of the
+    text in turn; most texts lack a word that every match needs ("race equality " for
+    'race equality (\\w+ ){0,2}scheme'), and a substring test on the folded text says so far sooner.
+    """
+
+    def __init__(self, pattern: str, words: frozenset[str]):
+        self.regex = re.compile(pattern, re.IGNORECASE)
+        # One of these is in every match; none known: every text is searched. A word that holds
+        # another ("equality scheme", "equalit") adds nothing to the test.
+        self.words = tuple(word for word in words if not any(other in word for other in words if other != word))
+
+    def search(self, text: str, folded: str | None = None) -> re.Match | None:
+        """regex.search(text); `folded` is fold(text), passed when the caller has it already."""
+        if self.words and not self.may_occur_in(fold(text) if folded is None else folded):
+            return None
+        return self.regex.search(text)
+
+    def may_occur_in(self, folded: str) -> bool:
+        """False when the folded text lacks every word a match needs, so that no part of it can match."""
+        return not self.words or any(word in folded for word in self.words)
+
+
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+
+
+def _required_words(items) -> frozenset[str] | None:
+    """Folded ASCII strings one of which every match of the parsed pattern contains (None: no such set known)."""
+    options: list[frozenset[str]] = []
+    run = ""  # consecutive literal characters
+    for op, av in [*items, (None, None)]:
+        if op is _parser.LITERAL and av < 128:
+            run += chr(av).lower()
+            continue
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        words = None
+        if op is _parser.SUBPATTERN:
+            words = _required_words(av[3])
+        elif op is _parser.ATOMIC_GROUP:
+            words = _required_words(av)
+        elif op in _REPEATS and av[0] >= 1:
+            words = _required_words(av[2])
+        elif op is _parser.BRANCH:
+            branches = [_required_words(branch) for branch in av[1]]
+            words = frozenset().union(*branches) if all(branches) else None
+        if words:
+            options.append(words)
+    # Any option will do; the one whose shortest word is longest rules out the most texts.
+    return max(options, key=lambda words: min(map(len, words)), default=None)
+
+
 @lru_cache(maxsize=4096)
-def compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
+def compiled(pattern: str) -> Pattern:
+    return Pattern(pattern, _required_words(_parser.parse(pattern, re.IGNORECASE)) or frozenset())
 
 
-def _find(patterns: list[str], text: str) -> list[str]:
-    return [p for p in patterns if compiled(p).search(text)]
+def _find(patterns: list[str], source: Source) -> list[str]:
+    """The patterns found in the document's body."""
+    return [p for p in patterns if compiled(p).search(source.text, source.folded_text)]
+
+
+def any_of(patterns: list[str]) -> Pattern:
+    """One pattern matching wherever any of the patterns does: one pass instead of many."""
+    return _alternation(tuple(patterns))
 
 
 @lru_cache(maxsize=1024)
-def _alternation(patterns: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def any_of(patterns: list[str]) -> re.Pattern:
-    """One regular expression matching wherever any of the patterns does: one pass instead of many."""
-    return _alternation(tuple(patterns)) if patterns else re.compile(r"(?!)")
+def _alternation(patterns: tuple[str, ...]) -> Pattern:
+    # Each pattern's own words: parsed together, the alternatives lose the prefix they share
+    # ("race equality", "res 2005" need only "r"), and a short word rules little out.
+    words = [compiled(p).words for p in patterns]
+    needed = frozenset().union(*words) if all(words) else frozenset()
+    return Pattern("|".join(f"(?:{p})" for p in patterns) or r"(?!)", needed)
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def url_words(url: str) -> str:
@@ -126,6 +205,8 @@ def url_words(url: str) -> str:
 
 def _named_in(patterns: list[str], source: Source) -> list[str]:
     names = any_of(patterns)
+    if not names.may_occur_in(source.folded_places):
+        return []
     return [place for place, texts in source.places.items() if any(names.search(t) for t in texts)]
 
 
@@ -157,27 +238,26 @@ def assess(source: Source, rules: dict) -> Candidate | None:
     named_in = _named_in(names, source)
     combined = False
     combined_rules = rules.get("combined")
-    if not named_in and combined_rules and _named_in(combined_rules["names"], source):
+    if not named_in and combined_rules and (named_as_combined := _named_in(combined_rules["names"], source)):
         # A combined scheme counts for a strand only if it explicitly covers it.
-        if not _find(combined_rules["strand"], source.text):
+        if not _find(combined_rules["strand"], source):
             return None
-        named_in, combined = _named_in(combined_rules["names"], source), True
-    if not named_in and _find(rules.get("sections", []), source.text):
+        named_in, combined = named_as_combined, True
+    if not named_in and _find(rules.get("sections", []), source):
         # The content sits in a section of another document, e.g. an appendix of results.
         named_in = ["section"]
     if not named_in:
         return None
-    body = source.text
     required = rules.get("required", {"min": 0, "patterns": []})
     candidate = Candidate(
         source=source,
         named_in=named_in,
-        phrases=_find(rules.get("phrases", []), body),
-        required_found=len(_find(required["patterns"], body)),
+        phrases=_find(rules.get("phrases", []), source),
+        required_found=len(_find(required["patterns"], source)),
         required_min=required["min"],
         negative=_negative(rules, source),
         combined=combined,
-        snippet=_snippet(body, names + rules.get("phrases", [])),
+        snippet=_snippet(source, names + rules.get("phrases", [])),
     )
     candidate.period, candidate.published = document_dates(source)
     # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
@@ -190,9 +270,10 @@ def assess(source: Source, rules: dict) -> Candidate | None:
     return candidate
 
 
-def _snippet(text: str, patterns: list[str], width: int = 220) -> str:
+def _snippet(source: Source, patterns: list[str], width: int = 220) -> str:
+    text = source.text
     for pattern in patterns:
-        match = compiled(pattern).search(text)
+        match = compiled(pattern).search(text, source.folded_text)
         if match:
             start = max(0, match.start() - width // 3)
             return _normalise(text[start : start + width])

@@ -4,7 +4,6 @@ The link carries Django's password-reset token. It is bound to the password hash
 working once the password is set (single use) and after PASSWORD_RESET_TIMEOUT (expiry).
 """
 
-
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail

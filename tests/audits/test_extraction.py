@@ -4,6 +4,9 @@ import zipfile
 
 import docx
 import pytest
+from docx.enum.text import WD_BREAK
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
@@ -149,6 +152,33 @@ def test_pdf_page_cap_marks_document_truncated(monkeypatch):
     assert "Page three" not in document.text
 
 
+def test_read_on_sees_the_first_page_and_the_rest_is_read_only_when_it_asks():
+    first_pages = []
+
+    def stop(first_page):
+        first_pages.append(first_page)
+        return False
+
+    def go_on(first_page):
+        first_pages.append(first_page)
+        return True
+
+    first_page_only = extract(PAGE_URL, "application/pdf", TEXT_PDF, read_on=stop)
+    whole = extract(PAGE_URL, "application/pdf", TEXT_PDF, read_on=go_on)
+
+    assert [page.text for page in first_pages] == ["Race equality scheme 2024\nPage one body"] * 2
+    assert first_page_only.text == first_pages[0].text
+    assert first_page_only.pages == 3 and first_page_only.truncated is True
+    assert whole == extract(PAGE_URL, "application/pdf", TEXT_PDF)
+
+
+def test_read_on_is_not_asked_about_a_one_page_pdf():
+    def read_on(first_page):
+        raise AssertionError("a one-page PDF has nothing more to read")
+
+    assert extract(PAGE_URL, "application/pdf", make_pdf([["Visiting times"]]), read_on=read_on).pages == 1
+
+
 def test_pdfs_extracted_from_many_threads_keep_their_own_text():
     bodies = [make_pdf([[f"Document number {n} for trust {n}"] * 3] * 3) for n in range(8)]
     results: dict[int, str] = {}
@@ -183,6 +213,30 @@ def test_docx_reads_title_headings_paragraphs_and_tables():
         "Mean gap | 12.3%\n"
         "Median gap | 9.8%\n"
         "Detail"
+    )
+
+
+def test_docx_runs_read_as_python_docx_reads_them():
+    word = docx.Document()
+    paragraph = word.add_paragraph("Equality\tobjectives ")
+    run = paragraph.add_run("line one")
+    run.add_break()
+    run.add_text("line two")
+    run.add_break(WD_BREAK.PAGE)
+    run.add_text("after the page break")
+    paragraph._p.append(
+        parse_xml(
+            f"<w:hyperlink {nsdecls('w')}><w:r><w:t>linked</w:t><w:noBreakHyphen/><w:t>text</w:t></w:r></w:hyperlink>"
+        )
+    )
+    out = io.BytesIO()
+    word.save(out)
+
+    expected = " ".join(docx.Document(io.BytesIO(out.getvalue())).paragraphs[0].text.split())
+    assert (
+        extract(PAGE_URL, "", out.getvalue()).text
+        == expected
+        == ("Equality objectives line one line twoafter the page breaklinked-text")
     )
 
 

@@ -380,7 +380,8 @@ def resetting_server() -> Iterator[str]:
             with connection:
                 request_line = connection.recv(65536).split(b"\r\n")[0]
                 if b"/robots.txt" in request_line:
-                    connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    # Closed after answering: say so, or the page may go out on the dead connection.
+                    connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     continue
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
                 time.sleep(0.2)

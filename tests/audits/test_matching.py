@@ -1,8 +1,11 @@
 import datetime
+import re
+import sys
 
 import pytest
 
-from audits.matching import Candidate, Problem, Source, assess, currency, decide, document_dates
+from audits.catalogue import load_catalogue
+from audits.matching import Candidate, Problem, Source, any_of, assess, compiled, currency, decide, document_dates, fold
 
 APRIL_2007 = datetime.date(2007, 4, 1)
 RULES = {
@@ -149,3 +152,66 @@ def test_a_document_with_a_title_but_no_text_is_assessed_without_error():
     candidate = assess(empty, RULES)
     assert "title" in candidate.named_in
     assert not candidate.complete
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"\brace equality (\w+ ){0,2}scheme\b", ["race equality "]),
+        (r"\bres\W{0,3}(19|20)\d\d", ["res"]),
+        (r"(draft )?(race|racial) equality", [" equality"]),
+        (r"\d+(\.\d+)?\s?%", ["%"]),
+        (r"\b(19|20)?\d\d\b", []),
+    ],
+)
+def test_a_pattern_knows_the_words_every_match_contains(pattern, words):
+    assert sorted(compiled(pattern).words) == words
+
+
+def test_an_alternation_needs_one_word_of_each_pattern():
+    names = any_of([r"\brace equality scheme\b", r"\bres\W{0,3}(19|20)\d\d", r"\bequalit(y|ies) scheme"])
+    assert sorted(names.words) == ["equalit", "res"]
+    assert names.search("Our RES 2005-08") and not names.search("Patient information leaflet")
+
+
+def test_folding_reads_every_character_as_ignorecase_matches_it_to_ascii():
+    # The prefilter may only rule out a text that the regular expression could not match.
+    ascii_character = re.compile("[\x00-\x7f]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if ascii_character.fullmatch(char):
+            assert len(fold(char)) == 1 and re.fullmatch(re.escape(fold(char)), char, re.IGNORECASE), hex(code)
+
+
+CATALOGUE_TEXTS = [
+    "Race Equality Scheme 2005-2008",
+    "RACE EQUALİTY SCHEME 2005–2008",  # capital dotted I, as in a Turkish-keyboard title
+    "race equalıty ſcheme",  # dotless i and long s both match i and s under IGNORECASE
+    "Single Equality Scheme: race, disability and gender",
+    "Disability Equality Scheme 2006-2009 action plan",
+    "Gender Equality Scheme and equal pay review",
+    "Workforce monitoring report 2005/06: staff in post by ethnic group",
+    "Race equality impact assessment of our policies and functions",
+    "DRAFT for consultation: equality objectives 2012-2016",
+    "Gender pay gap report 2024: mean and median pay gap",
+    "WRES data 2023 and WDES metrics",
+    "Accessibility statement for this website",
+    "Freedom of information publication scheme guide to information",
+    "Staff join the Race for Life",
+]
+
+
+def test_the_prefilter_never_hides_a_match_of_a_catalogue_pattern():
+    patterns = set()
+    for spec in load_catalogue():
+        evidence = spec.evidence
+        patterns |= {*evidence["names"], *evidence["phrases"], *evidence["required"]["patterns"]}
+        patterns |= {negative["pattern"] for negative in evidence["negatives"]}
+        patterns |= {*evidence.get("sections", []), *evidence.get("combined", {}).get("names", [])}
+        patterns |= set(evidence.get("combined", {}).get("strand", []))
+    for pattern in patterns:
+        for text in CATALOGUE_TEXTS:
+            assert bool(compiled(pattern).search(text)) == bool(re.search(pattern, text, re.IGNORECASE)), (
+                pattern,
+                text,
+            )

@@ -130,8 +130,18 @@ def test_no_page_breaks_the_content_security_policy(live_server, browser, regist
     sign_in(page, live_server, UserFactory(is_staff=True, is_superuser=True).username)
     cycle = AuditCycleFactory(status="running")
 
-    for path in ["/", "/trusts/", "/audits/cycles/", f"/audits/cycles/{cycle.pk}/", "/audits/duties/", "/letters/",
-                 "/reports/national/", "/trusts/activity/", "/account/two-factor/", "/admin/"]:
+    for path in [
+        "/",
+        "/trusts/",
+        "/audits/cycles/",
+        f"/audits/cycles/{cycle.pk}/",
+        "/audits/duties/",
+        "/letters/",
+        "/reports/national/",
+        "/trusts/activity/",
+        "/account/two-factor/",
+        "/admin/",
+    ]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("window.cspViolations") == [], path
         assert page.evaluate("document.body.classList.contains('js-enabled')") or path == "/admin/", path
