@@ -390,10 +390,20 @@ def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], bool]:
     return links, False
 
 
+# Words that say nothing about what a link leads to ("Download (PDF, 120KB)", "click here").
+GENERIC_LINK_WORDS = frozenset(
+    "click here download read online more view open this the it now file document full version link pdf word "
+    "doc docx kb mb".split()
+)
+# Where a person looks for what a generic link leads to: the list item or paragraph around it.
+LINK_CONTEXT_TAGS = frozenset({"li", "p", "td", "dd", "dt", "figcaption", "caption"})
+MAX_LINK_CONTEXT_CHARS = 300
+
+
 def _link_text(node: LexborNode) -> str:
     attributes = node.attributes
     if text := _normalise(node.text()):
-        return text
+        return (_context(node) or text) if _is_generic(text) else text
     for candidate in (attributes.get("title"), attributes.get("aria-label"), attributes.get("alt")):
         if candidate and (text := _normalise(candidate)):
             return text
@@ -401,6 +411,23 @@ def _link_text(node: LexborNode) -> str:
         if text := _normalise(image.attributes.get("alt") or ""):
             return text
     return ""
+
+
+def _is_generic(text: str) -> bool:
+    return all(word in GENERIC_LINK_WORDS or word.isdigit() for word in re.findall(r"[a-z]+|\d+", text.lower()))
+
+
+def _context(node: LexborNode) -> str:
+    """The text of the list item or paragraph a link sits in, e.g. "Race Equality Scheme – Download (PDF)"."""
+    parent = node.parent
+    while parent is not None and parent.tag not in LINK_CONTEXT_TAGS:
+        if parent.tag in ("body", "ul", "ol", "table", "nav", "section", "article", "main"):
+            return ""
+        parent = parent.parent
+    if parent is None:
+        return ""
+    context = _normalise(parent.text())
+    return context if len(context) <= MAX_LINK_CONTEXT_CHARS else ""
 
 
 def _refresh_target(node: LexborNode) -> str | None:

@@ -406,6 +406,27 @@ def test_html_text_title_headings_and_links():
     ]
 
 
+def test_a_link_that_says_only_download_or_click_here_is_named_by_the_item_around_it():
+    html = """<ul>
+      <li>Race Equality Scheme 2007–2010 – <a href="/d/doc_17.pdf">Download</a> (PDF, 120KB)</li>
+      <li><a href="/d/doc_18.pdf">Download (Word, 40KB)</a></li>
+    </ul>
+    <p>To read the disability equality scheme, <a href="/d/des.pdf">click here</a>.</p>
+    <p>Our <a href="/d/res.pdf">race equality scheme</a> and the <a href="/d/plan.pdf">action plan</a>.</p>
+    <div><a href="/d/x.pdf">Download</a></div>""".encode()
+
+    links = extract(PAGE_URL, "text/html", html).links
+
+    assert [link.text for link in links] == [
+        "Race Equality Scheme 2007–2010 – Download (PDF, 120KB)",
+        "Download (Word, 40KB)",  # nothing around it says more
+        "To read the disability equality scheme, click here.",
+        "race equality scheme",  # a link that names itself keeps its own words
+        "action plan",
+        "Download",
+    ]
+
+
 def test_relative_links_resolve_against_the_page_without_base():
     html = b'<a href="../reports/eds.pdf">EDS</a><a href="?page=2">Next</a><a href="#top">Top</a>'
 
