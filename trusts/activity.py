@@ -26,7 +26,7 @@ def record(
     """Write one entry. `user` is who acted (None for the system or an unknown person)."""
     if user is not None and not user.is_authenticated:
         user = None
-    entry = ActivityRecord.objects.create(
+    return _write(
         user=user,
         username=(user.get_username() if user else username)[:150],
         action=action,
@@ -36,8 +36,13 @@ def record(
         target_repr=str(target)[:200] if target is not None else "",
         ip_address=get_client_ip_address(request) if request is not None else None,
     )
-    suffix = f": {message}" if message else ""
-    log.info("%s %s by %s%s", action, entry.target_repr or "-", entry.username or "system", suffix)
+
+
+def _write(**fields) -> ActivityRecord:
+    """Store the entry and send the same line to the `activity` logger."""
+    entry = ActivityRecord.objects.create(**fields)
+    suffix = f": {entry.message}" if entry.message else ""
+    log.info("%s %s by %s%s", entry.action, entry.target_repr or "-", entry.username or "system", suffix)
     return entry
 
 
@@ -56,7 +61,7 @@ def _changed_in_admin(sender, instance: LogEntry, created: bool, **kwargs):
     if not created:
         return
     verb = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(instance.action_flag, "changed")
-    entry = ActivityRecord.objects.create(
+    _write(
         user=instance.user,
         username=instance.user.get_username(),
         action=f"admin.{verb}",
@@ -65,7 +70,6 @@ def _changed_in_admin(sender, instance: LogEntry, created: bool, **kwargs):
         target_id=instance.object_id or "",
         target_repr=instance.object_repr[:200],
     )
-    log.info("%s %s by %s", entry.action, entry.target_repr, entry.username)
 
 
 @receiver(user_logged_in, dispatch_uid="activity.signed_in")

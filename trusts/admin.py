@@ -4,6 +4,19 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from .models import ActivityRecord, Organisation, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through the domain code (or never): the admin may look, not touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("ods_code", "name", "org_type", "region", "headcount", "closed_on")
@@ -21,19 +34,10 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ActivityRecord)
-class ActivityRecordAdmin(admin.ModelAdmin):
+class ActivityRecordAdmin(ReadOnlyAdmin):
     """Read-only: the log is evidence of who did what."""
 
     list_display = ("at", "username", "action", "target_repr", "ip_address")
     list_filter = ("action",)
     search_fields = ("username", "action", "target_repr", "message")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -115,16 +115,21 @@ def _describe(url: str, violation: dict) -> str:
     return "\n".join(lines)
 
 
-def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the real form at /sign-in/, as a person would, with the second step if asked.
-
-    Staff set up an authenticator app the first time: the "app" reads the key typed from the page.
-    """
+def enter_password(page, live_server, username: str, password: str = PASSWORD) -> None:
+    """The first step of sign-in: the form at /sign-in/."""
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form at /sign-in/, as a person would, with the second step if asked.
+
+    Staff set up an authenticator app the first time: the "app" reads the key typed from the page.
+    """
+    enter_password(page, live_server, username, password)
     if "/sign-in/two-factor/set-up/" in page.url:
         device = TOTPDevice(key=b32decode(page.locator("#secret-key").inner_text().replace(" ", "")).hex())
         page.get_by_label("Code from your authenticator app").fill(code_for(device))

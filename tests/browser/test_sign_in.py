@@ -5,7 +5,7 @@ from base64 import b32decode
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.conftest import axe_check, sign_in
+from tests.browser.conftest import axe_check, enter_password, sign_in
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -83,11 +83,7 @@ def assert_stylesheet_loaded(page):
 
 def test_staff_set_up_an_authenticator_app_then_enter_its_code_and_the_pages_pass_axe(live_server, page, register):
     auditor = UserFactory(role="auditor")
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username").fill(auditor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    enter_password(page, live_server, auditor.username)
 
     assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
     assert page.get_by_role("img", name="QR code holding your secret key").is_visible()
@@ -105,11 +101,7 @@ def test_staff_set_up_an_authenticator_app_then_enter_its_code_and_the_pages_pas
 
     with page.expect_navigation():
         page.get_by_role("button", name=f"Sign out {auditor.username}").click()
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username").fill(auditor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    enter_password(page, live_server, auditor.username)
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your sign-in code"
     axe_check(page)
     page.get_by_label("Code from your authenticator app").fill(unused_code(TOTPDevice.objects.get(user=auditor)))
