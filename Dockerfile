@@ -7,12 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MEDIA_ROOT=/app/var/media
 
-# WeasyPrint's libraries (its install guide for Debian >= 11 with wheels, plus HarfBuzz subset,
+# CA certificates for the crawler (it verifies HTTPS against the system store); WeasyPrint's
+# libraries (its install guide for Debian >= 11 with wheels, plus HarfBuzz subset,
 # which WeasyPrint warns future versions will require), and fonts for the PDF letters:
 # Liberation is metric-compatible with Arial, DejaVu covers the characters Liberation lacks.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        ca-certificates libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
         fonts-liberation2 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 

@@ -11,9 +11,9 @@ robots.txt answers, following Google's convention:
   and the FetchError says why; this is not remembered, so a later attempt (the crawler decides
   about retries) tries robots.txt again.
 
-Hardening: only http and https; every hop's host is resolved once, refused if any of its addresses
-is not a public internet address (unless allow_private), and the connection goes to the checked
-address, so a DNS answer that changes between check and connect cannot reach an internal service.
+Hardening: only http and https; every host (each redirect hop's too) is resolved once, refused if any
+of its addresses is not a public internet address (unless allow_private), and its connections go to
+the checked address, so a DNS answer that changes after the check cannot reach an internal service.
 Bodies are streamed and capped at max_bytes of decoded content (compression bombs included), a
 body shorter than its Content-Length is an error, and a deadline bounds the whole crawl of a site.
 """
@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import requests
+import urllib3
 import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 from protego import Protego
-from requests.adapters import HTTPAdapter
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
 MAX_CRAWL_DELAY = 30.0
@@ -136,46 +135,15 @@ class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-class _WatchedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class _AddressError(requests.RequestException):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _GuardedAdapter(_WatchedAdapter):
-    """Connect only to a checked public address, pinned for the request (as requests-hardened's
-    IPFilterAdapter does; its filter cannot allow private networks or check every address)."""
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        hostname, port = host_params["host"], host_params["port"]
-        host_header = f"[{hostname}]" if ":" in hostname else hostname
-        request.headers["Host"] = host_header if port is None else f"{host_header}:{port}"
-        if host_params["scheme"] == "https":
-            # Verify the certificate against the name, not the pinned address.
-            pool_kwargs["assert_hostname"] = pool_kwargs["server_hostname"] = hostname
-        address = _checked_address(hostname, port or (443 if host_params["scheme"] == "https" else 80))
-        host_params["host"] = f"[{address}]" if address.version == 6 else str(address)
-        return host_params, pool_kwargs
-
-
-def _checked_address(hostname: str, port: int) -> IPAddress:
+def _checked_address(url: str, hostname: str, port: int) -> IPAddress:
     try:
         infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise _AddressError(f"the site could not be reached: the name {hostname} was not found") from exc
+        raise FetchError(url, f"the site could not be reached: the name {hostname} was not found") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     for address in addresses:
         if problem := address_problem(address):
-            raise _AddressError(f"the address {address} {problem} and was refused")
+            raise FetchError(url, f"the address {address} {problem} and was refused")
     return addresses[0]
 
 
@@ -216,11 +184,15 @@ class Fetcher:
         self._robots: dict[str, _Robots] = {}
         self._last_start: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._session = requests.Session()
-        self._session.trust_env = False  # a proxy from the environment would bypass the guard
-        adapter = _WatchedAdapter if allow_private else _GuardedAdapter
-        self._session.mount("http://", adapter())
-        self._session.mount("https://", adapter())
+        # urllib3 itself, one connection per host: requests' per-request merging of settings cost
+        # as much CPU as the rest of the fetch, and it would read proxies from the environment.
+        self._pools: dict[str, tuple[urllib3.HTTPConnectionPool, dict[str, str]]] = {}
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": "en-GB,en;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        }
         # The read timeout restarts with every byte, so a site that drips its headers or a chunk-size
         # line never hits it; at the deadline a watchdog shuts the socket of the request in flight.
         self._in_flight: socket.socket | None = None
@@ -229,14 +201,6 @@ class Fetcher:
             self._watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut_in_flight)
             self._watchdog.daemon = True
             self._watchdog.start()
-        self._session.headers.update(
-            {
-                "User-Agent": user_agent,
-                "Accept": ACCEPT,
-                "Accept-Language": "en-GB,en;q=0.8",
-                "Accept-Encoding": "gzip, deflate",
-            }
-        )
 
     def fetch(self, url: str) -> Response:
         """GET url, following redirects; non-2xx answers are returned, transport problems raise."""
@@ -262,7 +226,8 @@ class Fetcher:
     def close(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
-        self._session.close()
+        for pool, _ in self._pools.values():
+            pool.close()
 
     def _cut_in_flight(self) -> None:
         if (sock := self._in_flight) is not None:
@@ -286,10 +251,11 @@ class Fetcher:
                 self._obey_robots(url, current, host)
             answer, started = self._send(url, current, host)
             location = answer.headers.get("location")
-            if answer.status_code not in REDIRECT_STATUSES or not location:
-                body = self._read_body(url, answer)
+            if answer.status not in REDIRECT_STATUSES or not location:
+                body = self._read_body(url, current, answer)
                 return _response(url, current, answer, body, redirects, elapsed + time.monotonic() - started)
-            answer.close()
+            answer.close()  # its body is not wanted: the connection goes, a new one is made
+            answer.release_conn()
             self._in_flight = None
             elapsed += time.monotonic() - started
             target = urldefrag(urljoin(current, location.strip())).url
@@ -300,21 +266,59 @@ class Fetcher:
             redirects.append(target)
             current = target
 
-    def _send(self, url: str, current: str, host: str) -> tuple[requests.Response, float]:
+    def _send(self, url: str, current: str, host: str) -> tuple[urllib3.BaseHTTPResponse, float]:
         """Send one GET after the host's politeness pause; the body is left unread."""
+        pool, headers = self._pool_for(url, host)
         self._wait_turn(url, host)
         remaining = self._remaining()
-        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
+        parts = urlsplit(current)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         started = self._last_start[host] = time.monotonic()
         _current.fetcher = self
         try:
-            answer = self._session.get(current, stream=True, allow_redirects=False, timeout=timeout)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            answer = pool.urlopen(
+                "GET",
+                target,
+                headers=headers,
+                timeout=timeout,
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise FetchError(url, self._explain(exc, current)) from exc
         self.pages_fetched += 1
         return answer, started
 
-    def _read_body(self, url: str, answer: requests.Response) -> bytes:
+    def _pool_for(self, url: str, host: str) -> tuple[urllib3.HTTPConnectionPool, dict[str, str]]:
+        """The host's connection pool, to its address checked once and then pinned, and its headers."""
+        if host not in self._pools:
+            parts = urlsplit(host)
+            hostname, port, https = parts.hostname or "", parts.port or 80, parts.scheme == "https"
+            try:
+                hostname.encode("ascii")
+            except UnicodeError:
+                try:
+                    hostname = hostname.encode("idna").decode("ascii")
+                except UnicodeError as exc:
+                    raise FetchError(url, f"{host} is not a valid web address") from exc
+            address = hostname if self.allow_private else str(_checked_address(url, hostname, port))
+            if ":" in address:
+                address = f"[{address}]"
+            if https:
+                # The certificate is checked against the name, not the pinned address.
+                pool = _WatchedHTTPSPool(address, port, maxsize=1, server_hostname=hostname, assert_hostname=hostname)
+            else:
+                pool = _WatchedHTTPPool(address, port, maxsize=1)
+            named = f"[{hostname}]" if ":" in hostname else hostname
+            default_port = 443 if https else 80
+            headers = {**self._headers, "Host": named if port == default_port else f"{named}:{port}"}
+            self._pools[host] = pool, headers
+        return self._pools[host]
+
+    def _read_body(self, url: str, current: str, answer: urllib3.BaseHTTPResponse) -> bytes:
         declared = answer.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             answer.close()
@@ -324,7 +328,7 @@ class Fetcher:
             # read1 returns what has arrived instead of waiting for a full chunk, so a body that
             # drips in slowly still meets the deadline check; decoding is capped per call, so a
             # compression bomb is stopped at max_bytes too.
-            while chunk := answer.raw.read1(CHUNK_SIZE, decode_content=True):
+            while chunk := answer.read1(CHUNK_SIZE, decode_content=True):
                 received += len(chunk)
                 self.bytes_fetched += len(chunk)
                 if received > self.max_bytes:
@@ -335,10 +339,11 @@ class Fetcher:
             if self._remaining() <= 0:
                 # The watchdog cut the connection: what arrived may look like a whole (empty) body.
                 raise FetchError(url, "the site's time budget ran out")
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise FetchError(url, self._explain(exc, answer.url, received)) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise FetchError(url, self._explain(exc, current, received)) from exc
         finally:
             answer.close()  # after a complete body the connection is already back in the pool
+            answer.release_conn()
             self._in_flight = None
         return b"".join(chunks)
 
@@ -398,30 +403,28 @@ class Fetcher:
 
         if self._remaining() <= 0:
             return "the site's time budget ran out"
-        if refused := find(_AddressError):
-            reason = refused.reason
-        elif cut := find(urllib3.exceptions.IncompleteRead):
+        if cut := find(urllib3.exceptions.IncompleteRead):
             total = cut.partial + cut.expected
             reason = f"the download was cut short ({cut.partial:,} of {total:,} bytes)"
         elif find(http.client.IncompleteRead):
             reason = f"the download was cut short ({received or 0:,} bytes received)"
-        elif find(requests.ConnectTimeout):
-            reason = f"the connection timed out after {self.connect_timeout:g} seconds"
-        elif find(urllib3.exceptions.ReadTimeoutError, requests.ReadTimeout, TimeoutError):
-            reason = f"the site stopped answering for {self.read_timeout:g} seconds"
         elif find(ConnectionRefusedError):
             reason = "the site could not be reached: connection refused"
+        elif find(urllib3.exceptions.ConnectTimeoutError) and not find(urllib3.exceptions.NewConnectionError):
+            reason = f"the connection timed out after {self.connect_timeout:g} seconds"
+        elif find(urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            reason = f"the site stopped answering for {self.read_timeout:g} seconds"
         elif find(ConnectionResetError):
             reason = "the site reset the connection" + (
                 f" during the download ({received:,} bytes received)" if received is not None else ""
             )
-        elif ssl_error := find(urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        elif ssl_error := find(urllib3.exceptions.SSLError):
             reason = f"the secure connection failed: {ssl_error}"
-        elif find(urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
+        elif find(urllib3.exceptions.DecodeError):
             reason = "the compressed response could not be decoded"
-        elif find(urllib3.exceptions.LocationParseError, requests.exceptions.InvalidURL):
+        elif find(urllib3.exceptions.LocationParseError, http.client.InvalidURL):
             reason = f"{current} is not a valid web address"
-        elif find(urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError):
+        elif find(urllib3.exceptions.ProtocolError):
             reason = "the connection broke during the download"
         elif os_error := find(OSError):
             reason = f"the site could not be reached: {os_error.strerror or os_error}"
@@ -431,7 +434,7 @@ class Fetcher:
 
 
 def _response(
-    url: str, final_url: str, answer: requests.Response, body: bytes, redirects: list[str], elapsed: float
+    url: str, final_url: str, answer: urllib3.BaseHTTPResponse, body: bytes, redirects: list[str], elapsed: float
 ) -> Response:
     headers = {name.lower(): value for name, value in answer.headers.items()}
     content_type = headers.get("content-type", "")
@@ -439,7 +442,7 @@ def _response(
     return Response(
         url=url,
         final_url=final_url,
-        status=answer.status_code,
+        status=answer.status,
         headers=headers,
         content_type=content_type.split(";")[0].strip().lower(),
         charset=charset.group(1).lower() if charset else None,
@@ -465,7 +468,7 @@ def _host_key(url: str, current: str) -> str:
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it wraps (requests and urllib3 nest them in args and reason)."""
+    """The exception and everything it wraps (urllib3 nests them in args and reason)."""
     stack, seen = [exc], set()
     while stack:
         current = stack.pop()

@@ -1,6 +1,8 @@
 import gzip
+import http.server
 import ipaddress
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -8,6 +10,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
+import trustme
 
 from audits import fetching
 from audits.fetching import BlockedByRobots, Fetcher, FetchError
@@ -209,6 +212,75 @@ def test_fixture_site_is_refused_unless_private_hosts_are_allowed(server, make_f
         make_fetcher(allow_private=False).fetch(server.url("trust"))
     assert len(server.request_log) == before
     assert make_fetcher(allow_private=True).fetch(server.url("trust")).status == 200
+
+
+@pytest.fixture
+def https_site(monkeypatch, tmp_path) -> Iterator[callable]:
+    """An HTTPS server on 127.0.41.252 that DNS calls trust.example; certificates from a test CA.
+
+    Yields serve(certificate_name) -> (url of trust.example, list of Host headers received).
+    """
+    authority = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # read by the default context, as the system store
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *args, **kwargs: real_getaddrinfo(
+            "127.0.41.252" if host == "trust.example" else host, *args, **kwargs
+        ),
+    )
+    servers, hosts = [], []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hosts.append(self.headers["Host"])
+            body = b"secure scheme" if self.path == "/" else b""
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    def serve(certificate_name: str) -> tuple[str, list[str]]:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert(certificate_name).configure_cert(context)
+        server = http.server.ThreadingHTTPServer(("127.0.41.252", 0), Handler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"https://trust.example:{server.server_port}/", hosts
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.usefixtures("fixture_sites_are_public")
+def test_https_connects_to_the_checked_address_and_verifies_the_name(https_site, make_fetcher):
+    url, hosts = https_site("trust.example")
+
+    page = make_fetcher(allow_private=False).fetch(url)
+
+    assert (page.status, page.body) == (200, b"secure scheme")
+    port = url.rsplit(":", 1)[1].strip("/")
+    assert hosts == [f"trust.example:{port}"] * 2  # robots.txt, then the page
+
+
+@pytest.mark.usefixtures("fixture_sites_are_public")
+def test_https_certificate_for_another_name_is_refused(https_site, make_fetcher):
+    url, hosts = https_site("elsewhere.example")
+
+    with pytest.raises(
+        FetchError, match="the secure connection failed: hostname 'trust.example' doesn't match 'elsewhere.example'"
+    ):
+        make_fetcher(allow_private=False).fetch(url)
+    assert hosts == []
 
 
 @pytest.mark.parametrize(
