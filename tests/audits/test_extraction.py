@@ -290,6 +290,77 @@ def test_broken_docx_is_not_a_valid_docx(body):
     assert document.error == "the Word document is not a valid .docx file"
 
 
+def bare_docx(body_xml: str, doctype: str = "") -> bytes:
+    """A package holding only the main document: no styles, no core properties."""
+    main_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    office_document = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    return zip_of(
+        {
+            "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Override PartName="/word/document.xml" ContentType="{main_type}"/></Types>',
+            "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{office_document}" Target="word/document.xml"/></Relationships>',
+            "word/document.xml": f"{doctype}<w:document {nsdecls('w')}><w:body>{body_xml}</w:body></w:document>",
+        }
+    )
+
+
+def test_docx_without_styles_or_core_properties_is_read():
+    body = bare_docx(
+        '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Visiting times</w:t></w:r></w:p>'
+        "<w:p><w:r><w:t>Open daily</w:t></w:r></w:p>"
+    )
+
+    document = extract(PAGE_URL, extraction._DOCX_TYPE, body)
+
+    # No styles part: no style is a heading (python-docx's default styles have none). No core
+    # properties: the title comes from the text, not the "Word Document" python-docx made up.
+    assert (document.error, document.headings) == ("", [])
+    assert (document.title, document.text) == ("Visiting times", "Visiting times\nOpen daily")
+
+
+def test_docx_entities_are_not_expanded():
+    doctype = (
+        '<!DOCTYPE w:document [<!ENTITY secret SYSTEM "file:///etc/passwd"><!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    body = bare_docx("<w:p><w:r><w:t>Board papers &secret;&lol2;</w:t></w:r></w:p>", doctype)
+
+    document = extract(PAGE_URL, extraction._DOCX_TYPE, body)
+
+    assert (document.error, document.text) == ("", "Board papers")
+
+
+def test_docx_merged_cells_read_once_and_nested_tables_follow_their_table():
+    word = docx.Document()
+    table = word.add_table(rows=2, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # across: read once
+    table.cell(0, 2).merge(table.cell(1, 2))  # down: read on each row it spans, as python-docx did
+    inner = table.cell(1, 0).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text, inner.cell(0, 1).text = "inner a", "inner b"
+    inner.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "deeper"
+    word.add_paragraph("After the table")
+    out = io.BytesIO()
+    word.save(out)
+
+    assert extract(PAGE_URL, "", out.getvalue()).text == (
+        "r0c0 r0c1 | r0c2 r1c2\nr1c0 | r1c1 | r0c2 r1c2\ninner a | inner b\ndeeper\nAfter the table"
+    )
+
+
+def test_docx_content_controls_and_tracked_insertions_are_not_read_as_python_docx_did_not():
+    # Kept as python-docx read documents, so that dropping it changed no finding.
+    body = bare_docx(
+        "<w:sdt><w:sdtContent><w:p><w:r><w:t>In a content control</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        '<w:p><w:r><w:t>Kept </w:t></w:r><w:ins w:id="1" w:author="A"><w:r><w:t>inserted</w:t></w:r></w:ins></w:p>'
+    )
+
+    assert extract(PAGE_URL, extraction._DOCX_TYPE, body).text == "Kept"
+
+
 def test_legacy_doc_is_left_for_a_person():
     body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
 
