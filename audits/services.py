@@ -255,13 +255,40 @@ def _verdict(duty: Duty, result: CrawlResult, audit_date: datetime.date) -> Verd
 
 
 def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, Verdict], pages: int, size: int) -> None:
-    """Replace the check's evidence and findings with these, all at once."""
+    """Replace the check's evidence and findings with these, all at once, in a handful of queries."""
     reads = {id(read.source): read for read in result.reads}
     with transaction.atomic():
         check.evidence.all().delete()
+        # Locked, so that a recheck of the same trust ending at the same moment waits for this one.
+        existing = {
+            finding.duty_id: finding
+            for finding in Finding.objects.select_for_update().filter(
+                cycle_id=check.cycle_id, organisation_id=check.organisation_id, duty__in=list(verdicts)
+            )
+        }
+        evidence = {duty: _evidence(check, verdict, reads) for duty, verdict in verdicts.items()}
+        Evidence.objects.bulk_create([e for e in evidence.values() if e is not None])
+        new_findings, changes = [], []
         for duty, verdict in verdicts.items():
-            evidence = _store_evidence(check, verdict, reads)
-            _record_finding(check, duty, verdict, evidence)
+            fields = {
+                "site_check": check,
+                "status": verdict.status,
+                "confidence": verdict.confidence,
+                "rationale": verdict.rationale,
+                "evidence": evidence[duty],
+            }
+            finding = existing.get(duty.pk)
+            if finding is None:
+                new_findings.append(
+                    Finding(cycle_id=check.cycle_id, organisation_id=check.organisation_id, duty=duty, **fields)
+                )
+                continue
+            Finding.objects.filter(pk=finding.pk).update(**fields, version=F("version") + 1)
+            if finding.status != verdict.status:
+                changes.append(_automated_change(finding, finding.status, verdict))
+        Finding.objects.bulk_create(new_findings)
+        changes += [_automated_change(finding, "", verdicts[finding.duty]) for finding in new_findings]
+        FindingChange.objects.bulk_create(changes)
         state = SiteCheck.State.FAILED if result.failure else SiteCheck.State.DONE
         SiteCheck.objects.filter(pk=check.pk).update(
             state=state,
@@ -277,7 +304,8 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
         transaction.on_commit(lambda: _finish_cycle_if_done(check.cycle_id))
 
 
-def _store_evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evidence | None:
+def _evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evidence | None:
+    """The unsaved Evidence row behind a verdict (the fetched bytes already stored), if any."""
     if verdict.evidence is not None:
         read = reads[id(verdict.evidence.source)]
         source = read.source
@@ -296,11 +324,10 @@ def _store_evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) 
             snippet=verdict.evidence.snippet,
         )
         evidence.file.save(evidence.sha256, ContentFile(read.body), save=False)
-        evidence.save()
         return evidence
     if verdict.problem is not None:
         problem = verdict.problem
-        return Evidence.objects.create(
+        return Evidence(
             site_check=check,
             url=problem.url,
             final_url=problem.url,
@@ -312,37 +339,10 @@ def _store_evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) 
     return None
 
 
-def _record_finding(check: SiteCheck, duty: Duty, verdict: Verdict, evidence: Evidence | None) -> None:
-    finding, created = Finding.objects.select_for_update().get_or_create(
-        cycle_id=check.cycle_id,
-        organisation_id=check.organisation_id,
-        duty=duty,
-        defaults={
-            "site_check": check,
-            "status": verdict.status,
-            "confidence": verdict.confidence,
-            "rationale": verdict.rationale,
-            "evidence": evidence,
-        },
+def _automated_change(finding: Finding, previous: str, verdict: Verdict) -> FindingChange:
+    return FindingChange(
+        finding=finding, kind="automated", from_status=previous, to_status=verdict.status, reason=verdict.rationale
     )
-    previous = "" if created else finding.status
-    if not created:
-        Finding.objects.filter(pk=finding.pk).update(
-            site_check=check,
-            status=verdict.status,
-            confidence=verdict.confidence,
-            rationale=verdict.rationale,
-            evidence=evidence,
-            version=F("version") + 1,
-        )
-    if created or previous != verdict.status:
-        FindingChange.objects.create(
-            finding=finding,
-            kind="automated",
-            from_status=previous,
-            to_status=verdict.status,
-            reason=verdict.rationale,
-        )
 
 
 def _finish_cycle_if_done(cycle_id: int) -> None:
