@@ -80,6 +80,7 @@ _BLOCK_TAGS = {
     "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
 _HEADING_TAGS = {"h1", "h2", "h3"}
+_DOCUMENT_PATH = re.compile(r"\.(pdf|docx?|odt|rtf)$", re.IGNORECASE)
 MAX_HTML_DEPTH = 1000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
 # Void elements, and those that browsers close implicitly (so leaving them open nests nothing).
@@ -277,14 +278,14 @@ def _extract_html(url: str, html: str) -> Document:
     base = url
     if (base_node := tree.css_first("base[href]")) is not None:
         base = _resolve(url, base_node.attributes.get("href") or "") or url
-    text, headings, truncated = _visible_text(tree.body) if tree.body else ("", [], False)
+    links, describing, links_truncated = _links(tree, base)
+    text, headings, truncated = _visible_text(tree.body, describing) if tree.body else ("", [], False)
     title_node = tree.css_first("title")
     title = _normalise(title_node.text()) if title_node else ""
     if not title and (h1 := tree.css_first("h1")) is not None:
         title = _normalise(h1.text())
     description_node = tree.css_first('meta[name="description" i]')
     description = description_node.attributes.get("content") if description_node else None
-    links, links_truncated = _links(tree, base)
     return Document(
         url,
         "html",
@@ -339,9 +340,10 @@ def _too_deep(html: str) -> bool:
     return False
 
 
-def _visible_text(root: LexborNode) -> tuple[str, list[str], bool]:
+def _visible_text(root: LexborNode, describing: set[int]) -> tuple[str, list[str], bool]:
     """Walk the tree without recursion (hostile pages nest thousands deep), emitting a line
-    break around block elements so paragraphs stay apart and inline markup does not split words."""
+    break around block elements so paragraphs stay apart and inline markup does not split words.
+    The elements in `describing` (by mem_id) are left out: see _links."""
     parts: list[str] = []
     headings: list[str] = []
     size = 0
@@ -364,6 +366,8 @@ def _visible_text(root: LexborNode) -> tuple[str, list[str], bool]:
             continue
         if (node.attributes.get("role") or "").lower() == "navigation":
             continue
+        if node.mem_id in describing:
+            continue
         if tag in _HEADING_TAGS and (heading := _normalise(node.text())):
             headings.append(heading)
         if tag in _BLOCK_TAGS:
@@ -378,8 +382,15 @@ def _visible_text(root: LexborNode) -> tuple[str, list[str], bool]:
     return _normalise_lines("".join(parts)), headings, False
 
 
-def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], bool]:
+def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], set[int], bool]:
+    """The page's links, and the elements (by mem_id) whose words only describe a linked document.
+
+    "Draft equality objectives 2025-2029 for consultation" on a link to a PDF, or around its
+    "Download" link, names that file, not the page: it must neither date the page nor make it look
+    like the document itself. The file is read on its own, under that name.
+    """
     links: list[Link] = []
+    describing: set[int] = set()
     for node in tree.css("a[href], area[href], meta[http-equiv]"):
         if node.tag == "meta":
             target = _refresh_target(node)
@@ -390,9 +401,12 @@ def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], bool]:
         if absolute is None:
             continue
         if len(links) >= MAX_LINKS:
-            return links, True
-        links.append(Link(absolute, _link_text(node)))
-    return links, False
+            return links, describing, True
+        text, context = _link_text(node)
+        links.append(Link(absolute, text))
+        if _DOCUMENT_PATH.search(urlsplit(absolute).path):
+            describing.add((context or node).mem_id)
+    return links, describing, False
 
 
 # Words that say nothing about what a link leads to ("Download (PDF, 120KB)", "click here").
@@ -405,34 +419,38 @@ LINK_CONTEXT_TAGS = frozenset({"li", "p", "td", "dd", "dt", "figcaption", "capti
 MAX_LINK_CONTEXT_CHARS = 300
 
 
-def _link_text(node: LexborNode) -> str:
+def _link_text(node: LexborNode) -> tuple[str, LexborNode | None]:
+    """What the link says it leads to, and the element around it that says so if its own words
+    are generic ("Download")."""
     attributes = node.attributes
     if text := _normalise(node.text()):
-        return (_context(node) or text) if _is_generic(text) else text
+        if _is_generic(text) and (context := _context(node)) is not None:
+            return _normalise(context.text()), context
+        return text, None
     for candidate in (attributes.get("title"), attributes.get("aria-label"), attributes.get("alt")):
         if candidate and (text := _normalise(candidate)):
-            return text
+            return text, None
     for image in node.css("img[alt]"):
         if text := _normalise(image.attributes.get("alt") or ""):
-            return text
-    return ""
+            return text, None
+    return "", None
 
 
 def _is_generic(text: str) -> bool:
     return all(word in GENERIC_LINK_WORDS or word.isdigit() for word in re.findall(r"[a-z]+|\d+", text.lower()))
 
 
-def _context(node: LexborNode) -> str:
-    """The text of the list item or paragraph a link sits in, e.g. "Race Equality Scheme – Download (PDF)"."""
+def _context(node: LexborNode) -> LexborNode | None:
+    """The list item or paragraph a link sits in, e.g. "Race Equality Scheme – Download (PDF)",
+    if it is short enough to be about that link alone."""
     parent = node.parent
     while parent is not None and parent.tag not in LINK_CONTEXT_TAGS:
         if parent.tag in ("body", "ul", "ol", "table", "nav", "section", "article", "main"):
-            return ""
+            return None
         parent = parent.parent
-    if parent is None:
-        return ""
-    context = _normalise(parent.text())
-    return context if len(context) <= MAX_LINK_CONTEXT_CHARS else ""
+    if parent is None or len(_normalise(parent.text())) > MAX_LINK_CONTEXT_CHARS:
+        return None
+    return parent
 
 
 def _refresh_target(node: LexborNode) -> str | None:

@@ -180,6 +180,15 @@ def _find(patterns: list[str], source: Source) -> list[str]:
     return [p for p in patterns if compiled(p).search(source.text, source.folded_text)]
 
 
+def _section(patterns: list[str], source: Source) -> str:
+    """The words that open this duty's section inside another document ("Equality objectives
+    2024-2028" in an annual report), or ""."""
+    for pattern in patterns:
+        if match := compiled(pattern).search(source.text, source.folded_text):
+            return match.group(0)
+    return ""
+
+
 def any_of(patterns: list[str]) -> Pattern:
     """One pattern matching wherever any of the patterns does: one pass instead of many."""
     return _alternation(tuple(patterns))
@@ -243,7 +252,8 @@ def assess(source: Source, rules: dict) -> Candidate | None:
         if not _find(combined_rules["strand"], source):
             return None
         named_in, combined = named_as_combined, True
-    if not named_in and _find(rules.get("sections", []), source):
+    section = "" if named_in else _section(rules.get("sections", []), source)
+    if section:
         # The content sits in a section of another document, e.g. an appendix of results.
         named_in = ["section"]
     if not named_in:
@@ -264,7 +274,7 @@ def assess(source: Source, rules: dict) -> Candidate | None:
     # duty's part of the document better than the report's own year.
     name = any_of(names)
     named_period = _period_in(
-        [t for place in ("heading", "link", "title") for t in source.places[place] if name.search(t)]
+        [t for place in ("heading", "link", "title") for t in source.places[place] if name.search(t)] + [section]
     )
     candidate.period = named_period or candidate.period
     return candidate
@@ -339,6 +349,10 @@ def _period_in(texts: list[str]) -> Period | None:
     return None
 
 
+def _years(texts: list[str]) -> list[int]:
+    return [int(year) for text in texts for year in re.findall(r"\b(19[89]\d|20\d\d)\b", text or "")]
+
+
 def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
     """The period the document states it covers, and when it says it was published."""
     period = _period_in(
@@ -351,12 +365,9 @@ def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]
         if dates:
             published = max(dates) if published is None else max(published, *dates)
     if published is None and period is None:
-        # A bare year in the title or URL, as in "Gender pay gap report 2024".
-        years = [
-            int(y)
-            for t in (source.title, *source.link_texts, url_words(source.url))
-            for y in re.findall(r"\b(19[89]\d|20\d\d)\b", t or "")
-        ]
+        # A bare year in the title or links, as in "Gender pay gap report 2024"; the URL's only
+        # without one there, as its numbers are often no year at all ("doc_2029.pdf").
+        years = _years([source.title, *source.link_texts]) or _years([url_words(source.url)])
         if years:
             published = datetime.date(max(years), 12, 31)
     return period, published

@@ -465,7 +465,7 @@ def test_html_text_title_headings_and_links():
         "We publish our WRES report.\n"
         "Second paragraph\n"
         "Reports\n"
-        "WRES report 2024\nEmail us\nPrint\nCall"
+        "Email us\nPrint\nCall"  # "WRES report 2024" names the linked PDF, not this page
     )
     assert [(link.url, link.text) for link in document.links] == [
         ("https://www.example-trust.nhs.uk/home", "Home menu"),
@@ -539,3 +539,28 @@ def test_other_content_has_no_text_and_no_error():
     document = extract(PAGE_URL[:-10] + "logo.png", "image/png", b"\x89PNG\r\n\x1a\n....")
 
     assert (document.kind, document.text, document.error) == ("other", "", "")
+
+
+def test_words_that_name_a_linked_document_are_not_the_pages_own_text():
+    html = """<html><head><title>Equality objectives</title></head><body>
+      <h1>Equality objectives</h1>
+      <p>This page describes our work on equality objectives.</p>
+      <ul>
+        <li><a href="draft-objectives.pdf">Draft equality objectives 2025–2029 for consultation</a> (PDF)</li>
+        <li>Equality objectives 2021–2025 – <a href="/files/doc_17.pdf">Download</a> (PDF, 1 MB)</li>
+        <li><a href="/equality/progress">Progress report 2024</a></li>
+      </ul>
+    </body></html>""".encode()
+
+    document = extract(PAGE_URL, "text/html", html)
+
+    # The labels still name the documents they lead to, which are read on their own.
+    assert [link.text for link in document.links] == [
+        "Draft equality objectives 2025–2029 for consultation",
+        "Equality objectives 2021–2025 – Download (PDF, 1 MB)",
+        "Progress report 2024",
+    ]
+    # But they neither date this page nor make it look like the objectives; a link to a page stays.
+    assert document.text == (
+        "Equality objectives\nThis page describes our work on equality objectives.\n(PDF)\nProgress report 2024"
+    )

@@ -215,3 +215,37 @@ def test_the_prefilter_never_hides_a_match_of_a_catalogue_pattern():
                 pattern,
                 text,
             )
+
+
+def test_objectives_set_out_in_a_section_of_an_annual_report_are_dated_by_that_section():
+    objectives = next(spec for spec in load_catalogue() if spec.code == "psed-equality-objectives")
+    report = Source(
+        url="http://trust.example/uploads/doc_9739.pdf",
+        kind="pdf",
+        title="Public Sector Equality Duty report 2024",
+        text=(
+            "Public Sector Equality Duty report 2024. Published January 2025. This report sets out equality "
+            "information, as required by the Equality Act 2010, for 2023/24. Our workforce: "
+            + "Ethnicity White 5957 62.4%. Ethnicity Black, Asian and minority ethnic 3554 37.2%. "
+            * 8
+            + "Our equality objectives 2024–2028: "
+            "Objective 1: reduce the gap in appointment rates. Objective 2: improve access for disabled patients."
+        ),
+    )
+
+    candidate = assess(report, objectives.evidence)
+
+    assert candidate.named_in == ["section"]
+    assert candidate.complete
+    # The report's own year (2023/24) ended before the audit date; the objectives' period did not.
+    assert currency(candidate, "covers", 48, datetime.date(2025, 4, 1)) == (
+        True,
+        "it covers 2024–2028, which includes the audit date (1 April 2025)",
+    )
+
+
+def test_a_number_in_the_url_does_not_date_a_document_whose_title_has_a_year():
+    report = Source(url="http://t.example/Docs/DocumentStore/doc_2029.pdf", kind="pdf", title="WRES report 2021")
+    assert document_dates(report) == (None, datetime.date(2021, 12, 31))
+    untitled = Source(url="http://t.example/docs/wres-report-2024.pdf", kind="pdf", title="WRES report")
+    assert document_dates(untitled) == (None, datetime.date(2024, 12, 31))
