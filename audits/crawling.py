@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .extraction import Document, extract
+from .extraction import DOCUMENT_EXTENSIONS, Document, extract
 from .fetching import BlockedByRobots, Fetcher, FetchError
 from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, fold, names_it, url_words
 
@@ -28,7 +28,6 @@ HINTS = {
 }
 # Words of pages that never hold the documents: read them last.
 DETOURS = r"news|press|vacanc|\bjobs?\b|career|event|calendar|login|sign in|search|print|feedback|cookie"
-DOCUMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".txt", ".rtf", ".odt")
 MAX_SITEMAP_URLS = 2000
 
 

@@ -80,7 +80,8 @@ _BLOCK_TAGS = {
     "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
 _HEADING_TAGS = {"h1", "h2", "h3"}
-_DOCUMENT_PATH = re.compile(r"\.(pdf|docx?|odt|rtf)$", re.IGNORECASE)
+# Paths of files rather than pages: their links are read early, and their labels name them.
+DOCUMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".txt", ".rtf", ".odt")
 MAX_HTML_DEPTH = 1000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>")
 # Void elements, and those that browsers close implicitly (so leaving them open nests nothing).
@@ -404,7 +405,7 @@ def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], set[int], boo
             return links, describing, True
         text, context = _link_text(node)
         links.append(Link(absolute, text))
-        if _DOCUMENT_PATH.search(urlsplit(absolute).path):
+        if urlsplit(absolute).path.lower().endswith(DOCUMENT_EXTENSIONS):
             describing.add((context or node).mem_id)
     return links, describing, False
 
@@ -424,8 +425,8 @@ def _link_text(node: LexborNode) -> tuple[str, LexborNode | None]:
     are generic ("Download")."""
     attributes = node.attributes
     if text := _normalise(node.text()):
-        if _is_generic(text) and (context := _context(node)) is not None:
-            return _normalise(context.text()), context
+        if _is_generic(text) and (context := _context(node)):
+            return context
         return text, None
     for candidate in (attributes.get("title"), attributes.get("aria-label"), attributes.get("alt")):
         if candidate and (text := _normalise(candidate)):
@@ -440,17 +441,17 @@ def _is_generic(text: str) -> bool:
     return all(word in GENERIC_LINK_WORDS or word.isdigit() for word in re.findall(r"[a-z]+|\d+", text.lower()))
 
 
-def _context(node: LexborNode) -> LexborNode | None:
-    """The list item or paragraph a link sits in, e.g. "Race Equality Scheme – Download (PDF)",
-    if it is short enough to be about that link alone."""
+def _context(node: LexborNode) -> tuple[str, LexborNode] | None:
+    """The text of the list item or paragraph a link sits in, e.g. "Race Equality Scheme – Download
+    (PDF)", and that element, if it is short enough to be about that link alone."""
     parent = node.parent
     while parent is not None and parent.tag not in LINK_CONTEXT_TAGS:
         if parent.tag in ("body", "ul", "ol", "table", "nav", "section", "article", "main"):
             return None
         parent = parent.parent
-    if parent is None or len(_normalise(parent.text())) > MAX_LINK_CONTEXT_CHARS:
+    if parent is None or len(context := _normalise(parent.text())) > MAX_LINK_CONTEXT_CHARS:
         return None
-    return parent
+    return context, parent
 
 
 def _refresh_target(node: LexborNode) -> str | None:

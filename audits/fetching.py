@@ -297,9 +297,7 @@ class Fetcher:
         if host not in self._pools:
             parts = urlsplit(host)
             hostname, port, https = parts.hostname or "", parts.port or 80, parts.scheme == "https"
-            try:
-                hostname.encode("ascii")
-            except UnicodeError:
+            if not hostname.isascii():
                 try:
                     hostname = hostname.encode("idna").decode("ascii")
                 except UnicodeError as exc:

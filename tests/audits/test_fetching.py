@@ -6,7 +6,7 @@ import ssl
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
 import pytest
@@ -215,7 +215,7 @@ def test_fixture_site_is_refused_unless_private_hosts_are_allowed(server, make_f
 
 
 @pytest.fixture
-def https_site(monkeypatch, tmp_path) -> Iterator[callable]:
+def https_site(monkeypatch, tmp_path) -> Iterator[Callable[[str], tuple[str, list[str]]]]:
     """An HTTPS server on 127.0.41.252 that DNS calls trust.example; certificates from a test CA.
 
     Yields serve(certificate_name) -> (url of trust.example, list of Host headers received).
