@@ -91,6 +91,7 @@ class AuditCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuditCycleQuerySet.as_manager()
 
@@ -165,6 +166,7 @@ class Evidence(models.Model):
     title = models.CharField(max_length=500, blank=True)
     snippet = models.TextField(blank=True)
     error = models.TextField(blank=True, help_text="Why the document could not be read, if so")
+    text = models.TextField(blank=True, help_text="The text read from the document, for a person to read")
     file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
 
     class Meta:
@@ -246,6 +248,14 @@ class FindingChange(models.Model):
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
     reason = models.TextField()
+    evidence = models.ForeignKey(
+        Evidence,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The evidence the finding rested on after this change",
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -283,6 +293,13 @@ class TrustResponse(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    rechecked_at = models.DateTimeField(null=True, blank=True, help_text="When the recheck it asked for ended")
+    outcome_status = models.CharField(
+        max_length=10, choices=FindingStatus.choices, blank=True, help_text="The automated status the recheck found"
+    )
+    outcome_evidence = models.ForeignKey(
+        Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -40,6 +40,7 @@ class Letter(models.Model):
         "template_version",
         "findings",
         "addressee",
+        "address",
         "signatory_name",
         "signatory_title",
         "deadline",
@@ -62,6 +63,7 @@ class Letter(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     findings = models.JSONField(default=list, help_text="The findings the letter states, as they stood")
     addressee = models.CharField(max_length=200)
+    address = models.TextField(blank=True, help_text="The postal lines under the addressee, as sent")
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
     deadline = models.DateField(null=True, blank=True, help_text="By when unmet duties must be published")

@@ -40,7 +40,9 @@ class Organisation(models.Model):
     region = models.CharField(max_length=100, blank=True)
     website = models.URLField(max_length=500, blank=True)
     headcount = models.PositiveIntegerField(null=True, blank=True, help_text="Number of employees")
-    chief_executive = models.CharField(max_length=200, blank=True)
+    chief_executive = models.CharField(max_length=200, blank=True, help_text="Named on the trust's letters")
+    address = models.TextField(blank=True, help_text="Postal address, one line each, without the postcode")
+    postcode = models.CharField(max_length=10, blank=True)
     opened_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True, help_text="Closed trusts are not audited")
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,6 +56,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ods_code})"
+
+    @property
+    def postal_lines(self) -> list[str]:
+        """The trust's postal address as the lines of an envelope: name, address, postcode."""
+        lines = [line.strip() for line in self.address.splitlines() if line.strip()]
+        return [self.name, *lines, *([self.postcode] if self.postcode else [])]
 
     @property
     def is_active(self) -> bool:
@@ -74,6 +82,7 @@ class User(AbstractUser):
         related_name="users",
         help_text="Set for trust users only; they see nothing but this organisation.",
     )
+    job_title = models.CharField(max_length=200, blank=True, help_text="Printed under a signatory's name on letters")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
