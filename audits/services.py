@@ -95,14 +95,22 @@ def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> 
 
 
 def cancel_cycle(cycle: AuditCycle) -> int:
-    """Stop a running cycle: queued checks are cancelled, running ones stop at their next page."""
-    if cycle.status != AuditCycle.Status.RUNNING:
-        raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled.")
+    """Stop a running cycle: queued checks are cancelled, running ones stop at their next page.
+
+    The move is conditional, so a cycle that finished (or was cancelled) meanwhile is not touched."""
     with transaction.atomic():
+        moved = AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.RUNNING).update(
+            status=AuditCycle.Status.CANCELLED, finished_at=timezone.now()
+        )
+        if not moved:
+            cycle.refresh_from_db(fields=["status"])
+            raise AuditError(
+                f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled."
+            )
         cancelled = cycle.site_checks.filter(state=SiteCheck.State.QUEUED).update(
             state=SiteCheck.State.CANCELLED, finished_at=timezone.now()
         )
-        AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.CANCELLED, finished_at=timezone.now())
+    cycle.refresh_from_db()
     return cancelled
 
 
@@ -420,11 +428,11 @@ def start_draft_cycle(cycle: AuditCycle, user=None) -> AuditCycle:
 
 
 def publish_cycle(cycle: AuditCycle, user) -> AuditCycle:
-    """Show the cycle's results to the trusts. Only a cycle in review can be published."""
-    with transaction.atomic():
-        _move(cycle, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED, "published")
-        activity.record("audits.cycle.published", user, cycle, "Published.")
-    return cycle
+    """Show the cycle's results to the trusts: only from review, and only when nothing blocks
+    (audits/publication.py holds the rule)."""
+    from .publication import publish
+
+    return publish(cycle, user)
 
 
 def close_cycle(cycle: AuditCycle, user) -> AuditCycle:

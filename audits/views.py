@@ -1,5 +1,6 @@
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from django_tables2 import RequestConfig
 from trusts import activity
 from trusts.access import staff_required
 
-from . import review, services
+from . import publication, review, services
 from .evidence import is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
@@ -124,22 +125,6 @@ def cycle_detail(request, pk: int):
 def cycle_progress(request, pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
     return JsonResponse({**services.cycle_progress(cycle), "status": cycle.status})
-
-
-@staff_required("audits.run_audit")
-@require_POST
-def cycle_cancel(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    try:
-        cancelled = services.cancel_cycle(cycle)
-    except services.AuditError as error:
-        messages.error(request, str(error))
-        return redirect("audits:cycle_detail", pk=cycle.pk)
-    activity.record("audits.cycle.cancelled", request.user, cycle, f"{cancelled} checks stopped", request=request)
-    messages.success(
-        request, f"{cycle} cancelled. {cancelled} queued checks will not run; running checks stop at their next page."
-    )
-    return redirect("audits:cycle_detail", pk=cycle.pk)
 
 
 @staff_required("audits.run_audit")
@@ -253,25 +238,141 @@ def cycle_create(request):
     return render(request, "audits/cycle/create.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _transition(action, done: str):
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+# Each move of a cycle is a page that says what will happen and to how many (GET, which changes
+# nothing), and a confirmed POST that does it. A refused POST says why: back on the cycle page when
+# the cycle is no longer in the state the move starts from, else back on the confirmation page.
+
+
+@dataclass
+class Move:
+    source: str  # the status the move starts from
+    verb: str  # "started", for "only a draft cycle can be started"
+    confirmation: Callable[[AuditCycle], dict]
+    act: Callable  # (request, cycle) -> the success message
+    template: str = "audits/cycle/confirm.html"
+
+
+def _transition(move: Move):
     @staff_required("audits.run_audit")
-    @require_POST
+    @require_http_methods(["GET", "POST"])
     def view(request, pk: int):
         cycle = get_object_or_404(AuditCycle, pk=pk)
-        try:
-            action(cycle, request.user)
-        except services.AuditError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{cycle} {done}.")
-        return redirect("audits:cycle_detail", pk=cycle.pk)
+        if request.method == "POST":
+            try:
+                message = move.act(request, cycle)
+            except services.AuditError as error:
+                messages.error(request, str(error))
+                cycle.refresh_from_db()
+                if cycle.status == move.source:
+                    return redirect(request.path)
+            else:
+                messages.success(request, message)
+            return redirect("audits:cycle_detail", pk=cycle.pk)
+        refusal = ""
+        if cycle.status != move.source:
+            needed = AuditCycle.Status(move.source).label.lower()
+            refusal = (
+                f"{cycle} is {cycle.get_status_display().lower()}; only a cycle that is {needed} can be {move.verb}."
+            )
+        context = {"cycle": cycle, "refusal": refusal, "back_label": "Cancel", **move.confirmation(cycle)}
+        return render(request, move.template, context)
 
     return view
 
 
-cycle_start = _transition(services.start_draft_cycle, "started: its site checks are queued")
-cycle_publish = _transition(services.publish_cycle, "published: trusts can now see its results")
-cycle_close = _transition(services.close_cycle, "closed")
+def _start_confirmation(cycle: AuditCycle) -> dict:
+    trusts, duties = cycle.site_checks.count(), cycle.duties.count()
+    return {
+        "heading": f"Start checking {_plural(trusts, 'trust website')} for {_plural(duties, 'duty', 'duties')}",
+        "summary": [
+            f"Each of the {_plural(trusts, 'trust')} named in this draft has its website read for "
+            f"{_plural(duties, 'duty', 'duties')}, as at {cycle.audit_date:%-d %B %Y}.",
+            "The checks run in the background, one request at a time per website; follow them on the cycle page.",
+            "When the last check ends the cycle moves to review. Trusts see only that an audit is under way.",
+        ],
+        "warning": "A started cycle cannot go back to draft: its trusts and duties are fixed. "
+        "You can cancel it while it runs.",
+        "button": "Start checking",
+    }
+
+
+def _start(request, cycle: AuditCycle) -> str:
+    services.start_draft_cycle(cycle, request.user)
+    queued = cycle.site_checks.count()
+    return f"{cycle} started: {_plural(queued, 'site check')} queued."
+
+
+def _publish_confirmation(cycle: AuditCycle) -> dict:
+    preview = publication.publication_preview(cycle)
+    return {
+        "heading": f"Publish: {_plural(preview.trusts, 'trust')} will see {'its' if preview.trusts == 1 else 'their'} "
+        "results",
+        "preview": preview,
+        "blockers": preview.blockers,
+        "button": "Publish results to trusts",
+    }
+
+
+def _publish(request, cycle: AuditCycle) -> str:
+    publication.publish(cycle, request.user)
+    trusts = cycle.findings.values("organisation_id").distinct().count()
+    return f"{cycle} published: {_plural(trusts, 'trust')} can now see {'its' if trusts == 1 else 'their'} results."
+
+
+def _close_confirmation(cycle: AuditCycle) -> dict:
+    trusts = cycle.findings.values("organisation_id").distinct().count()
+    return {
+        "heading": "Close: results can no longer change",
+        "summary": [
+            f"The {_plural(trusts, 'trust')} assessed keep seeing {'its' if trusts == 1 else 'their'} results "
+            "as they stand now.",
+            "No finding of this cycle can be reviewed or rechecked any more, and trusts' answers no longer queue "
+            "a recheck.",
+        ],
+        "warning": "Closing cannot be undone. Corrections after this are made in a new cycle.",
+        "button": "Close this cycle",
+    }
+
+
+def _close(request, cycle: AuditCycle) -> str:
+    services.close_cycle(cycle, request.user)
+    return f"{cycle} closed: its results can no longer change."
+
+
+def _cancel_confirmation(cycle: AuditCycle) -> dict:
+    progress = services.cycle_progress(cycle)
+    waiting = progress[SiteCheck.State.QUEUED]
+    return {
+        "heading": f"Cancel: {_plural(waiting, 'trust website')} will not be checked",
+        "summary": [
+            f"{progress['ended']} of {progress['total']} site checks have ended; "
+            f"{_plural(waiting, 'queued check')} will not run, and "
+            f"{_plural(progress[SiteCheck.State.RUNNING], 'running check')} stop at their next page.",
+            "The findings already recorded are kept, but a cancelled cycle is never published to trusts.",
+        ],
+        "warning": "Cancelling cannot be undone: a cancelled cycle cannot be restarted or published.",
+        "button": "Cancel this cycle",
+        "button_class": "govuk-button--warning",
+        "back_label": "Keep it running",
+    }
+
+
+def _cancel(request, cycle: AuditCycle) -> str:
+    cancelled = services.cancel_cycle(cycle)
+    activity.record("audits.cycle.cancelled", request.user, cycle, f"{cancelled} checks stopped", request=request)
+    return f"{cycle} cancelled. {cancelled} queued checks will not run; running checks stop at their next page."
+
+
+cycle_start = _transition(Move(AuditCycle.Status.DRAFT, "started", _start_confirmation, _start))
+cycle_publish = _transition(
+    Move(AuditCycle.Status.IN_REVIEW, "published", _publish_confirmation, _publish, "audits/cycle/publish.html")
+)
+cycle_close = _transition(Move(AuditCycle.Status.PUBLISHED, "closed", _close_confirmation, _close))
+cycle_cancel = _transition(Move(AuditCycle.Status.RUNNING, "cancelled", _cancel_confirmation, _cancel))
 
 
 # Results matrix

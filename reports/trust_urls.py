@@ -8,4 +8,5 @@ urlpatterns = [
     path("findings/<int:pk>/", trust_views.finding_detail, name="finding"),
     path("findings/<int:pk>/evidence/", trust_views.evidence_download, name="evidence"),
     path("responses/<int:pk>/", trust_views.response_detail, name="response"),
+    path("responses/<int:pk>/evidence/", trust_views.outcome_evidence_download, name="response_evidence"),
 ]

@@ -1,7 +1,8 @@
 """The trust portal: a trust user's own status per published cycle, its evidence, and its answers.
 
-Every object is looked up through the user's organisation and published, reviewed findings only,
-so another trust's ids (or an unpublished finding) answer 404 and reveal nothing.
+What a trust may see is decided in one place, audits/publication.py: its own organisation's findings
+in published or closed cycles, each with the status that counts. Every object here is looked up
+through that, so another trust's ids (or an unpublished finding) answer 404 and reveal nothing.
 """
 
 from collections.abc import Callable
@@ -13,10 +14,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import URLValidator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from audits import responses
+from audits import publication, responses
 from audits.evidence import stored_copy
 from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
 
@@ -24,6 +26,11 @@ RESPONSE_TAG_CLASSES = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
     TrustResponse.Status.RECHECKING: "govuk-tag--blue",
     TrustResponse.Status.RESOLVED: "govuk-tag--green",
+}
+RESPONSE_LABELS = {
+    TrustResponse.Status.OPEN: "Waiting for the regulator",
+    TrustResponse.Status.RECHECKING: "Recheck queued",
+    TrustResponse.Status.RESOLVED: "Resolved",
 }
 
 
@@ -39,22 +46,18 @@ def trust_user_required(view: Callable) -> Callable:
     return wrapper
 
 
-# A closed cycle stays on the record the trust was shown.
-SHOWN_TO_TRUSTS = (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED)
-
-
 def published_findings(user):
-    """The findings a trust user may see: their organisation's, reviewed, in published cycles."""
-    return (
-        Finding.objects.filter(organisation_id=user.organisation_id, cycle__status__in=SHOWN_TO_TRUSTS)
-        .exclude(reviewed_status="")
-        .select_related("cycle", "duty", "evidence", "organisation")
-    )
+    """The findings a trust user may see (audits.publication), with what the pages show."""
+    return publication.findings_for_trust(user).select_related("cycle", "duty", "evidence", "organisation")
 
 
 def _with_responses(findings):
     return findings.prefetch_related(
-        Prefetch("responses", queryset=TrustResponse.objects.order_by("-created_at", "-id"), to_attr="answers")
+        Prefetch(
+            "responses",
+            queryset=TrustResponse.objects.select_related("outcome_evidence").order_by("-created_at", "-id"),
+            to_attr="answers",
+        )
     )
 
 
@@ -65,12 +68,19 @@ class CycleStatus:
 
     @property
     def met(self) -> int:
-        return sum(f.reviewed_status == FindingStatus.MET for f in self.findings)
+        return sum(f.effective == FindingStatus.MET for f in self.findings)
+
+    @property
+    def being_checked(self) -> int:
+        return sum(f.effective in publication.UNSETTLED for f in self.findings)
 
     @property
     def summary(self) -> str:
         total = len(self.findings)
-        return f"{self.met} of {total} {'duty' if total == 1 else 'duties'} met in the {self.cycle.name}"
+        text = f"{self.met} of {total} {'duty' if total == 1 else 'duties'} met in the {self.cycle.name}"
+        if self.being_checked:
+            text += f"; {self.being_checked} being checked by the regulator"
+        return text
 
 
 def _by_cycle(findings) -> list[CycleStatus]:
@@ -81,12 +91,23 @@ def _by_cycle(findings) -> list[CycleStatus]:
             continue
         _decorate(finding)
         cycles.setdefault(finding.cycle_id, CycleStatus(finding.cycle)).findings.append(finding)
+    for entry in cycles.values():
+        # What needs the trust's action first: not met, then being checked, then met.
+        entry.findings.sort(key=lambda f: publication.TRUST_ORDER.get(f.effective, 1))
     return list(cycles.values())
 
 
 def _decorate(finding: Finding) -> None:
+    finding.trust_label = publication.trust_label(finding.effective)
+    finding.trust_class = publication.trust_status_class(finding.effective)
     for answer in getattr(finding, "answers", []):
-        answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
+        _decorate_answer(answer)
+
+
+def _decorate_answer(answer: TrustResponse) -> None:
+    answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
+    answer.label = RESPONSE_LABELS.get(answer.status, answer.get_status_display())
+    answer.outcome_label = publication.trust_label(answer.outcome_status) if answer.outcome_status else ""
 
 
 @trust_user_required
@@ -95,8 +116,17 @@ def status(request):
         "-cycle__audit_date", "-cycle__created_at", "cycle_id", "duty__sort_order", "duty__code"
     )
     cycles = _by_cycle(findings)
-    organisation = cycles[0].findings[0].organisation if cycles else request.user.organisation
-    return render(request, "reports/trust/status.html", {"organisation": organisation, "cycles": cycles})
+    shown = {entry.cycle.pk for entry in cycles}
+    # Published cycles that assessed the trust but found no duty that applied to it.
+    without_duties = [c for c in publication.cycles_shown_to_trust(request.user) if c.pk not in shown]
+    under_way = list(publication.cycles_under_way_for_trust(request.user).order_by("-audit_date", "-created_at"))
+    context = {
+        "organisation": request.user.organisation,
+        "cycles": cycles,
+        "under_way": under_way,
+        "without_duties": without_duties,
+    }
+    return render(request, "reports/trust/status.html", context)
 
 
 class ResponseForm(forms.Form):
@@ -164,14 +194,24 @@ def finding_detail(request, pk: int):
 
 @trust_user_required
 def response_detail(request, pk: int):
+    answer = _answer_for(request.user, pk)
+    _decorate_answer(answer)
+    answer.finding.trust_label = publication.trust_label(answer.finding.effective)
+    answer.finding.trust_class = publication.trust_status_class(answer.finding.effective)
+    return render(request, "reports/trust/response.html", {"answer": answer})
+
+
+def _answer_for(user, pk: int) -> TrustResponse:
+    """One of the user's organisation's answers, on a finding the trust may see; else 404."""
+    visible = published_findings(user)
     answer = get_object_or_404(
-        TrustResponse.objects.filter(
-            organisation_id=request.user.organisation_id, finding__in=published_findings(request.user)
-        ).select_related("finding__duty", "finding__cycle", "author"),
+        TrustResponse.objects.filter(organisation_id=user.organisation_id, finding__in=visible).select_related(
+            "author", "outcome_evidence__site_check"
+        ),
         pk=pk,
     )
-    answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
-    return render(request, "reports/trust/response.html", {"answer": answer})
+    answer.finding = visible.get(pk=answer.finding_id)  # with the status that counts
+    return answer
 
 
 @trust_user_required
@@ -179,3 +219,13 @@ def evidence_download(request, pk: int):
     """The stored copy of the evidence, from private storage, as an attachment."""
     finding = get_object_or_404(published_findings(request.user), pk=pk)
     return stored_copy(finding.evidence, as_attachment=True)
+
+
+@trust_user_required
+def outcome_evidence_download(request, pk: int):
+    """The stored copy of what the recheck an answer asked for found, as an attachment."""
+    answer = _answer_for(request.user, pk)
+    evidence = answer.outcome_evidence
+    if evidence is None or evidence.site_check.organisation_id != request.user.organisation_id:
+        raise Http404("No stored copy.")
+    return stored_copy(evidence, as_attachment=True)

@@ -127,7 +127,11 @@ def test_publish_then_close_record_who_and_when(auditor, caplog):
     assert "audits.cycle.published" in caplog.text
     assert "audits.cycle.closed" in caplog.text
     entries = activity.history_of(cycle)
-    assert [(e.message, e.user) for e in entries] == [("Published.", auditor), ("Closed.", auditor)]
+    assert [(e.message, e.user) for e in entries] == [
+        ("Published: 0 trusts see their results.", auditor),
+        ("Closed.", auditor),
+    ]
+    assert cycle.published_at is not None
 
 
 def test_publishing_twice_is_refused_the_second_time(auditor):
@@ -247,11 +251,21 @@ def test_trust_user_and_anonymous_cannot_create_or_move_cycles(client, register)
         assert client.post(url).status_code == 403, url
 
 
-def test_transitions_refuse_get(client, auditor):
-    cycle = _cycle(AuditCycle.Status.IN_REVIEW)
+def test_transition_pages_change_nothing_on_get(client, auditor, enqueued):
     client.force_login(auditor)
-    for name in ("audits:cycle_start", "audits:cycle_publish", "audits:cycle_close"):
-        assert client.get(reverse(name, kwargs={"pk": cycle.pk})).status_code == 405
+    for status, name in [
+        (AuditCycle.Status.DRAFT, "audits:cycle_start"),
+        (AuditCycle.Status.IN_REVIEW, "audits:cycle_publish"),
+        (AuditCycle.Status.PUBLISHED, "audits:cycle_close"),
+        (AuditCycle.Status.RUNNING, "audits:cycle_cancel"),
+    ]:
+        cycle = _cycle(status)
+        response = client.get(reverse(name, kwargs={"pk": cycle.pk}))
+        assert response.status_code == 200, name
+        assert "csrfmiddlewaretoken" in response.content.decode()
+        cycle.refresh_from_db()
+        assert cycle.status == status
+    assert enqueued == []
 
 
 def test_transition_of_unknown_cycle_is_404(client, auditor):

@@ -168,10 +168,18 @@ def test_trust_user_cannot_cancel_or_recheck(client, cycle, finished_check):
         assert client.post(url).status_code == 403, url
 
 
-def test_cancel_and_recheck_refuse_get(client, cycle, finished_check):
+def test_recheck_refuses_get_and_cancel_asks_first(client, cycle, finished_check, queued_check):
     client.force_login(UserFactory(role="auditor"))
-    for url in _actions(cycle, finished_check):
-        assert client.get(url).status_code == 405, url
+    recheck = reverse("audits:site_check_recheck", kwargs={"pk": cycle.pk, "check_pk": finished_check.pk})
+    assert client.get(recheck).status_code == 405
+    page = client.get(reverse("audits:cycle_cancel", kwargs={"pk": cycle.pk})).content.decode()
+    assert "Cancel: 1 trust website will not be checked" in page
+    assert "1 of 2 site checks have ended" in page
+    assert "cannot be restarted or published" in page
+    cycle.refresh_from_db()
+    queued_check.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.RUNNING
+    assert queued_check.state == SiteCheck.State.QUEUED
 
 
 # Cycle list

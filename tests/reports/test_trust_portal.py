@@ -114,33 +114,73 @@ def outsider(other_trust):
     return TrustUserFactory(organisation=other_trust)
 
 
-def test_status_page_summarises_reviewed_findings_of_published_cycle(client, user, findings):
+def test_status_page_summarises_every_applicable_duty_of_published_cycle(client, user, findings):
     client.force_login(user)
 
     response = client.get(reverse("trust:status"))
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "3 of 4 duties met in the 2007 web audit" in page
+    # Four met (one of them never reviewed: its automated status counts), one not met.
+    assert "4 of 5 duties met in the 2007 web audit" in page
     assert "Rationale for Race equality scheme." in page
     assert "Publish a race equality scheme." in page
     assert "SI 2001/3458 art 2(1)" in page
-    assert "Put your race equality scheme on your website." in page
+    assert "Put your disability equality scheme on your website." in page  # not met: what to do
+    assert "Nothing: keep the document published and up to date." in page  # met
     assert "Our race equality scheme 2005 to 2008" in page
     assert "https://www.raa.nhs.example/equality/race-equality-scheme.pdf" in page
     assert reverse("trust:evidence", kwargs={"pk": findings[0][0].pk}) in page
 
 
-def test_status_page_hides_unreviewed_findings_and_unpublished_cycles(client, user, trust, findings, duties):
-    draft = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.IN_REVIEW)
-    make_finding(draft, trust, duties[0])
+def test_status_page_shows_unreviewed_findings_and_only_that_unpublished_audits_are_under_way(
+    client, user, trust, findings, duties
+):
+    in_review = AuditCycleFactory(name="2008 web audit", status=AuditCycle.Status.IN_REVIEW)
+    make_finding(in_review, trust, duties[0], reviewed="not_met")
+    in_review.findings.update(rationale="Secret 2008 rationale.")
+    draft = AuditCycleFactory(name="2009 web audit", status=AuditCycle.Status.DRAFT)
+    SiteCheck.objects.create(cycle=draft, organisation=trust)
     client.force_login(user)
 
     page = client.get(reverse("trust:status")).content.decode()
 
-    assert "Gender equality scheme" not in page  # unreviewed
-    assert "2008 web audit" not in page
+    assert "Gender equality scheme" in page  # never reviewed: shown with its automated status
+    assert "2008 web audit: audit under way, results not yet published" in page
+    assert "Secret 2008 rationale." not in page
+    assert "2009 web audit" not in page  # a draft has not started
     assert "Birchfield" not in page
+
+
+def test_status_page_lists_not_met_duties_first(client, user, findings):
+    client.force_login(user)
+
+    page = client.get(reverse("trust:status")).content.decode()
+
+    cards = [page.index(f'data-duty="{f.duty.code}"') for f in findings[0]]
+    not_met = cards[3]
+    assert all(not_met < card for n, card in enumerate(cards) if n != 3)
+    assert '<strong class="govuk-tag app-status--not_met">Not met</strong>' in page
+
+
+def test_published_finding_back_in_review_is_being_checked_not_a_code(client, user, findings):
+    # After a recheck of a published cycle the automated status may need a person again.
+    finding = findings[0][4]
+    finding.status = "review"
+    finding.save()
+    findings[0][1].status, findings[0][1].reviewed_status = "error", ""
+    findings[0][1].save()
+    client.force_login(user)
+
+    page = client.get(reverse("trust:status")).content.decode()
+    detail = client.get(reverse("trust:finding", kwargs={"pk": finding.pk})).content.decode()
+
+    assert "2 of 5 duties met in the 2007 web audit; 2 being checked by the regulator" in page
+    assert page.count(">Being checked by the regulator</strong>") == 2
+    assert "Being checked by the regulator" in detail
+    for code in (">review<", ">error<", "Needs review", ">Error<"):
+        assert code not in page
+        assert code not in detail
 
 
 def test_status_page_without_published_results_says_so(client, user):
@@ -155,7 +195,7 @@ def test_status_page_lists_newest_cycle_first(client, user, trust, findings, dut
 
     page = client.get(reverse("trust:status")).content.decode()
 
-    assert page.index("0 of 1 duty met in the 2008 web audit") < page.index("3 of 4 duties met in the 2007 web audit")
+    assert page.index("0 of 1 duty met in the 2008 web audit") < page.index("4 of 5 duties met in the 2007 web audit")
 
 
 def test_status_page_runs_a_fixed_number_of_queries(client, user, trust, findings, duties):
@@ -221,10 +261,31 @@ def test_evidence_of_unpublished_cycle_is_404_to_the_trust(client, user, trust, 
     assert client.get(reverse("trust:finding", kwargs={"pk": finding.pk})).status_code == 404
 
 
-def test_unreviewed_finding_is_404_to_the_trust(client, user, findings):
+def test_unreviewed_finding_of_a_published_cycle_shows_its_automated_status(client, user, findings):
     client.force_login(user)
     unreviewed = findings[0][4]
-    assert client.get(reverse("trust:finding", kwargs={"pk": unreviewed.pk})).status_code == 404
+    response = client.get(reverse("trust:finding", kwargs={"pk": unreviewed.pk}))
+    assert response.status_code == 200
+    assert '<strong class="govuk-tag app-status--met">Met</strong>' in response.content.decode()
+    assert client.get(reverse("trust:evidence", kwargs={"pk": unreviewed.pk})).status_code == 200
+
+
+def test_closed_cycle_stays_on_the_trusts_page(client, user, findings, published):
+    AuditCycle.objects.filter(pk=published.pk).update(status=AuditCycle.Status.CLOSED)
+    client.force_login(user)
+    page = client.get(reverse("trust:status")).content.decode()
+    assert "4 of 5 duties met in the 2007 web audit" in page
+    assert "This audit is closed: its results are final." in page
+
+
+def test_cancelled_cycle_shows_nothing_to_the_trust(client, user, trust, duties):
+    cancelled = AuditCycleFactory(name="2010 web audit", status=AuditCycle.Status.CANCELLED)
+    finding = make_finding(cancelled, trust, duties[0])
+    client.force_login(user)
+    page = client.get(reverse("trust:status")).content.decode()
+    assert "2010 web audit" not in page
+    assert "has not yet published" in page
+    assert client.get(reverse("trust:finding", kwargs={"pk": finding.pk})).status_code == 404
 
 
 def _portal_urls(findings, trust, author):

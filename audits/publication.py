@@ -1,0 +1,213 @@
+"""Publication: what a trust may see of its audit, what must be settled first, and the publish step.
+
+The rule, in one place (README, "What people do in it"):
+- Before a cycle is published a trust sees, for that cycle, only that an audit is under way.
+- A cycle can be published when every site check has ended and no finding's effective status (the
+  reviewed one if a reviewer decided, else the automated one) is `review` or `error`, and every
+  assessed trust has a finding for every duty that applies to it.
+- After publication (and once closed) a trust sees every applicable duty with its effective status:
+  a finding no reviewer touched shows its automated met / not met. A finding that becomes `review`
+  or `error` again after publication (a recheck) is shown as "Being checked by the regulator".
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from trusts import activity
+
+from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
+from .services import AuditError, _move
+
+# A closed cycle stays on the record the trust was shown.
+SHOWN_TO_TRUSTS = (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED)
+# Cycles a trust is told are under way (a draft may still change; a cancelled one never reports).
+UNDER_WAY = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+# Effective statuses that block publication, and that a trust sees as "being checked".
+UNSETTLED = (FindingStatus.REVIEW, FindingStatus.ERROR)
+
+# What a trust reads for each effective status: plain words, never the engine's codes.
+BEING_CHECKED = "Being checked by the regulator"
+TRUST_LABELS = {
+    FindingStatus.MET: "Met",
+    FindingStatus.NOT_MET: "Not met",
+    FindingStatus.REVIEW: BEING_CHECKED,
+    FindingStatus.ERROR: BEING_CHECKED,
+}
+# The order a trust reads its duties in: what needs its action first.
+TRUST_ORDER = {FindingStatus.NOT_MET: 0, FindingStatus.REVIEW: 1, FindingStatus.ERROR: 1, FindingStatus.MET: 2}
+
+
+def trust_label(status: str) -> str:
+    """How a trust reads an effective (or automated) status."""
+    return TRUST_LABELS.get(status, BEING_CHECKED)
+
+
+def trust_status_class(status: str) -> str:
+    """The tag's class for a status as a trust reads it: review and error look alike, being checked."""
+    return "app-status--review" if status in UNSETTLED else f"app-status--{status}"
+
+
+# What a trust may see
+
+
+def findings_for_trust(user) -> QuerySet[Finding]:
+    """The findings a trust user may see: their own organisation's, in published or closed cycles,
+    each annotated with `effective`, the status that counts."""
+    if not getattr(user, "organisation_id", None):
+        return Finding.objects.none()
+    return Finding.objects.with_effective_status().filter(
+        organisation_id=user.organisation_id, cycle__status__in=SHOWN_TO_TRUSTS
+    )
+
+
+def cycles_under_way_for_trust(user) -> QuerySet[AuditCycle]:
+    """The cycles checking the user's organisation whose results are not yet published."""
+    if not getattr(user, "organisation_id", None):
+        return AuditCycle.objects.none()
+    return AuditCycle.objects.filter(status__in=UNDER_WAY, site_checks__organisation_id=user.organisation_id).distinct()
+
+
+def cycles_shown_to_trust(user) -> QuerySet[AuditCycle]:
+    """The published or closed cycles that assessed the user's organisation."""
+    if not getattr(user, "organisation_id", None):
+        return AuditCycle.objects.none()
+    return AuditCycle.objects.filter(
+        status__in=SHOWN_TO_TRUSTS, site_checks__organisation_id=user.organisation_id
+    ).distinct()
+
+
+# What blocks publication
+
+
+@dataclass
+class Blockers:
+    """What must be settled before a cycle's results can go to the trusts."""
+
+    findings: list[Finding] = field(default_factory=list)  # effective review or error
+    open_checks: list[SiteCheck] = field(default_factory=list)  # queued or running
+    undecided: list[tuple[SiteCheck, Duty]] = field(default_factory=list)  # an applicable duty with no finding
+
+    @property
+    def count(self) -> int:
+        return len(self.findings) + len(self.open_checks) + len(self.undecided)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def reason(self, cycle: AuditCycle) -> str:
+        parts = []
+        if self.findings:
+            n = len(self.findings)
+            parts.append(f"{n} finding{'s are' if n != 1 else ' is'} still in review or error")
+        if self.open_checks:
+            n = len(self.open_checks)
+            parts.append(f"{n} site check{'s have' if n != 1 else ' has'} not ended")
+        if self.undecided:
+            n = len(self.undecided)
+            parts.append(f"{n} {'duties have' if n != 1 else 'duty has'} no decided status for a trust")
+        return (
+            f"{cycle} cannot be published yet: {'; '.join(parts)}. Settle {'them' if self.count > 1 else 'it'} first."
+        )
+
+
+def publication_blockers(cycle: AuditCycle) -> Blockers:
+    """Everything that stops the cycle being published now; empty when it can be."""
+    unsettled = list(
+        Finding.objects.with_effective_status()
+        .filter(cycle=cycle, effective__in=UNSETTLED)
+        .select_related("organisation", "duty")
+        .order_by("organisation__name", "duty__sort_order", "duty__code")
+    )
+    checks = list(cycle.site_checks.select_related("organisation").order_by("organisation__name", "pk"))
+    open_checks = [check for check in checks if not check.is_ended]
+    duties = list(cycle.duties.all())
+    decided = set(Finding.objects.filter(cycle=cycle).values_list("organisation_id", "duty_id"))
+    undecided = [
+        (check, duty)
+        for check in checks
+        if check.is_ended and check.state != SiteCheck.State.CANCELLED
+        for duty in duties
+        if duty.applies_to(check.organisation, cycle.audit_date) and (check.organisation_id, duty.pk) not in decided
+    ]
+    return Blockers(unsettled, open_checks, undecided)
+
+
+# What trusts will see
+
+
+@dataclass
+class DutyPreview:
+    duty: Duty
+    met: int = 0
+    not_met: int = 0
+    unsettled: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.met + self.not_met + self.unsettled
+
+
+@dataclass
+class Preview:
+    trusts: int
+    duties: list[DutyPreview]
+    blockers: Blockers
+
+
+def publication_preview(cycle: AuditCycle) -> Preview:
+    """Per duty, how many trusts will be shown met and not met; how many trusts will see results."""
+    counts = (
+        Finding.objects.with_effective_status()
+        .filter(cycle=cycle)
+        .values_list("duty_id", "effective")
+        .annotate(n=Count("id"))
+    )
+    by_duty = {duty.pk: DutyPreview(duty) for duty in cycle.duties.all()}
+    for duty_id, status, n in counts:
+        row = by_duty.get(duty_id)
+        if row is None:
+            continue
+        if status == FindingStatus.MET:
+            row.met += n
+        elif status == FindingStatus.NOT_MET:
+            row.not_met += n
+        else:
+            row.unsettled += n
+    trusts = Finding.objects.filter(cycle=cycle).values("organisation_id").distinct().count()
+    return Preview(trusts, list(by_duty.values()), publication_blockers(cycle))
+
+
+# The publish step
+
+
+def publish(cycle: AuditCycle, user) -> AuditCycle:
+    """Show the cycle's results to its trusts: only from review, and only when nothing blocks.
+
+    The move is a conditional update (two presses make one move); the blockers are read again inside
+    the same transaction, so a recheck or review that lands first is seen and the move undone."""
+    try:
+        with transaction.atomic():
+            _move(
+                cycle,
+                AuditCycle.Status.IN_REVIEW,
+                AuditCycle.Status.PUBLISHED,
+                "published",
+                published_at=timezone.now(),
+            )
+            blockers = publication_blockers(cycle)
+            if blockers:
+                raise AuditError(blockers.reason(cycle))
+            trusts = Finding.objects.filter(cycle=cycle).values("organisation_id").distinct().count()
+            activity.record(
+                "audits.cycle.published",
+                user,
+                cycle,
+                f"Published: {trusts} trust{'s' if trusts != 1 else ''} see their results.",
+            )
+    except AuditError:
+        cycle.refresh_from_db()
+        raise
+    return cycle
