@@ -135,6 +135,19 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="equality-audit@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# Who letters come from: the regulator's name and postal address (lines separated by "|" or a new
+# line) at the top right of every letter, and the words before the signatory's name.
+REGULATOR_NAME = env("REGULATOR_NAME", default="Health Equality Regulator")
+REGULATOR_ADDRESS = [
+    line.strip()
+    for line in env("REGULATOR_ADDRESS", default="Equality Duties Audit|Regulation Directorate|London")
+    .replace("\\n", "\n")
+    .replace("|", "\n")
+    .splitlines()
+    if line.strip()
+]
+LETTER_SIGN_OFF = env("LETTER_SIGN_OFF", default="Yours sincerely")
+
 # Production hardening; `check --deploy` is clean when DEBUG is off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -31,8 +31,11 @@ logger = logging.getLogger(__name__)
 TEMPLATE_VERSION = "v1"
 DEADLINE_DAYS = 28
 DEFAULT_ADDRESSEE = "The Chief Executive"
-DEFAULT_SIGNATORY_TITLE = "Head of Equality Audit"
-REGULATOR_NAME = "Equality Duties Audit, NHS regulator"
+ADDRESSEE_ROLE = "Chief Executive"
+# Titles after which "Dear" takes the surname (Dr Jane Smith: Dear Dr Smith); after Sir and Dame the
+# first name (Sir Jim Mackey: Dear Sir Jim).
+_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor"}
+_FIRST_NAME_TITLES = {"sir", "dame"}
 # Letters state reviewed results, so they are drafted once a cycle's findings are in review or published.
 LETTER_CYCLE_STATUSES = (AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
 
@@ -127,16 +130,32 @@ def draft_letter(cycle: AuditCycle, organisation: Organisation, replaces: Letter
             template_name=template_for(kind),
             template_version=TEMPLATE_VERSION,
             findings=findings,
-            addressee=organisation.chief_executive or DEFAULT_ADDRESSEE,
-            signatory_title=DEFAULT_SIGNATORY_TITLE,
+            addressee=organisation.chief_executive.strip() or DEFAULT_ADDRESSEE,
+            # Frozen as drafted: a later change to the register does not readdress this letter.
+            address="\n".join(organisation.postal_lines),
             replaces=replaces,
         )
     logger.info("reports.letter.drafted %s (%s)", letter.reference, letter.kind)
     return letter
 
 
+def check_can_sign(user) -> None:
+    """A letter is signed with a person's full name and job title; LetterError names what is missing."""
+    missing = [
+        what
+        for what, value in (("full name", user.get_full_name().strip()), ("job title", user.job_title.strip()))
+        if not value
+    ]
+    if missing:
+        raise LetterError(
+            f"Add your full name and job title before you sign: your account has no {' and no '.join(missing)}. "
+            "An admin can add them on your user in the admin pages."
+        )
+
+
 def approve_letter(letter: Letter, user) -> Letter:
-    """A signatory approves the draft; they sign it."""
+    """A signatory approves the draft; they sign it with their full name and job title."""
+    check_can_sign(user)
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
         if letter.status != Letter.Status.DRAFT:
@@ -145,15 +164,37 @@ def approve_letter(letter: Letter, user) -> Letter:
             )
         letter.status = Letter.Status.APPROVED
         letter.approved_by, letter.approved_at = user, timezone.now()
-        letter.signatory_name = user.get_full_name() or user.get_username()
+        letter.signatory_name = user.get_full_name().strip()
+        letter.signatory_title = user.job_title.strip()
         letter.save()
     activity.record("reports.letter.approved", user, letter)
     return letter
 
 
-def letter_context(letter: Letter, issued_on: datetime.date | None = None) -> dict:
-    """What the letter template needs; a draft shows the date and deadline it would have if issued today."""
+def salutation(addressee: str) -> str:
+    """ "Dear ...": Dr Jane Smith is Dear Dr Smith; no name known, Dear Chief Executive."""
+    words = addressee.split()
+    if not words or addressee == DEFAULT_ADDRESSEE:
+        return f"Dear {ADDRESSEE_ROLE}"
+    title = words[0].rstrip(".").lower()
+    if len(words) >= 3 and title in _SURNAME_TITLES:
+        return f"Dear {words[0]} {words[-1]}"
+    if len(words) >= 3 and title in _FIRST_NAME_TITLES:
+        return f"Dear {words[0]} {words[1]}"
+    return f"Dear {addressee}"
+
+
+def letter_context(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> dict:
+    """What the letter template needs. A letter not yet issued is a draft, dated as if issued today;
+    issue_letter renders it with draft=False and its real date, so the trust never reads a draft mark."""
+    if draft is None:
+        draft = not letter.is_issued
     issued_on = issued_on or (timezone.localdate(letter.issued_at) if letter.issued_at else timezone.localdate())
+    addressee_lines = [letter.addressee]
+    if letter.addressee != DEFAULT_ADDRESSEE:
+        addressee_lines.append(ADDRESSEE_ROLE)
+    # Letters drafted before the address was kept name the trust only.
+    addressee_lines += letter.address.splitlines() if letter.address else [letter.organisation.name]
     return {
         "letter": letter,
         "organisation": letter.organisation,
@@ -162,20 +203,30 @@ def letter_context(letter: Letter, issued_on: datetime.date | None = None) -> di
         "deadline": letter.deadline or issued_on + datetime.timedelta(days=DEADLINE_DAYS),
         "unmet": letter.unmet_findings,
         "met": [f for f in letter.findings if f["status"] == FindingStatus.MET],
-        "regulator": REGULATOR_NAME,
-        "draft": letter.status in (Letter.Status.DRAFT, Letter.Status.APPROVED),
+        "regulator": settings.REGULATOR_NAME,
+        "regulator_address": settings.REGULATOR_ADDRESS,
+        "sign_off": settings.LETTER_SIGN_OFF,
+        "addressee_lines": addressee_lines,
+        "salutation": salutation(letter.addressee),
+        "draft": draft,
     }
 
 
-def render_letter_html(letter: Letter, issued_on: datetime.date | None = None) -> str:
-    return render_to_string(letter.template_name, letter_context(letter, issued_on))
+def render_letter_html(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> str:
+    return render_to_string(letter.template_name, letter_context(letter, issued_on, draft=draft))
 
 
-def render_letter_pdf(letter: Letter, issued_on: datetime.date) -> bytes:
+def render_letter_pdf(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> bytes:
+    """The letter as a tagged PDF. Left to itself, a letter not yet issued is rendered as a draft."""
     from weasyprint import HTML  # a 0.6 s import that only the documents worker needs
 
-    html = render_letter_html(letter, issued_on)
+    html = render_letter_html(letter, issued_on, draft=draft)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def render_draft_pdf(letter: Letter) -> bytes:
+    """What the signatory reads before signing: the PDF the trust would get if issued today, marked draft."""
+    return render_letter_pdf(letter, draft=True)
 
 
 def issue_letter(letter: Letter, user) -> Letter:
@@ -190,7 +241,8 @@ def issue_letter(letter: Letter, user) -> Letter:
     issued_at = timezone.now()
     issued_on = timezone.localdate(issued_at)
     letter.deadline = letter.deadline or issued_on + datetime.timedelta(days=DEADLINE_DAYS)
-    content = render_letter_pdf(letter, issued_on)
+    # Rendered as issued: the real date and deadline, no draft mark, though the row is still approved.
+    content = render_letter_pdf(letter, issued_on, draft=False)
     # The storage never overwrites: a second worker racing us saves under another name.
     stored_name = letter.pdf.storage.save(letter.pdf.field.generate_filename(letter, ""), ContentFile(content))
     try:
@@ -276,18 +328,74 @@ class BulkResult:
 
 
 def draft_letters_for_cycle(cycle: AuditCycle) -> BulkResult:
-    """Draft a letter for every trust with findings in the cycle that has no current letter. Safe to rerun."""
+    """Draft a letter for every trust with findings in the cycle that has no current letter. Safe to rerun.
+
+    A trust whose issued letter was withdrawn gets a letter that says it replaces the withdrawn one."""
     result = BulkResult()
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
     organisations = Organisation.objects.filter(findings__cycle=cycle).exclude(pk__in=lettered).distinct()
     for organisation in organisations.order_by("ods_code"):
+        withdrawn = _withdrawn_issued_letter(cycle, organisation)
         try:
-            draft_letter(cycle, organisation)
+            draft_letter(cycle, organisation, replaces=withdrawn)
             result.done += 1
         except (LetterError, IntegrityError) as error:
             # IntegrityError: another run drafted this trust's letter between our check and insert.
             result.skipped[organisation.ods_code] = str(error)
+    for ods_code, reason in result.skipped.items():
+        logger.info("reports.letters.skipped cycle=%s %s: %s", cycle.pk, ods_code, reason)
     logger.info("reports.letters.drafted cycle=%s %s", cycle.pk, result.summary)
+    return result
+
+
+def _withdrawn_issued_letter(cycle: AuditCycle, organisation: Organisation) -> Letter | None:
+    return (
+        Letter.objects.filter(
+            cycle=cycle, organisation=organisation, status=Letter.Status.WITHDRAWN, issued_at__isnull=False
+        )
+        .order_by("-sequence")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class WithoutLetter:
+    organisation: Organisation
+    reason: str
+
+
+def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
+    """Every trust with findings in the cycle and no current letter, with the reason, in name order:
+    the findings that still wait for a reviewer (named by duty), or simply that none was drafted yet."""
+    lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
+    rows = (
+        Finding.objects.with_effective_status()
+        .filter(cycle=cycle)
+        .exclude(organisation__in=lettered)
+        .select_related("organisation", "duty")
+        .order_by("organisation__name", "organisation__ods_code", "duty__sort_order", "duty__code")
+    )
+    unsettled: dict[Organisation, list[str]] = {}
+    for finding in rows:
+        waiting = unsettled.setdefault(finding.organisation, [])
+        if finding.effective not in (FindingStatus.MET, FindingStatus.NOT_MET):
+            waiting.append(f"{finding.duty.title} ({FindingStatus(finding.effective).label.lower()})")
+    withdrawn = dict(
+        Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN, organisation__in=list(unsettled))
+        .order_by("sequence")
+        .values_list("organisation_id", "reference")
+    )
+    result = []
+    for organisation, waiting in unsettled.items():
+        if waiting:
+            reason = f"Findings still wait for a reviewer's decision: {'; '.join(waiting)}."
+        elif cycle.status not in LETTER_CYCLE_STATUSES:
+            reason = f"The cycle is {cycle.get_status_display().lower()}; letters are drafted once it is in review."
+        elif organisation.pk in withdrawn:
+            reason = f"Its letter {withdrawn[organisation.pk]} was withdrawn; a new one is not yet drafted."
+        else:
+            reason = "Not yet drafted: its findings are settled."
+        result.append(WithoutLetter(organisation, reason))
     return result
 
 

@@ -36,7 +36,13 @@ def cycle(db):
 
 @pytest.fixture
 def trust(db):
-    return OrganisationFactory(ods_code="RZA", name="Riverside Acute NHS Trust", chief_executive="Dr Jane Smith")
+    return OrganisationFactory(
+        ods_code="RZA",
+        name="Riverside Acute NHS Trust",
+        chief_executive="Dr Jane Smith",
+        address="Riverside House\nRiver Road\nLeeds",
+        postcode="LS1 4AB",
+    )
 
 
 @pytest.fixture
@@ -75,7 +81,7 @@ def findings(cycle, trust):
 
 @pytest.fixture
 def signatory(db):
-    return UserFactory(role="signatory", first_name="Anna", last_name="Lyons")
+    return UserFactory(role="signatory", first_name="Anna", last_name="Lyons", job_title="Head of Equality Audit")
 
 
 @pytest.fixture
@@ -102,6 +108,7 @@ def test_draft_states_the_effective_findings_and_addresses_the_chief_executive(c
     assert letter.template_name == "letters/action_required/v1.html"
     assert letter.template_version == "v1"
     assert letter.addressee == "Dr Jane Smith"
+    assert letter.address == "Riverside Acute NHS Trust\nRiverside House\nRiver Road\nLeeds\nLS1 4AB"
     assert [(f["duty"], f["status"]) for f in letter.findings] == [
         ("race-equality-scheme", "met"),
         ("race-employment-monitoring", "not_met"),
@@ -177,7 +184,63 @@ def test_draft_task_drafts_the_cycle(cycle, trust, findings, django_capture_on_c
     assert Letter.objects.get(cycle=cycle).organisation == trust
 
 
+def test_draft_keeps_the_address_it_was_drafted_with(cycle, trust, findings):
+    letter = letters.draft_letter(cycle, trust)
+    trust.address, trust.postcode = "New House\nYork", "YO1 1AA"
+    trust.save()
+
+    html = letters.render_letter_html(Letter.objects.get(pk=letter.pk))
+
+    assert "River Road" in html and "LS1 4AB" in html
+    assert "New House" not in html
+
+
+def test_bulk_draft_lets_a_new_letter_replace_a_withdrawn_issued_one(issued, cycle, signatory):
+    letters.withdraw_letter(issued, signatory, "Wrong address.")
+
+    result = letters.draft_letters_for_cycle(cycle)
+
+    correction = Letter.objects.get(cycle=cycle, status=Letter.Status.DRAFT)
+    assert result.done == 1
+    assert correction.replaces == issued
+
+
+def test_trusts_without_a_letter_are_listed_with_the_reason(cycle, trust, other_trust, findings):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "review", "race-employment-monitoring": "error"})
+    third = OrganisationFactory(ods_code="RXX", name="Another NHS Trust")
+    add_findings(cycle, third, {"race-equality-scheme": "met"})
+    letters.draft_letter(cycle, third)
+
+    rows = {row.organisation.ods_code: row.reason for row in letters.trusts_without_letter(cycle)}
+    skipped = letters.draft_letters_for_cycle(cycle).skipped
+
+    assert set(rows) == {"RZA", "RYY"}
+    assert rows["RYY"] == (
+        "Findings still wait for a reviewer's decision: "
+        "Race equality scheme (needs review); Ethnic monitoring of the workforce (error)."
+    )
+    assert rows["RZA"].startswith("Not yet drafted")
+    assert list(skipped) == ["RYY"] and "need review" in skipped["RYY"]
+    assert letters.cycle_progress(cycle)["without_letter"] == 1
+
+
 # Approving and issuing
+
+
+@pytest.mark.parametrize(
+    "name, job_title, missing",
+    [("Anna Lyons", "", "no job title"), ("", "Head of Equality Audit", "no full name"), ("", "", "no full name")],
+)
+def test_a_signatory_without_a_full_name_or_job_title_cannot_sign(cycle, trust, findings, name, job_title, missing):
+    first, _, last = name.partition(" ")
+    person = UserFactory(role="signatory", first_name=first, last_name=last, job_title=job_title)
+    letter = letters.draft_letter(cycle, trust)
+
+    with pytest.raises(LetterError, match="Add your full name and job title") as refused:
+        letters.approve_letter(letter, person)
+
+    assert missing in str(refused.value)
+    assert Letter.objects.get(pk=letter.pk).status == Letter.Status.DRAFT
 
 
 def test_only_a_draft_is_approved_and_only_an_approved_letter_is_issued(cycle, trust, findings, signatory):
@@ -187,7 +250,7 @@ def test_only_a_draft_is_approved_and_only_an_approved_letter_is_issued(cycle, t
 
     letter = letters.approve_letter(letter, signatory)
 
-    assert letter.signatory_name == "Anna Lyons"
+    assert (letter.signatory_name, letter.signatory_title) == ("Anna Lyons", "Head of Equality Audit")
     with pytest.raises(LetterError, match="only a draft"):
         letters.approve_letter(letter, signatory)
 
@@ -214,11 +277,13 @@ def test_issued_pdf_names_the_trust_the_unmet_duty_its_law_and_the_deadline(issu
     assert "Page 1 of 1" in text or "Page 1 of 2" in text
 
 
-def test_issued_pdf_is_tagged_with_title_author_and_language(issued):
+def test_issued_pdf_is_tagged_with_title_author_and_language(settings, cycle, trust, findings, signatory):
+    settings.REGULATOR_NAME = "Care Standards Regulator"
+    issued = letters.issue_letter(letters.approve_letter(letters.draft_letter(cycle, trust), signatory), signatory)
     reader = _pdf(issued)
 
     assert reader.metadata.title == "Letter EDA/2007WEBAUDIT/RZA/001 to Riverside Acute NHS Trust"
-    assert "regulator" in reader.metadata.author
+    assert reader.metadata.author == "Care Standards Regulator"
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
 
