@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from audits.models import AuditCycle
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 SIGN = "reports.sign_letter"
 LETTERS_PER_PAGE = 50
+# The letter's PDF is shown in a frame on its own page; the portal's policy would forbid the frame.
+PDF_IN_FRAME = "default-src 'none'; frame-ancestors 'self'"
 
 
 def _reads_register(user) -> bool:
@@ -86,15 +89,32 @@ def letter_detail(request, pk: int):
         "letter": letter,
         "can_sign": request.user.has_perm(SIGN),
         "replaced_by": letter.replaced_by.all(),
+        "signer_ready": bool(request.user.get_full_name().strip() and request.user.job_title.strip()),
     }
     return render(request, "reports/letters/detail.html", context)
 
 
 @register_required
+@xframe_options_sameorigin
 def letter_preview(request, pk: int):
-    """The letter as HTML, from the same template the PDF is rendered from."""
+    """The PDF the signatory approves: the stored file once issued, else the draft PDF the trust would
+    get if it were issued today, marked as a draft. Shown inline in a frame; ?download=1 saves it."""
     letter = get_object_or_404(Letter.objects.select_related("cycle", "organisation", "replaces"), pk=pk)
-    return HttpResponse(letters.render_letter_html(letter))
+    name = letter.reference.replace("/", "-")
+    if letter.pdf:
+        try:
+            content = letters.verify_letter_file(letter)
+        except LetterError as error:
+            logger.error("reports.letter.tampered %s: %s", letter.reference, error)
+            return render(request, "reports/letters/tampered.html", {"letter": letter}, status=409)
+    else:
+        content, name = letters.render_draft_pdf(letter), f"{name}-DRAFT"
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}.pdf"'
+    response["Content-Security-Policy"] = PDF_IN_FRAME
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _letter_action(service):
@@ -118,9 +138,22 @@ def _letter_action(service):
 
 letter_approve = _letter_action(lambda request, letter: letters.approve_letter(letter, request.user))
 letter_issue = _letter_action(lambda request, letter: letters.issue_letter(letter, request.user))
-letter_withdraw = _letter_action(
+_withdraw = _letter_action(
     lambda request, letter: letters.withdraw_letter(letter, request.user, request.POST.get("reason", ""))
 )
+
+
+@staff_required(SIGN)
+@require_http_methods(["GET", "POST"])
+def letter_withdraw(request, pk: int):
+    """GET: what withdrawing this letter means, and a reason to give; POST: withdraw it."""
+    if request.method == "POST":
+        return _withdraw(request, pk)
+    letter = get_object_or_404(Letter.objects.select_related("cycle", "organisation"), pk=pk)
+    if letter.status == Letter.Status.WITHDRAWN:
+        messages.error(request, f"Letter {letter} is already withdrawn.")
+        return redirect("letters:detail", pk=letter.pk)
+    return render(request, "reports/letters/confirm_withdraw.html", {"letter": letter})
 
 
 def letter_download(request, pk: int):
@@ -143,7 +176,12 @@ def letter_download(request, pk: int):
 @register_required
 def cycle_letters(request, cycle_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
-    context = {"cycle": cycle, "progress": letters.cycle_progress(cycle), "can_sign": request.user.has_perm(SIGN)}
+    context = {
+        "cycle": cycle,
+        "progress": letters.cycle_progress(cycle),
+        "without_letter": letters.trusts_without_letter(cycle),
+        "can_sign": request.user.has_perm(SIGN),
+    }
     return render(request, "reports/letters/cycle.html", context)
 
 
@@ -162,6 +200,24 @@ def _cycle_action(action):
     return view
 
 
+def _confirmed_cycle_action(action, status: str, template: str):
+    """GET: a page that states what will happen and to how many letters; POST (confirmed): do it."""
+    post = _cycle_action(action)
+
+    @staff_required(SIGN)
+    @require_http_methods(["GET", "POST"])
+    @wraps(action)
+    def view(request, cycle_pk: int):
+        if request.method == "POST":
+            return post(request, cycle_pk)
+        cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
+        waiting = Letter.objects.filter(cycle=cycle, status=status).select_related("organisation")
+        context = {"cycle": cycle, "letters": waiting.order_by("organisation__name"), "count": waiting.count()}
+        return render(request, template, context)
+
+    return view
+
+
 def _draft_all(request, cycle):
     letters.queue_draft_letters(cycle)
     activity.record("reports.letters.draft_queued", request.user, cycle, request=request)
@@ -169,6 +225,7 @@ def _draft_all(request, cycle):
 
 
 def _approve_all(request, cycle):
+    letters.check_can_sign(request.user)
     result = letters.approve_letters(Letter.objects.filter(cycle=cycle), request.user)
     return f"Approved letters: {result.summary}."
 
@@ -180,5 +237,5 @@ def _issue_all(request, cycle):
 
 
 cycle_draft = _cycle_action(_draft_all)
-cycle_approve = _cycle_action(_approve_all)
-cycle_issue = _cycle_action(_issue_all)
+cycle_approve = _confirmed_cycle_action(_approve_all, Letter.Status.DRAFT, "reports/letters/confirm_approve_all.html")
+cycle_issue = _confirmed_cycle_action(_issue_all, Letter.Status.APPROVED, "reports/letters/confirm_issue_all.html")

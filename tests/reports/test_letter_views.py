@@ -8,6 +8,7 @@ from django.urls import reverse
 from reports import letters
 from reports.models import Letter
 from tests.factories import TrustUserFactory, UserFactory
+from tests.reports.test_letter_pdf import pdf_text
 from tests.reports.test_letters import (  # noqa: F401  (fixtures)
     _site_url,
     add_findings,
@@ -79,12 +80,22 @@ def _post_actions(letter):
     ]
 
 
+def _confirmation_pages(letter):
+    return [
+        reverse("letters:withdraw", args=[letter.pk]),
+        reverse("letters:cycle_approve", args=[letter.cycle_id]),
+        reverse("letters:cycle_issue", args=[letter.cycle_id]),
+    ]
+
+
 @pytest.mark.parametrize("person", ["auditor", "owner", "other_trust"])
 def test_only_a_signatory_may_approve_issue_withdraw_or_draft(client, cycle, trust, findings, people, person):
     letter = letters.draft_letter(cycle, trust)
     client.force_login(people[person])
     for url, data in _post_actions(letter):
         assert client.post(url, data).status_code == 403, url
+    for url in _confirmation_pages(letter):
+        assert client.get(url).status_code == 403, url
     letter.refresh_from_db()
     assert letter.status == Letter.Status.DRAFT
 
@@ -104,8 +115,8 @@ def test_signatory_approves_and_issues_from_the_letter_page(client, cycle, trust
     client.post(reverse("letters:approve", args=[letter.pk]))
     response = client.post(reverse("letters:issue", args=[letter.pk]), follow=True)
 
-    assert b"Ethnic monitoring of the workforce" in preview.content
-    assert b"DRAFT" in preview.content
+    assert "Ethnic monitoring of the workforce" in pdf_text(preview.content)
+    assert "DRAFT: not issued" in pdf_text(preview.content)
     assert Letter.objects.get(pk=letter.pk).status == Letter.Status.ISSUED
     assert "is issued" in response.content.decode()
 
@@ -192,3 +203,157 @@ def test_staff_navigation_shows_the_letter_register_to_staff_and_not_to_trusts(c
     assert 'href="/letters/"' in client.get(reverse("home")).content.decode()
     client.force_login(people["owner"])
     assert 'href="/letters/"' not in client.get(reverse("letters:mine")).content.decode()
+
+
+# What the signatory sees before signing: the PDF itself, marked as a draft.
+
+
+def test_the_letter_page_shows_the_draft_pdf_in_a_frame_with_a_download_link(client, cycle, trust, findings, signatory):
+    letter = letters.draft_letter(cycle, trust)
+    client.force_login(signatory)
+    preview_url = reverse("letters:preview", args=[letter.pk])
+
+    page = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    framed = client.get(preview_url)
+    saved = client.get(preview_url, {"download": "1"})
+
+    assert f'<iframe class="app-stored-copy" src="{preview_url}"' in page
+    assert f'href="{preview_url}?download=1">Download the draft PDF</a>' in page
+    assert framed["Content-Type"] == "application/pdf"
+    assert framed["Content-Disposition"] == 'inline; filename="EDA-2007WEBAUDIT-RZA-001-DRAFT.pdf"'
+    assert framed["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in framed["Content-Security-Policy"]
+    assert saved["Content-Disposition"] == 'attachment; filename="EDA-2007WEBAUDIT-RZA-001-DRAFT.pdf"'
+    text = pdf_text(framed.content)
+    assert "DRAFT: not issued" in text
+    assert "Dr Jane Smith Chief Executive Riverside Acute NHS Trust Riverside House River Road Leeds LS1 4AB" in text
+
+
+def test_an_issued_letter_page_frames_the_stored_pdf_unmarked(client, issued, signatory):
+    client.force_login(signatory)
+
+    framed = client.get(reverse("letters:preview", args=[issued.pk]))
+
+    with issued.pdf.open("rb") as handle:
+        assert framed.content == handle.read()
+    assert "not issued" not in pdf_text(framed.content)
+
+
+def test_a_signatory_with_no_job_title_is_told_to_add_it_before_signing(client, cycle, trust, findings):
+    unnamed = UserFactory(role="signatory", first_name="Sam", last_name="Jones")
+    letter = letters.draft_letter(cycle, trust)
+    client.force_login(unnamed)
+
+    page = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    response = client.post(reverse("letters:approve", args=[letter.pk]), follow=True).content.decode()
+
+    assert "Add your full name and job title to your account before you sign" in page
+    assert "Add your full name and job title before you sign: your account has no job title." in response
+    assert Letter.objects.get(pk=letter.pk).status == Letter.Status.DRAFT
+
+
+# Bulk and irreversible actions: GET says what will happen and to how many; POST does it.
+
+
+def test_approve_every_draft_is_confirmed_first(client, cycle, trust, other_trust, findings, signatory):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    letters.draft_letters_for_cycle(cycle)
+    client.force_login(signatory)
+    url = reverse("letters:cycle_approve", args=[cycle.pk])
+
+    cycle_page = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
+    confirmation = client.get(url).content.decode()
+    untouched = Letter.objects.filter(cycle=cycle, status=Letter.Status.DRAFT).count()
+    done = client.post(url, follow=True).content.decode()
+
+    assert f'href="{url}">Approve every draft</a>' in cycle_page
+    assert "Approve 2 draft letters" in confirmation
+    assert "signed with your name, Anna Lyons, and your job title, Head of Equality Audit" in confirmation
+    assert "Hillside NHS Trust" in confirmation and "Riverside Acute NHS Trust" in confirmation
+    assert '<form method="post">' in confirmation and "csrfmiddlewaretoken" in confirmation
+    assert untouched == 2
+    assert "Approved letters: 2 done." in done
+    assert Letter.objects.filter(cycle=cycle, status=Letter.Status.APPROVED).count() == 2
+
+
+def test_issue_every_approved_letter_is_confirmed_first(
+    client, cycle, trust, findings, signatory, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr("reports.letters._enqueue", lambda *args: queued.append(args))
+    letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+    client.force_login(signatory)
+    url = reverse("letters:cycle_issue", args=[cycle.pk])
+
+    cycle_page = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmation = client.get(url).content.decode()
+    assert queued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, follow=True).content.decode()
+
+    assert f'href="{url}">Issue every approved letter</a>' in cycle_page
+    assert "Issue 1 approved letter<" in confirmation
+    assert "Each trust's users will be e-mailed" in confirmation
+    assert "An issued letter can never be changed." in confirmation
+    assert queued == [("issue_letters", cycle.pk, signatory.pk)]
+    assert "Issuing every approved letter" in done
+
+
+def test_nothing_to_issue_says_so(client, cycle, signatory):
+    client.force_login(signatory)
+
+    page = client.get(reverse("letters:cycle_issue", args=[cycle.pk])).content.decode()
+
+    assert "Issue 0 approved letters" in page
+    assert "nothing to issue" in page
+    assert '<form method="post">' not in page
+
+
+def test_withdrawing_a_letter_is_confirmed_with_a_reason(client, issued, signatory):
+    client.force_login(signatory)
+    url = reverse("letters:withdraw", args=[issued.pk])
+
+    detail = client.get(reverse("letters:detail", args=[issued.pk])).content.decode()
+    confirmation = client.get(url).content.decode()
+    assert Letter.objects.get(pk=issued.pk).status == Letter.Status.ISSUED
+    done = client.post(url, {"reason": "Sent to the wrong address."}, follow=True).content.decode()
+
+    assert f'href="{url}">Withdraw the letter</a>' in detail
+    assert "Withdraw letter EDA/2007WEBAUDIT/RZA/001" in confirmation
+    assert "A withdrawal cannot be undone." in confirmation
+    assert "Why is this letter withdrawn?" in confirmation
+    assert "is withdrawn" in done
+    assert Letter.objects.get(pk=issued.pk).withdrawal_reason == "Sent to the wrong address."
+
+
+def test_confirmed_actions_need_the_csrf_token(cycle, trust, findings, signatory):
+    from django.test import Client
+
+    letter = letters.draft_letter(cycle, trust)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(signatory)
+
+    for url, data in _post_actions(letter):
+        assert client.post(url, data).status_code == 403, url
+    assert Letter.objects.get(pk=letter.pk).status == Letter.Status.DRAFT
+
+
+# Drafting: every trust gets a letter or a stated reason.
+
+
+def test_the_cycle_page_lists_each_trust_without_a_letter_and_why(
+    client, cycle, trust, other_trust, findings, signatory
+):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "review"})
+    client.force_login(signatory)
+
+    page = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
+
+    assert "Trusts without a letter (2)" in page
+    assert "Findings still wait for a reviewer&#x27;s decision: Race equality scheme (needs review)." in page
+    assert "Not yet drafted: its findings are settled." in page
+    letters.draft_letters_for_cycle(cycle)
+    page = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
+    assert "Trusts without a letter (1)" in page
+    assert "Riverside Acute NHS Trust</th>" not in page
