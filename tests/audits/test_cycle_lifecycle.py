@@ -278,3 +278,68 @@ def test_cycle_list_offers_create_to_auditors_only(client):
     assert reverse("audits:cycle_create") in client.get(reverse("audits:cycle_list")).content.decode()
     client.force_login(UserFactory(role="reviewer"))
     assert reverse("audits:cycle_create") not in client.get(reverse("audits:cycle_list")).content.decode()
+
+
+# Confirmations: each page states what will happen and to how many; only the POST acts.
+
+
+def test_start_confirmation_says_how_many_websites_and_duties(client, register, auditor, enqueued):
+    cycle = services.create_cycle(
+        "Web audit 2007", AUDIT_DATE, ["race-equality-scheme", "disability-equality-scheme"], user=auditor
+    )
+    client.force_login(auditor)
+    url = reverse("audits:cycle_start", kwargs={"pk": cycle.pk})
+    detail = client.get(reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})).content.decode()
+    assert f'href="{url}"' in detail
+
+    page = client.get(url).content.decode()
+
+    assert "Start checking 2 trust websites for 2 duties" in page
+    assert "A started cycle cannot go back to draft" in page
+    assert ">Start checking</button>" in page
+    assert f'href="{reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})}">Cancel</a>' in page
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.DRAFT
+    assert enqueued == []
+
+    response = client.post(url, follow=True)
+
+    assert "Web audit 2007 started: 2 site checks queued." in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.RUNNING
+
+
+def test_close_confirmation_says_results_can_no_longer_change(client, auditor):
+    cycle = _cycle(AuditCycle.Status.PUBLISHED)
+    client.force_login(auditor)
+    url = reverse("audits:cycle_close", kwargs={"pk": cycle.pk})
+
+    page = client.get(url).content.decode()
+
+    assert "Close: results can no longer change" in page
+    assert "Closing cannot be undone" in page
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.PUBLISHED
+    response = client.post(url, follow=True)
+    assert f"{cycle.name} closed: its results can no longer change." in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.CLOSED
+
+
+def test_confirmation_of_a_move_the_cycle_cannot_make_says_why_without_a_button(client, auditor):
+    cycle = _cycle(AuditCycle.Status.RUNNING)
+    client.force_login(auditor)
+    page = client.get(reverse("audits:cycle_close", kwargs={"pk": cycle.pk})).content.decode()
+    assert "is running; only a cycle that is published can be closed." in page
+    assert "<button" not in page.split("<main")[1]
+
+
+def test_publish_posted_without_csrf_token_is_refused(auditor):
+    from django.test import Client
+
+    cycle = _cycle(AuditCycle.Status.IN_REVIEW)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(auditor)
+    assert client.post(reverse("audits:cycle_publish", kwargs={"pk": cycle.pk})).status_code == 403
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.IN_REVIEW

@@ -416,3 +416,86 @@ def test_trust_without_a_website_on_the_register_cannot_give_addresses(client, p
 
     assert response.status_code == 200
     assert not TrustResponse.objects.exists()
+
+
+# An answer's outcome
+
+
+def test_answer_being_rechecked_says_recheck_queued(client, user, trust, findings):
+    answer = TrustResponse.objects.create(
+        finding=findings[0][3],
+        organisation=trust,
+        author=user,
+        comment="Published last week",
+        urls=["https://www.raa.nhs.example/des.pdf"],
+        status=TrustResponse.Status.RECHECKING,
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode()
+    status = client.get(reverse("trust:status")).content.decode()
+
+    assert ">Recheck queued</strong>" in page
+    assert "The outcome will show here when the recheck ends." in page
+    assert ">Recheck queued</strong>" in status
+
+
+def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, user, outsider, trust, findings):
+    finding = findings[0][3]
+    outcome = Evidence(
+        site_check=finding.site_check,
+        url="https://www.raa.nhs.example/des-2007.pdf",
+        final_url="https://www.raa.nhs.example/des-2007.pdf",
+        content_type="application/pdf",
+        sha256="cd" * 32,
+        fetched_at=timezone.now(),
+        snippet="Our disability equality scheme 2006 to 2009",
+    )
+    outcome.file.save(outcome.sha256, ContentFile(PDF), save=False)
+    outcome.save()
+    answer = TrustResponse.objects.create(
+        finding=finding,
+        organisation=trust,
+        author=user,
+        comment="Published last week",
+        urls=["https://www.raa.nhs.example/des-2007.pdf"],
+        status=TrustResponse.Status.RESOLVED,
+        resolution_note="The recheck found your scheme.",
+        rechecked_at=timezone.now(),
+        outcome_status="met",
+        outcome_evidence=outcome,
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode()
+
+    assert ">Resolved</strong>" in page
+    assert "The recheck found your scheme." in page
+    assert 'What the recheck found' in page and '<strong class="govuk-tag app-status--met">Met</strong>' in page
+    assert "Our disability equality scheme 2006 to 2009" in page
+    download = reverse("trust:response_evidence", kwargs={"pk": answer.pk})
+    assert download in page
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    client.force_login(outsider)
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("trust:response", kwargs={"pk": answer.pk})).status_code == 404
+
+
+def test_recheck_that_still_needs_a_person_reads_as_being_checked(client, user, trust, findings):
+    answer = TrustResponse.objects.create(
+        finding=findings[0][3],
+        organisation=trust,
+        author=user,
+        comment="See",
+        urls=["https://www.raa.nhs.example/des.pdf"],
+        status=TrustResponse.Status.OPEN,
+        rechecked_at=timezone.now(),
+        outcome_status="review",
+    )
+    client.force_login(user)
+    page = client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode()
+    assert "Being checked by the regulator" in page
+    assert "The recheck found no document for this duty." in page
+    assert ">review<" not in page and "Needs review" not in page
