@@ -16,7 +16,15 @@ VAR = ROOT / "var"
 DEMO_DB = VAR / "demo.sqlite3"
 PORT = int(os.environ.get("DEMO_PORT", "8000"))
 PASSWORD = "demo-password-2007"
-ROLES = ["admin", "auditor", "reviewer", "signatory"]
+# Each role's demo user: full name and job title (a signatory's are printed on the letters they sign).
+STAFF = {
+    "admin": ("Ruth", "Mensah", "Portal administrator", "keeps users, trusts and the duty catalogue"),
+    "auditor": ("Daniel", "Price", "Equality auditor", "a follow-up audit waits for review, then publication"),
+    "reviewer": ("Nadia", "Hussain", "Evidence reviewer", "findings of the follow-up audit wait in the review queue"),
+    "signatory": ("Helen", "Carter", "Director of Equality Audit", "letters wait to be approved and issued"),
+}
+SPRING = "2007 web audit (demo)"
+FOLLOW_UP = "2007 follow-up audit (demo)"
 DUTIES_2007 = "race-equality-scheme,race-employment-monitoring,race-impact-assessment,disability-equality-scheme"
 
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DB}")
@@ -47,15 +55,19 @@ def main() -> None:
     register = VAR / "demo-register.csv"
     write_register(specs, {spec.ods_code: server.url(spec.ods_code) for spec in specs}, register)
     call_command("import_trusts", str(register))
-    logins = _create_users(specs[0].ods_code)
+    logins, trust_user = _create_users(specs[0].ods_code)
 
     from audits.workers import start_worker
 
     children = [start_worker()]
     try:
-        call_command(
-            "run_audit", cycle="2007 web audit (demo)", audit_date=_date("2007-04-01"), duties=DUTIES_2007, wait=True
-        )
+        from audits.models import AuditCycle
+        from demo import story
+
+        call_command("run_audit", cycle=SPRING, audit_date=_date("2007-04-01"), duties=DUTIES_2007, wait=True)
+        print("Reviewing, publishing and issuing letters for the spring audit, as its people would ...")
+        story.play(AuditCycle.objects.get(name=SPRING), specs, trust_user)
+        call_command("run_audit", cycle=FOLLOW_UP, audit_date=_date("2007-10-01"), duties=DUTIES_2007, wait=True)
         children.append(
             subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"], cwd=ROOT)
         )
@@ -84,20 +96,31 @@ def _date(value: str):
     return datetime.date.fromisoformat(value)
 
 
-def _create_users(trust_ods_code: str) -> list[tuple[str, str]]:
+def _create_users(trust_ods_code: str):
+    """The demo's sign-ins, each with what waits for it; and the trust user."""
     from django.contrib.auth.models import Group
 
     from trusts.models import Organisation, User
 
     logins = []
-    for role in ROLES:
-        user = User.objects.create_user(role, f"{role}@regulator.example", PASSWORD, is_staff=role == "admin")
+    for role, (first, last, job_title, waiting) in STAFF.items():
+        user = User.objects.create_user(
+            role,
+            f"{role}@regulator.example",
+            PASSWORD,
+            first_name=first,
+            last_name=last,
+            job_title=job_title,
+            is_staff=role == "admin",
+        )
         user.groups.add(Group.objects.get(name=role))
-        logins.append((role, f"regulator {role}"))
+        logins.append((role, f"{first} {last}, {job_title.lower()}: {waiting}"))
     organisation = Organisation.objects.get(ods_code=trust_ods_code)
-    User.objects.create_user("trust", "equality@trust.example", PASSWORD, organisation=organisation)
-    logins.append(("trust", f"trust user at {organisation.name}"))
-    return logins
+    trust_user = User.objects.create_user(
+        "trust", "equality@trust.example", PASSWORD, first_name="Sam", last_name="Okoro", organisation=organisation
+    )
+    logins.append(("trust", f"equality lead at {organisation.name}: its published status and letter"))
+    return logins, trust_user
 
 
 if __name__ == "__main__":

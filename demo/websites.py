@@ -2611,10 +2611,27 @@ def generate(out_dir: Path, n: int = 30, seed: int = 2007, era: str = "2007", pa
     return specs
 
 
+FORENAMES = ("Aisha", "David", "Helen", "Joseph", "Margaret", "Priya", "Samuel", "Tomasz", "Grace", "Ian")
+SURNAMES = ("Adeyemi", "Brennan", "Chaudhry", "Davies", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones")
+
+
+def letterhead(spec: TrustSpec) -> tuple[str, str, str]:
+    """A chief executive, postal address and postcode for a demo trust, the same on every run."""
+    rng = random.Random(spec.ods_code)
+    place = next((p for p in PLACES if p in spec.name), spec.name.split()[0])
+    name = f"{rng.choice(('Dr ', '', '', 'Professor '))}{rng.choice(FORENAMES)} {rng.choice(SURNAMES)}"
+    address = f"Trust Headquarters\n{rng.randint(1, 120)} Infirmary Road\n{place}"
+    area = rng.choice("BCDLMNS") + rng.choice("ELNST") + str(rng.randint(1, 30))
+    return name, address, f"{area} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTUW')}"
+
+
 def write_register(specs: list[TrustSpec], urls: dict[str, str], path: Path) -> None:
+    """The register as `import_trusts` reads it, with the letterhead columns it reads when present."""
     with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["ods_code", "name", "org_type", "region", "website", "headcount"])
+        writer.writerow(
+            ["ods_code", "name", "org_type", "region", "website", "headcount", "chief_executive", "address", "postcode"]
+        )
         for spec in specs:
             writer.writerow(
                 [
@@ -2624,6 +2641,7 @@ def write_register(specs: list[TrustSpec], urls: dict[str, str], path: Path) -> 
                     spec.region,
                     urls[spec.ods_code],
                     "" if spec.headcount is None else spec.headcount,
+                    *letterhead(spec),
                 ]
             )
 
