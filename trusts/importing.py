@@ -21,6 +21,9 @@ from django.utils import timezone
 from .models import ODS_CODE_VALIDATOR, Organisation, OrgType
 
 CSV_COLUMNS = ("ods_code", "name", "org_type", "region", "website", "headcount")
+# Read when the header has them, so that a register without them never blanks what is known.
+# `address` is the postal lines without the postcode, separated by line breaks or "|".
+OPTIONAL_CSV_COLUMNS = ("chief_executive", "address", "postcode")
 MAX_ERRORS = 20
 
 # National grouping (ODS file column 3) to NHS England region. Y54-Y57 are the four commissioning
@@ -41,7 +44,12 @@ REGIONS = {
 # NHS Wales answers to the Welsh Government, not to this (English) regulator.
 WALES = "W00"
 
-_MAX_LENGTH = {f: Organisation._meta.get_field(f).max_length for f in ("name", "region", "website")}
+_MAX_LENGTH = {
+    f: Organisation._meta.get_field(f).max_length for f in ("name", "region", "website", "chief_executive", "postcode")
+}
+_MAX_ADDRESS_LINE = 100
+# A UK postcode, such as SW1A 2AA or WR4 9RW (BFPO and overseas postcodes are not trust addresses).
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _MAX_HEADCOUNT = 2_147_483_647  # PositiveIntegerField's limit on every supported database
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 
@@ -200,7 +208,7 @@ def _parse_csv(records: Iterator[tuple[int, list[str]]], errors: _Errors) -> Reg
         plural = "s" if len(missing) > 1 else ""
         errors.add(header_line, "header", f"missing column{plural} {', '.join(missing)}{hint}")
         return Register([])
-    position = {name: columns.index(name) for name in CSV_COLUMNS}
+    position = {name: columns.index(name) for name in (*CSV_COLUMNS, *OPTIONAL_CSV_COLUMNS) if name in columns}
     entries: list[Entry] = []
     first_line: dict[str, int] = {}
     for line, cells in records:
@@ -216,6 +224,12 @@ def _parse_csv(records: Iterator[tuple[int, list[str]]], errors: _Errors) -> Reg
             "website": _check_website(row["website"], line, errors),
             "headcount": _check_headcount(row["headcount"], line, errors),
         }
+        if "chief_executive" in row:
+            values["chief_executive"] = _check_text(row["chief_executive"], line, "chief_executive", errors)
+        if "address" in row:
+            values["address"] = _check_address(re.split(r"\s*(?:\r?\n|\|)\s*", row["address"]), line, errors)
+        if "postcode" in row:
+            values["postcode"] = _check_postcode(row["postcode"], line, "postcode", errors)
         if code:
             entries.append(Entry(line, code, values))
     if not entries and not errors:
@@ -243,6 +257,8 @@ def _parse_ods(records: Iterator[tuple[int, list[str]]], errors: _Errors) -> Reg
         values = {
             "name": ods_title(name),
             "region": REGIONS.get(grouping, grouping),
+            "address": _check_address([ods_title(c, upper=_ADDRESS_UPPER_WORDS) for c in cells[4:9]], line, errors),
+            "postcode": _check_postcode(cells[9], line, "postcode", errors),
             "opened_on": _check_date(cells[10], line, "open date", errors),
             "closed_on": _check_date(cells[11], line, "close date", errors),
         }
@@ -304,6 +320,24 @@ def _check_headcount(raw: str, line: int, errors: _Errors) -> int | None:
     return int(raw)
 
 
+def _check_address(lines: list[str], line: int, errors: _Errors) -> str:
+    """The postal lines, blank ones dropped, one a line."""
+    kept = [text.strip() for text in lines if text.strip()]
+    if any(len(text) > _MAX_ADDRESS_LINE for text in kept):
+        errors.add(line, "address", f"has a line longer than {_MAX_ADDRESS_LINE} characters")
+    return "\n".join(kept)
+
+
+def _check_postcode(raw: str, line: int, field_name: str, errors: _Errors) -> str:
+    if not raw:
+        return ""
+    compact = re.sub(r"\s+", "", raw.upper())
+    if not _POSTCODE.match(compact):
+        errors.add(line, field_name, f"“{raw}” is not a UK postcode")
+        return ""
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
 def _check_date(raw: str, line: int, field_name: str, errors: _Errors) -> datetime.date | None:
     if not raw:
         return None
@@ -319,15 +353,16 @@ def _check_date(raw: str, line: int, field_name: str, errors: _Errors) -> dateti
 
 _LOWER_WORDS = {"and", "of", "for", "upon", "on", "under", "in", "the"}
 _UPPER_WORDS = {"nhs"}
+_ADDRESS_UPPER_WORDS = {"nhs", "po", "hq", "hm"}
 
 
-def ods_title(name: str) -> str:
-    """ODS names are in capitals: "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST" becomes
-    "Guy's and St Thomas' NHS Foundation Trust"."""
+def ods_title(name: str, upper: set[str] = _UPPER_WORDS) -> str:
+    """ODS names and addresses are in capitals: "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST" becomes
+    "Guy's and St Thomas' NHS Foundation Trust", "NEWCASTLE-UNDER-LYME" "Newcastle-under-Lyme"."""
 
     def word(match: re.Match[str]) -> str:
         text = match.group().lower()
-        if text in _UPPER_WORDS:
+        if text in upper:
             return text.upper()
         if text in _LOWER_WORDS and match.start() > 0:
             return text

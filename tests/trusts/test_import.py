@@ -86,6 +86,28 @@ def test_columns_in_any_order_with_extra_columns_ignored(tmp_path):
     assert (alderbrook.name, alderbrook.headcount, alderbrook.chief_executive) == ("Alderbrook NHS Trust", 12, "")
 
 
+def test_optional_chief_executive_address_and_postcode_columns_are_read_when_present(tmp_path):
+    text = (
+        "ods_code,name,org_type,region,website,headcount,chief_executive,address,postcode\n"
+        'RAA,Alderbrook NHS Trust,acute,London,,,Dr Jane Smith,"Alder House\nAlder Road | London",ec1y8tg\n'
+    )
+    import_trusts(write(tmp_path, text))
+    alderbrook = Organisation.objects.get(ods_code="RAA")
+    assert alderbrook.chief_executive == "Dr Jane Smith"
+    assert alderbrook.postal_lines == ["Alderbrook NHS Trust", "Alder House", "Alder Road", "London", "EC1Y 8TG"]
+
+    # A register without those columns leaves them as they are.
+    assert import_trusts(write(tmp_path, HEADER + "RAA,Alderbrook NHS Trust,acute,London,,\n")).endswith("1 unchanged")
+    assert Organisation.objects.get(ods_code="RAA").postal_lines[-1] == "EC1Y 8TG"
+
+
+def test_a_postcode_that_is_not_a_uk_postcode_names_the_line(tmp_path):
+    text = "ods_code,name,org_type,region,website,headcount,postcode\nRAA,A NHS Trust,acute,,,,12345\n"
+    with pytest.raises(CommandError, match="line 2: postcode: “12345” is not a UK postcode"):
+        import_trusts(write(tmp_path, text))
+    assert not Organisation.objects.exists()
+
+
 def test_excel_byte_order_mark_whitespace_and_lowercase_code_are_accepted(tmp_path):
     text = HEADER + " raa , Alderbrook NHS Trust , Acute , London , , 7 \n\n,,,,,\n"
     assert import_trusts(write(tmp_path, text, encoding="utf-8-sig")).startswith("Imported 1 trust: 1 created")
@@ -212,6 +234,23 @@ def test_real_ods_file_imports_english_trusts_and_skips_welsh(tmp_path):
     assert (guys.region, guys.org_type, guys.closed_on) == ("London", "foundation", None)
     assert Organisation.objects.get(ods_code="RX8").org_type == OrgType.AMBULANCE
     assert Organisation.objects.get(ods_code="R1A").opened_on == datetime.date(2011, 7, 1)
+
+
+def test_ods_file_gives_each_trust_its_postal_address(tmp_path):
+    import_trusts(ETR, "--format", "ods")
+
+    assert Organisation.objects.get(ods_code="R1A").postal_lines == [
+        "Worcestershire Health and Care NHS Trust",
+        "Isaac Maddox House",
+        "Shrub Hill Industrial Estate",
+        "Worcester",
+        "Worcestershire",
+        "WR4 9RW",
+    ]
+    birmingham = Organisation.objects.get(ods_code="RRK")
+    assert birmingham.address.splitlines()[:2] == ["Trust HQ, PO Box 9551", "Queen Elizabeth Medical Centre"]
+    assert birmingham.postcode == "B15 2TH"
+    assert not Organisation.objects.filter(postcode="").exists()
 
 
 def test_closed_trusts_in_ods_file_come_in_inactive(tmp_path):
