@@ -30,7 +30,12 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_active", "groups", "organisation__org_type")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Trust", {"fields": ("organisation",)}))
+    # A signatory's full name and job title are printed under their signature on every letter.
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Letters", {"fields": ("job_title",)}),
+        ("Trust", {"fields": ("organisation",)}),
+    )
 
 
 @admin.register(ActivityRecord)

@@ -357,3 +357,24 @@ def test_the_cycle_page_lists_each_trust_without_a_letter_and_why(
     page = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
     assert "Trusts without a letter (1)" in page
     assert "Riverside Acute NHS Trust</th>" not in page
+
+
+def test_an_admin_gives_a_signatory_the_job_title_letters_are_signed_with(client, cycle, trust, findings):
+    person = UserFactory(role="signatory", first_name="Sam", last_name="Jones")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:trusts_user_change", args=[person.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(job_title="Director of Regulation", date_joined_0="2026-01-01", date_joined_1="09:00")
+    data.update(groups=[group.pk for group in person.groups.all()], user_permissions=[])
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+
+    assert 'name="job_title"' in page.content.decode()
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person.refresh_from_db()
+    letter = letters.approve_letter(letters.draft_letter(cycle, trust), person)
+    assert (letter.signatory_name, letter.signatory_title) == ("Sam Jones", "Director of Regulation")
