@@ -15,6 +15,7 @@ urlpatterns = [
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path("cycles/<int:pk>/results.<str:fmt>", views.cycle_results_export, name="cycle_results_export"),
     path("cycles/<int:pk>/review/", views.cycle_review, name="cycle_review"),
+    path("review/", views.review_queue_list, name="review_queues"),
     path("cycles/<int:pk>/progress.json", views.cycle_progress, name="cycle_progress"),
     path("cycles/<int:pk>/cancel/", views.cycle_cancel, name="cycle_cancel"),
     path("cycles/<int:pk>/checks/<int:check_pk>/recheck/", views.site_check_recheck, name="site_check_recheck"),

@@ -375,6 +375,28 @@ cycle_close = _transition(Move(AuditCycle.Status.PUBLISHED, "closed", _close_con
 cycle_cancel = _transition(Move(AuditCycle.Status.RUNNING, "cancelled", _cancel_confirmation, _cancel))
 
 
+# The review queues of every cycle that can be reviewed now, for the navigation and the dashboard
+
+
+@dataclass
+class Queue:
+    cycle: AuditCycle
+    waiting: int
+
+
+def review_queues() -> list[Queue]:
+    """Each reviewable cycle (review.REVIEWABLE) with how many findings its review queue holds, newest first."""
+    cycles = AuditCycle.objects.filter(status__in=review.REVIEWABLE).order_by("-audit_date", "-created_at", "-pk")
+    return [Queue(cycle, review.review_queue(cycle).count()) for cycle in cycles]
+
+
+@staff_required("audits.review_finding")
+def review_queue_list(request):
+    queues = review_queues()
+    context = {"queues": queues, "total": sum(q.waiting for q in queues)}
+    return render(request, "audits/cycle/queues.html", context)
+
+
 # Results matrix
 
 

@@ -4,9 +4,14 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from audits.models import AuditCycle, Finding, FindingStatus
+from audits.models import AuditCycle, Finding, TrustResponse
+from audits.publication import publication_blockers
+from audits.response_views import TRIAGE_PERMISSIONS
 from audits.services import cycle_progress
+from audits.views import review_queues
 
+from .letters import LETTER_CYCLE_STATUSES
+from .models import Letter
 from .national import national_report
 
 RUNNING_CYCLES_SHOWN = 5
@@ -21,7 +26,7 @@ def home(request):
 
 
 def dashboard(user) -> dict:
-    """The staff dashboard: the latest results, what is running, what waits for a reviewer.
+    """The staff dashboard: the latest results, and what waits now for each of the user's roles.
 
     A fixed number of queries whatever the number of trusts: counts are grouped in the database.
     """
@@ -31,21 +36,63 @@ def dashboard(user) -> dict:
     latest = AuditCycle.objects.filter(with_findings).order_by("-audit_date", "-created_at", "-pk").first()
     report = national_report(latest) if latest else None
     running = list(AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING).order_by("-started_at", "-pk"))
-    waiting = list(
-        Finding.objects.filter(status=FindingStatus.REVIEW, reviewed_status="")
-        .values("cycle_id", "cycle__name")
-        .annotate(findings=Count("id"))
-        .order_by("cycle__name")
-    )
-    return {
+    context = {
         "latest": latest,
         "figures": report.figures if report else None,
         "race_trusts": report.race_trusts if report else 0,
         "running": [(cycle, cycle_progress(cycle)) for cycle in running[:RUNNING_CYCLES_SHOWN]],
         "running_more": max(len(running) - RUNNING_CYCLES_SHOWN, 0),
-        "waiting": waiting,
-        "waiting_total": sum(row["findings"] for row in waiting),
         "cycles": AuditCycle.objects.all()[:RECENT_CYCLES_SHOWN],
+        "answers_open": TrustResponse.objects.filter(status=TrustResponse.Status.OPEN).count(),
+        "can_triage": any(user.has_perm(p) for p in TRIAGE_PERMISSIONS),
+    }
+    if user.has_perm("audits.review_finding"):
+        waiting = [queue for queue in review_queues() if queue.waiting]
+        context |= {"waiting": waiting, "waiting_total": sum(queue.waiting for queue in waiting), "reviews": True}
+    if user.has_perm("audits.run_audit"):
+        context |= _auditor_work(running)
+    if user.has_perm("reports.sign_letter"):
+        context |= _signatory_work()
+    return context
+
+
+def _auditor_work(running: list[AuditCycle]) -> dict:
+    """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
+    ready, blocked = [], []
+    for cycle in AuditCycle.objects.filter(status=AuditCycle.Status.IN_REVIEW).order_by("-audit_date", "-pk"):
+        blockers = publication_blockers(cycle)
+        (blocked if blockers else ready).append((cycle, blockers.count))
+    return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}
+
+
+def _signatory_work() -> dict:
+    """Per cycle: trusts without a current letter (cycles in review or published), drafts, approved letters."""
+    current = Letter.objects.filter(cycle=OuterRef("cycle"), organisation=OuterRef("organisation")).exclude(
+        status=Letter.Status.WITHDRAWN
+    )
+    to_draft = list(
+        Finding.objects.filter(cycle__status__in=LETTER_CYCLE_STATUSES)
+        .exclude(Exists(current))
+        .values("cycle_id", "cycle__name")
+        .annotate(n=Count("organisation", distinct=True))
+        .order_by("cycle__name")
+    )
+    by_status = list(
+        Letter.objects.filter(status__in=(Letter.Status.DRAFT, Letter.Status.APPROVED))
+        .values("cycle_id", "cycle__name", "status")
+        .annotate(n=Count("id"))
+        .order_by("cycle__name")
+    )
+    to_approve = [row for row in by_status if row["status"] == Letter.Status.DRAFT]
+    to_issue = [row for row in by_status if row["status"] == Letter.Status.APPROVED]
+    return {
+        "letters": True,
+        "to_draft": to_draft,
+        "to_draft_total": sum(row["n"] for row in to_draft),
+        "to_approve": to_approve,
+        "to_approve_total": sum(row["n"] for row in to_approve),
+        "to_issue": to_issue,
+        "to_issue_total": sum(row["n"] for row in to_issue),
     }
 
 

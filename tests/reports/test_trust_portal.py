@@ -471,7 +471,7 @@ def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, use
 
     assert ">Resolved</strong>" in page
     assert "The recheck found your scheme." in page
-    assert 'What the recheck found' in page and '<strong class="govuk-tag app-status--met">Met</strong>' in page
+    assert "What the recheck found" in page and '<strong class="govuk-tag app-status--met">Met</strong>' in page
     assert "Our disability equality scheme 2006 to 2009" in page
     download = reverse("trust:response_evidence", kwargs={"pk": answer.pk})
     assert download in page
