@@ -48,7 +48,12 @@ def populate(trusts: int):
     cycle.duties.set(duties)
     organisations = Organisation.objects.bulk_create(
         Organisation(
-            ods_code=f"R{n:03d}", name=f"Trust {n} NHS Trust", org_type="acute", chief_executive=f"Dr Chief {n}"
+            ods_code=f"R{n:03d}",
+            name=f"Trust {n} NHS Trust",
+            org_type="acute",
+            chief_executive=f"Dr Chief {n}",
+            address=f"Trust Headquarters\n{n} Hospital Road\nLeeds",
+            postcode="LS1 4AB",
         )
         for n in range(trusts)
     )
@@ -69,7 +74,10 @@ def populate(trusts: int):
         for n, check in enumerate(checks)
         for d, duty in enumerate(duties)
     )  # fmt: skip
-    signatory = User.objects.create(username="signatory", first_name="Anna", last_name="Lyons")
+    # Letters are signed with a full name and job title; approval refuses a signatory without them.
+    signatory = User.objects.create(
+        username="signatory", first_name="Anna", last_name="Lyons", job_title="Head of Equality Audit"
+    )
     return cycle, signatory
 
 
