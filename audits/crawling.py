@@ -51,6 +51,7 @@ class Read:
     body: bytes
     fetched_at: float
     candidates: dict[str, Candidate]
+    text: str = ""  # the document's text as read, line breaks kept, for a person to read
 
 
 @dataclass
@@ -183,7 +184,14 @@ def crawl(
         result.pages += 1
         if response.status >= 400:
             result.problems.append(
-                Problem(link.url, f"the link is broken (HTTP {response.status})", _first(texts), linked_from)
+                Problem(
+                    link.url,
+                    f"the link is broken (HTTP {response.status})",
+                    _first(texts),
+                    linked_from,
+                    status=response.status,
+                    final_url=response.final_url,
+                )
             )
             continue
         if _host(response.final_url) not in hosts:
@@ -227,7 +235,12 @@ def _read(result, response, url, duties, incoming, offer) -> None:
     source = source_of(document)
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
-        result.problems.append(Problem(response.final_url, reason, _first(texts), linked_from, document.title))
+        problem = Problem(response.final_url, reason, _first(texts), linked_from, document.title)
+        if _names_a_duty(problem, duties):
+            # Only a document that may become a finding's evidence keeps its bytes in memory.
+            problem.status, problem.content_type = response.status, response.content_type
+            problem.body, problem.fetched_at, problem.final_url = response.body, time.time(), response.final_url
+        result.problems.append(problem)
         result.errors.append(f"{response.final_url}: {reason}")
     else:
         candidates = {d.code: c for d in duties if (c := assess(source, d.rules))}
@@ -241,10 +254,19 @@ def _read(result, response, url, duties, incoming, offer) -> None:
                     response.body,
                     time.time(),
                     candidates,
+                    document.text,
                 )
             )
     for link in document.links:
         offer(link.url, link.text, response.final_url)
+
+
+def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:
+    """Whether an unreadable document is named as a duty's, as the matcher judges problems."""
+    source = Source(
+        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+    )
+    return any(names_it(source, d.rules) for d in duties)
 
 
 def _settled(result: CrawlResult, duties: list[DutyRules], audit_date: datetime.date) -> bool:

@@ -96,6 +96,13 @@ class Problem:
     link_text: str = ""
     linked_from: str = ""
     title: str = ""
+    # What was fetched, when the document came back but could not be read (scanned, broken): the
+    # bytes are kept as evidence, since these are exactly the documents a reviewer must open.
+    status: int | None = None
+    content_type: str = ""
+    body: bytes | None = None
+    fetched_at: float | None = None
+    final_url: str = ""
 
 
 @dataclass

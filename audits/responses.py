@@ -5,16 +5,22 @@ asked, when the move is not allowed.
 """
 
 import datetime
+import logging
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from trusts import activity
 from trusts.models import Organisation
 
 from . import services
-from .models import Finding, TrustResponse
+from .models import Evidence, Finding, FindingStatus, TrustResponse
+
+log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 2000
 MAX_URLS = 5
@@ -119,3 +125,96 @@ def resolve_response(response: TrustResponse, user, note: str) -> TrustResponse:
     response.refresh_from_db()
     activity.record("audits.response.resolved", user, response, note)
     return response
+
+
+# What the recheck an answer asked for found, in words the trust reads (after "Rechecked on <date>: ").
+OUTCOME_WORDS = {
+    FindingStatus.MET: "the document was found and the duty is met.",
+    FindingStatus.NOT_MET: (
+        "no document that meets the duty was found on your website, so the duty is not met. If it is "
+        "published, answer again with the address where it is."
+    ),
+    FindingStatus.REVIEW: (
+        "the automated check could not decide (a document it found could not be read, or the site could "
+        "not be read in full). The regulator will review it."
+    ),
+    FindingStatus.ERROR: "your website could not be checked. The regulator will review it.",
+}
+# Met or not met closes the answer; anything else goes back to the regulator's inbox.
+DECIDED = (FindingStatus.MET, FindingStatus.NOT_MET)
+
+
+def outcome_note(status: str, when: datetime.datetime) -> str:
+    day = dateformat.format(timezone.localtime(when), "j F Y")
+    return f"Rechecked on {day}: {OUTCOME_WORDS[status]}"
+
+
+def close_rechecked_answers(outcomes: list[tuple[Finding, str, Evidence | None]], when: datetime.datetime) -> int:
+    """Close the answers waiting on a recheck of these findings with what the recheck found.
+
+    Called inside the recheck's transaction (services.record_results) with, per rechecked finding,
+    the automated status it found and the evidence behind it. Each answer in RECHECKING gets
+    rechecked_at, outcome_status and outcome_evidence; met or not met resolves it (resolved_by empty:
+    the automated check decided), review or error sends it back to OPEN for the regulator. The
+    trust's users are e-mailed once the transaction commits.
+    """
+    found = {finding.pk: (status, evidence) for finding, status, evidence in outcomes}
+    if not found:
+        return 0
+    answers = list(
+        TrustResponse.objects.select_for_update().filter(finding_id__in=found, status=TrustResponse.Status.RECHECKING)
+    )
+    for answer in answers:
+        status, evidence = found[answer.finding_id]
+        answer.rechecked_at, answer.outcome_status, answer.outcome_evidence = when, status, evidence
+        answer.resolution_note = outcome_note(status, when)
+        answer.resolved_by = None
+        if status in DECIDED:
+            answer.status, answer.resolved_at = TrustResponse.Status.RESOLVED, when
+        else:
+            answer.status, answer.resolved_at = TrustResponse.Status.OPEN, None
+    fields = ["rechecked_at", "outcome_status", "outcome_evidence", "resolution_note", "resolved_by", "resolved_at"]
+    TrustResponse.objects.bulk_update(answers, [*fields, "status"])
+    for answer in answers:
+        activity.record("audits.response.recheck_ended", None, answer, answer.resolution_note)
+    if answers:
+        ids = [answer.pk for answer in answers]
+        transaction.on_commit(lambda: notify_outcomes(ids))
+    return len(answers)
+
+
+def notify_outcomes(answer_ids: list[int]) -> int:
+    """E-mail each active user of each trust the outcome of its answer's recheck, with a link to it.
+
+    Plain text, one message per recipient (no one sees another's address), never the evidence
+    itself. A mail server that fails is logged; the recheck's results are already committed."""
+    sent = 0
+    answers = TrustResponse.objects.filter(pk__in=answer_ids).select_related(
+        "organisation", "finding__duty", "finding__cycle"
+    )
+    try:
+        connection = get_connection()
+        for answer in answers:
+            sent += _notify_outcome(answer, connection)
+    except Exception:  # noqa: BLE001 - the mail is a courtesy; the outcome is in the portal
+        log.exception("could not e-mail the outcome of answers %s", answer_ids)
+    return sent
+
+
+def _notify_outcome(answer: TrustResponse, connection) -> int:
+    organisation, finding = answer.organisation, answer.finding
+    recipients = list(organisation.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    link = settings.SITE_URL.rstrip("/") + reverse("trust:response", kwargs={"pk": answer.pk})
+    asked = dateformat.format(timezone.localtime(answer.created_at), "j F Y")
+    subject = f"Equality duties audit: recheck of the {finding.duty.title.lower()} for {organisation.name}"
+    body = (
+        f"You answered the regulator's finding on the {finding.duty.title.lower()} of {organisation.name} "
+        f"({finding.cycle.name}) on {asked}, and the regulator's automated check has looked at your website again.\n\n"
+        f"Outcome: {answer.get_outcome_status_display()}.\n{answer.resolution_note}\n\n"
+        f"Sign in to read the outcome and the evidence:\n{link}\n\n"
+        "This message does not contain the evidence itself.\n"
+    )
+    for address in recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], connection=connection)
+    log.info("audits.response.notified %s to %d users", answer.pk, len(recipients))
+    return len(recipients)

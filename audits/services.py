@@ -22,7 +22,7 @@ from trusts.models import Organisation
 from .crawling import CrawlResult, DutyRules, Read, crawl
 from .fetching import Fetcher
 from .matching import Verdict, decide
-from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, SiteCheck
+from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, FindingStatus, SiteCheck, evidence_path
 
 log = logging.getLogger(__name__)
 
@@ -262,11 +262,33 @@ def _verdict(duty: Duty, result: CrawlResult, audit_date: datetime.date) -> Verd
     )
 
 
+# The text read from a document is kept for a person to read (a Word document, say); a book-length
+# document is cut here.
+EVIDENCE_TEXT_CHARS = 200_000
+
+
 def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, Verdict], pages: int, size: int) -> None:
-    """Replace the check's evidence and findings with these, all at once, in a handful of queries."""
+    """Record the findings of the duties this run decided, all at once, in a handful of queries.
+
+    A recheck of one duty (or of one trust) replaces only what it re-decided: the findings of the
+    duties in `verdicts`; every other finding keeps its evidence. Evidence is never deleted: each
+    automated or review entry in a finding's history names the evidence it rested on, so the
+    evidence behind every earlier status stays reachable. A run that finds exactly what is recorded
+    (same status, same rationale, the same document with the same bytes) changes nothing, so a task
+    delivered twice is harmless.
+
+    An earlier review is kept while the recheck's automated status agrees with it. When they differ
+    the finding needs a reviewer again: its reviewed status is cleared (the review stays in the
+    history), so it goes back into the review queue and the automated status counts meanwhile.
+
+    A trust's answers that asked for a recheck of these findings are closed by the outcome
+    (audits/responses.py close_rechecked_answers) in the same transaction.
+    """
+    from .responses import close_rechecked_answers
+
     reads = {id(read.source): read for read in result.reads}
+    now = timezone.now()
     with transaction.atomic():
-        check.evidence.all().delete()
         # Locked, so that a recheck of the same trust ending at the same moment waits for this one.
         existing = {
             finding.duty_id: finding
@@ -274,9 +296,19 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
                 cycle_id=check.cycle_id, organisation_id=check.organisation_id, duty__in=list(verdicts)
             )
         }
-        evidence = {duty: _evidence(check, verdict, reads) for duty, verdict in verdicts.items()}
-        Evidence.objects.bulk_create([e for e in evidence.values() if e is not None])
-        new_findings, changes = [], []
+        current = Evidence.objects.in_bulk([f.evidence_id for f in existing.values() if f.evidence_id])
+        evidence: dict[Duty, Evidence | None] = {}
+        stored: dict[str, str] = {}  # sha256 -> storage name written by this run
+        for duty, verdict in verdicts.items():
+            fetched = _evidence(check, verdict, reads)
+            finding = existing.get(duty.pk)
+            kept = current.get(finding.evidence_id) if finding is not None else None
+            if fetched is not None and kept is not None and _same_document(kept, fetched[0]):
+                evidence[duty] = kept
+            else:
+                evidence[duty] = _store(*fetched, stored) if fetched is not None else None
+        Evidence.objects.bulk_create([e for e in evidence.values() if e is not None and e.pk is None])
+        new_findings, changes, rechecked = [], [], []
         for duty, verdict in verdicts.items():
             fields = {
                 "site_check": check,
@@ -291,18 +323,26 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
                     Finding(cycle_id=check.cycle_id, organisation_id=check.organisation_id, duty=duty, **fields)
                 )
                 continue
-            Finding.objects.filter(pk=finding.pk).update(**fields, version=F("version") + 1)
-            if finding.status != verdict.status:
-                changes.append(_automated_change(finding, finding.status, verdict))
+            rechecked.append((finding, verdict.status, evidence[duty]))
+            if _unchanged(finding, verdict, evidence[duty], check):
+                continue
+            review_differs = bool(finding.reviewed_status) and finding.reviewed_status != verdict.status
+            if review_differs:
+                fields.update(reviewed_status="", reviewed_by=None, reviewed_at=None, review_reason="")
+            Finding.objects.filter(pk=finding.pk).update(**fields, version=F("version") + 1, updated_at=now)
+            changes.append(_recheck_change(finding, verdict, evidence[duty], review_differs))
         Finding.objects.bulk_create(new_findings)
-        changes += [_automated_change(finding, "", verdicts[finding.duty]) for finding in new_findings]
+        changes += [
+            _automated_change(finding, "", verdicts[finding.duty], finding.evidence) for finding in new_findings
+        ]
         FindingChange.objects.bulk_create(changes)
+        close_rechecked_answers(rechecked, now)
         state = SiteCheck.State.FAILED if result.failure else SiteCheck.State.DONE
         SiteCheck.objects.filter(pk=check.pk).update(
             state=state,
             pages_fetched=pages,
             bytes_fetched=size,
-            finished_at=timezone.now(),
+            finished_at=now,
             errors=([result.failure] if result.failure else []) + result.errors[:50],
             budget_exhausted=not result.covered,
             lease_expires_at=None,
@@ -312,8 +352,17 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
         transaction.on_commit(lambda: _finish_cycle_if_done(check.cycle_id))
 
 
-def _evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evidence | None:
-    """The unsaved Evidence row behind a verdict (the fetched bytes already stored), if any."""
+def _evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> tuple[Evidence, bytes | None] | None:
+    """The unsaved Evidence row behind a verdict (with its bytes' SHA-256) and the bytes to store, if any."""
+    found = _fetched_evidence(check, verdict, reads)
+    if found is not None and found[1] is not None:
+        found[0].sha256, found[0].size = hashlib.sha256(found[1]).hexdigest(), len(found[1])
+    return found
+
+
+def _fetched_evidence(
+    check: SiteCheck, verdict: Verdict, reads: dict[int, Read]
+) -> tuple[Evidence, bytes | None] | None:
     if verdict.evidence is not None:
         read = reads[id(verdict.evidence.source)]
         source = read.source
@@ -325,31 +374,96 @@ def _evidence(check: SiteCheck, verdict: Verdict, reads: dict[int, Read]) -> Evi
             link_text=(source.link_texts or [""])[0][:500],
             status_code=read.status,
             content_type=read.content_type,
-            sha256=hashlib.sha256(read.body).hexdigest(),
-            size=len(read.body),
             fetched_at=datetime.datetime.fromtimestamp(read.fetched_at, tz=datetime.UTC),
             title=source.title[:500],
             snippet=verdict.evidence.snippet,
+            text=(read.text or source.text)[:EVIDENCE_TEXT_CHARS],
         )
-        evidence.file.save(evidence.sha256, ContentFile(read.body), save=False)
-        return evidence
+        return evidence, read.body
     if verdict.problem is not None:
         problem = verdict.problem
-        return Evidence(
+        # An unreadable document (a scanned PDF, a broken file) is kept as fetched: a person must open it.
+        fetched_at = problem.fetched_at
+        evidence = Evidence(
             site_check=check,
             url=problem.url,
-            final_url=problem.url,
+            final_url=problem.final_url or problem.url,
             linked_from=problem.linked_from,
             link_text=problem.link_text[:500],
-            fetched_at=timezone.now(),
+            status_code=problem.status,
+            content_type=problem.content_type,
+            title=problem.title[:500],
+            fetched_at=datetime.datetime.fromtimestamp(fetched_at, tz=datetime.UTC) if fetched_at else timezone.now(),
             error=problem.reason,
         )
+        return evidence, problem.body
     return None
 
 
-def _automated_change(finding: Finding, previous: str, verdict: Verdict) -> FindingChange:
+def _store(evidence: Evidence, body: bytes | None, stored: dict[str, str]) -> Evidence:
+    """Give the row its stored copy, named by its SHA-256 (so the same bytes are written once)."""
+    if body is None:
+        return evidence
+    name = stored.get(evidence.sha256) or evidence_path(evidence, "")
+    storage = evidence.file.storage
+    if evidence.sha256 in stored or (storage.exists(name) and storage.size(name) == len(body)):
+        # The same bytes are already stored under their hash (another duty, or an earlier run).
+        evidence.file.name = name
+    else:
+        evidence.file.save(name, ContentFile(body), save=False)
+        stored[evidence.sha256] = evidence.file.name
+    return evidence
+
+
+def _same_document(kept: Evidence, fetched: Evidence) -> bool:
+    """Whether a run found the very document the finding already rests on, byte for byte."""
+    key = ("url", "final_url", "linked_from", "status_code", "content_type", "sha256", "error", "snippet", "title")
+    return all(getattr(kept, name) == getattr(fetched, name) for name in key)
+
+
+def _unchanged(finding: Finding, verdict: Verdict, evidence: Evidence | None, check: SiteCheck) -> bool:
+    return (
+        finding.status == verdict.status
+        and finding.rationale == verdict.rationale
+        and finding.confidence == verdict.confidence
+        and finding.evidence_id == (evidence.pk if evidence is not None else None)
+        and finding.site_check_id == check.pk
+    )
+
+
+def _automated_change(
+    finding: Finding, previous: str, verdict: Verdict, evidence: Evidence | None = None
+) -> FindingChange:
     return FindingChange(
-        finding=finding, kind="automated", from_status=previous, to_status=verdict.status, reason=verdict.rationale
+        finding=finding,
+        kind="automated",
+        from_status=previous,
+        to_status=verdict.status,
+        reason=verdict.rationale,
+        evidence=evidence,
+    )
+
+
+def _recheck_change(
+    finding: Finding, verdict: Verdict, evidence: Evidence | None, review_differs: bool
+) -> FindingChange:
+    """The history entry of a recheck that found something new: a status, a document or a reason."""
+    before = finding.effective_status
+    label = FindingStatus(verdict.status).label.lower()
+    reason = f"Rechecked: {'still' if verdict.status == before else 'now'} {label}. {verdict.rationale}"
+    if review_differs:
+        reviewed = FindingStatus(finding.reviewed_status).label.lower()
+        reason += (
+            f" The review had decided {reviewed}; as the automated check now differs, "
+            "the finding needs a reviewer again."
+        )
+    return FindingChange(
+        finding=finding,
+        kind="automated",
+        from_status=before,
+        to_status=verdict.status,
+        reason=reason,
+        evidence=evidence,
     )
 
 

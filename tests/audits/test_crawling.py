@@ -60,3 +60,39 @@ def test_an_unnamed_pdf_is_judged_by_its_first_page():
     )
     assert result.candidates("race-equality-scheme") == []
     assert result.pages == 2
+
+
+def test_an_unreadable_document_named_as_the_duty_keeps_its_bytes_for_the_evidence():
+    from tests.audits.test_extraction import make_image_only_pdf
+
+    scanned = make_image_only_pdf()
+    result = _crawl(
+        {
+            "/": Page(
+                b'<html><body><a href="/docs/scheme.pdf">Our race equality scheme</a>'
+                b'<a href="/docs/menu.pdf">Canteen menu</a></body></html>'
+            ),
+            "/docs/scheme.pdf": Page(scanned, "application/pdf"),
+            "/docs/menu.pdf": Page(make_image_only_pdf() + b"\n%menu", "application/pdf"),
+        }
+    )
+    by_url = {p.url.rsplit("/", 1)[-1]: p for p in result.problems}
+    scheme = by_url["scheme.pdf"]
+    assert (scheme.body, scheme.status, scheme.content_type) == (scanned, 200, "application/pdf")
+    assert scheme.fetched_at and scheme.final_url.endswith("/docs/scheme.pdf")
+    # A document that names no duty is never evidence: its bytes are not held in memory.
+    assert by_url["menu.pdf"].body is None
+
+
+def test_a_readable_document_keeps_its_text_with_line_breaks_for_a_person():
+    result = _crawl(
+        {
+            "/": Page(b'<html><body><a href="/res.html">Our race equality scheme</a></body></html>'),
+            "/res.html": Page(
+                b"<html><head><title>Race Equality Scheme</title></head><body><h1>Race Equality Scheme</h1>"
+                b"<p>Our action plan.</p><p>Our impact assessment.</p></body></html>"
+            ),
+        }
+    )
+    (read,) = result.reads
+    assert "Our action plan." in read.text and "\n" in read.text
