@@ -36,8 +36,16 @@ def stored_copy(evidence: Evidence | None, *, as_attachment: bool) -> FileRespon
     return response
 
 
+def media_type(evidence: Evidence) -> str:
+    return evidence.content_type.split(";")[0].strip().lower()
+
+
 def is_pdf(evidence: Evidence) -> bool:
-    return evidence.content_type.split(";")[0].strip().lower() == "application/pdf"
+    return media_type(evidence) == "application/pdf"
+
+
+def is_html(evidence: Evidence) -> bool:
+    return media_type(evidence) in ("text/html", "application/xhtml+xml")
 
 
 def download_name(evidence: Evidence) -> str:

@@ -1,15 +1,18 @@
-"""The staff inbox of trusts' responses: read them, queue a recheck, resolve with a note."""
+"""The staff inbox of trusts' responses: read them, queue a recheck, resolve with a note; and the
+answers already resolved, by a person or by the recheck they asked for, with its outcome."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from trusts.access import staff_required
 
 from . import responses
-from .models import TrustResponse
+from .evidence import stored_copy
+from .models import FindingStatus, TrustResponse
 
 RESPONSES_PER_PAGE = 25
 TRIAGE_PERMISSIONS = ("audits.review_finding", "audits.run_audit")
@@ -25,19 +28,55 @@ def _require_triage(user) -> None:
         raise PermissionDenied
 
 
-def _unresolved():
-    return TrustResponse.objects.exclude(status=TrustResponse.Status.RESOLVED).select_related(
-        "organisation", "author", "finding__duty", "finding__cycle", "finding__site_check"
+def _answers():
+    return TrustResponse.objects.select_related(
+        "organisation", "author", "resolved_by", "outcome_evidence", "finding__duty", "finding__cycle"
     )
+
+
+def _unresolved():
+    return _answers().exclude(status=TrustResponse.Status.RESOLVED)
 
 
 @staff_required()
 def inbox(request):
+    """Answers waiting for the regulator or for their recheck, oldest first."""
+    return _answer_list(request, resolved=False)
+
+
+@staff_required()
+def resolved(request):
+    """Answers resolved, by staff or by the outcome of their recheck, newest first."""
+    return _answer_list(request, resolved=True)
+
+
+def _answer_list(request, resolved: bool):
     _require_triage(request.user)
-    page = Paginator(_unresolved().order_by("created_at", "id"), RESPONSES_PER_PAGE).get_page(request.GET.get("page"))
+    answers = (
+        _answers().filter(status=TrustResponse.Status.RESOLVED).order_by("-resolved_at", "-id")
+        if resolved
+        else _unresolved().order_by("created_at", "id")
+    )
+    page = Paginator(answers, RESPONSES_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dict(FindingStatus.choices)
     for response in page:
         response.tag_class = STATUS_TAG_CLASSES.get(response.status, "")
-    return render(request, "audits/response/inbox.html", {"page": page})
+        response.outcome_label = labels.get(response.outcome_status, "")
+    context = {
+        "page": page,
+        "resolved": resolved,
+        "waiting": _unresolved().count() if resolved else page.paginator.count,
+    }
+    return render(request, "audits/response/inbox.html", context)
+
+
+@staff_required()
+@xframe_options_sameorigin
+def response_evidence(request, pk: int):
+    """The stored copy of the evidence the recheck an answer asked for found (staff who triage only)."""
+    _require_triage(request.user)
+    answer = get_object_or_404(_answers(), pk=pk)
+    return stored_copy(answer.outcome_evidence, as_attachment=request.GET.get("download") == "1")
 
 
 @staff_required("audits.run_audit")

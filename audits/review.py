@@ -8,7 +8,18 @@ there first, rather than silently replacing the first one's decision.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -17,7 +28,9 @@ from trusts import activity
 from .models import AuditCycle, Duty, Finding, FindingChange, FindingStatus
 from .services import AuditError
 
-REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+# A published finding can still be corrected (after a trust's answer, say), with its history; a
+# closed cycle is on the record and final.
+REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
 # Of every 100 automated findings (by id), this many are drawn for a quality check. The draw
 # depends only on the finding and its cycle, so the sample is the same every time it is listed.
 SAMPLE_PER_HUNDRED = 5
@@ -55,7 +68,13 @@ def review_finding(finding: Finding, user, status: str, reason: str, expected_ve
         if not updated:
             raise AuditError(_conflict(current))
         FindingChange.objects.create(
-            finding=current, changed_by=user, kind="review", from_status=previous, to_status=status, reason=reason
+            finding=current,
+            changed_by=user,
+            kind="review",
+            from_status=previous,
+            to_status=status,
+            reason=reason,
+            evidence_id=current.evidence_id,  # what the reviewer had in front of them
         )
     activity.record("audits.finding.reviewed", user, finding, f"{previous} → {status}: {reason}")
     return Finding.objects.get(pk=finding.pk)
@@ -82,12 +101,16 @@ class BulkResult:
     conflicts: list[str]
 
 
-def confirm_findings(versions: dict[int, int], user, reason: str) -> BulkResult:
-    """Confirm the automated status of each finding (id → version seen); changed ones are skipped."""
+def confirm_findings(versions: dict[int, int], user, reason: str, *, cycle: AuditCycle) -> BulkResult:
+    """Confirm the automated status of each finding of the cycle (id → version seen); changed ones
+    are skipped, and an id that is not a finding of this cycle is refused as a whole."""
     if not reason.strip():
         raise AuditError("Give the reason for your decision.")
+    findings = list(Finding.objects.filter(cycle=cycle, pk__in=versions).select_related("organisation", "duty"))
+    if len(findings) != len(versions):
+        raise AuditError(f"Some of the findings selected are not findings of {cycle}; nothing was confirmed.")
     result = BulkResult([], [])
-    for finding in Finding.objects.filter(pk__in=versions).select_related("organisation", "duty"):
+    for finding in findings:
         try:
             result.confirmed.append(review_finding(finding, user, finding.status, reason, versions[finding.pk]))
         except AuditError as error:
@@ -96,16 +119,22 @@ def confirm_findings(versions: dict[int, int], user, reason: str) -> BulkResult:
 
 
 def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
-    """Unreviewed findings a person should look at: every `review` one, then the quality sample.
+    """Unreviewed findings a person should look at: every `review` one and every one whose review a
+    recheck overturned (services.record_results clears it), then the quality sample.
 
-    Each row carries `in_sample` (False for `review` findings).
+    Each row carries `reviewed_before` (a recheck differed from its review) and `in_sample` (listed
+    only as part of the sample).
     """
-    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~Q(status=FindingStatus.REVIEW)
+    needs_a_person = Q(status=FindingStatus.REVIEW) | Q(reviewed_before=True)
+    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person
     return (
         Finding.objects.filter(cycle=cycle, reviewed_status="")
-        .annotate(bucket=Mod(F("id") * _SAMPLE_STRIDE + Value(cycle.pk * 104729), Value(100)))
-        .filter(Q(status=FindingStatus.REVIEW) | sampled)
-        .annotate(in_sample=ExpressionWrapper(~Q(status=FindingStatus.REVIEW), output_field=BooleanField()))
+        .annotate(
+            bucket=Mod(F("id") * _SAMPLE_STRIDE + Value(cycle.pk * 104729), Value(100)),
+            reviewed_before=Exists(FindingChange.objects.filter(finding=OuterRef("pk"), kind="review")),
+        )
+        .filter(needs_a_person | sampled)
+        .annotate(in_sample=ExpressionWrapper(~needs_a_person, output_field=BooleanField()))
         .select_related("organisation", "duty")
         .order_by("in_sample", "organisation__name", "duty__sort_order", "duty__code")
     )
@@ -138,3 +167,11 @@ def agreement_by_duty(cycle: AuditCycle) -> list[Agreement]:
         Agreement(duty, counts.get(duty.pk, {}).get("reviewed", 0), counts.get(duty.pk, {}).get("agreed", 0))
         for duty in cycle.duties.all()
     ]
+
+
+def next_in_queue(cycle: AuditCycle, after: Finding | None = None) -> Finding | None:
+    """The next finding of the cycle's review queue that still needs a decision (not `after`)."""
+    queue = review_queue(cycle)
+    if after is not None:
+        queue = queue.exclude(pk=after.pk)
+    return queue.first()

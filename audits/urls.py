@@ -24,4 +24,9 @@ urlpatterns = [
     path(
         "cycles/<int:pk>/findings/<int:finding_pk>/stored-copy/", views.finding_stored_copy, name="finding_stored_copy"
     ),
+    path(
+        "cycles/<int:pk>/findings/<int:finding_pk>/history/<int:change_pk>/stored-copy/",
+        views.finding_change_stored_copy,
+        name="finding_change_stored_copy",
+    ),
 ]

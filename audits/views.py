@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,10 +21,10 @@ from trusts import activity
 from trusts.access import staff_required
 
 from . import publication, review, services
-from .evidence import is_pdf, stored_copy
+from .evidence import is_html, is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
-from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
+from .models import AuditCycle, Duty, Evidence, Finding, FindingStatus, SiteCheck
 from .tables import ResultsTable
 
 CYCLES_PER_PAGE = 25
@@ -166,24 +167,55 @@ def _finding(pk: int, finding_pk: int) -> Finding:
     )
 
 
+def _viewer(evidence: Evidence | None) -> str:
+    """How the finding page shows the stored copy: in a frame ("pdf", "html"), as its text, or not at all.
+
+    A browser shows a web page or a PDF with a text layer; a Word document, a scanned PDF or a
+    broken file would be an empty box in a frame, so a person reads the text read from it instead."""
+    if evidence is None or not evidence.file:
+        return ""
+    if evidence.error:
+        return "text"
+    if is_pdf(evidence):
+        return "pdf"
+    if is_html(evidence):
+        return "html"
+    return "text"
+
+
+def _marked(text: str, snippet: str) -> tuple[str, str, str]:
+    """The text split around the first place the matched snippet occurs (whitespace aside): before, it, after."""
+    words = snippet.split()
+    if not text or not words:
+        return text, "", ""
+    match = re.search(r"\s+".join(re.escape(word) for word in words), text)
+    if match is None:
+        return text, "", ""
+    return text[: match.start()], match.group(), text[match.end() :]
+
+
 @staff_required("audits.view_finding")
 def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | None = None, status: int = 200):
     finding = _finding(pk, finding_pk)
     labels = dict(FindingStatus.choices)
     history = [
         (change, labels.get(change.from_status, change.from_status), labels.get(change.to_status, change.to_status))
-        for change in finding.history.select_related("changed_by")
+        for change in finding.history.select_related("changed_by", "evidence")
     ]
     evidence = finding.evidence
+    viewer = _viewer(evidence)
     context = {
         "cycle": finding.cycle,
         "finding": finding,
         "evidence": evidence,
         "evidence_href": _web_link(evidence.final_url) if evidence else None,
-        "evidence_is_pdf": bool(evidence and is_pdf(evidence)),
+        "evidence_is_pdf": viewer == "pdf",
+        "viewer": viewer,
+        "text_parts": _marked(evidence.text, evidence.snippet) if viewer == "text" else None,
         "history": history,
         "can_recheck": not services.recheck_refusal(finding.site_check),
         "can_review": request.user.has_perm("audits.review_finding") and not review.review_refusal(finding.cycle),
+        "in_queue": review.review_queue(finding.cycle).filter(pk=finding.pk).exists(),
         "review_form": review_form
         or ReviewForm(initial={"status": finding.effective_status, "version": finding.version}),
     }
@@ -193,8 +225,20 @@ def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | 
 @staff_required("audits.view_finding")
 @xframe_options_sameorigin
 def finding_stored_copy(request, pk: int, finding_pk: int):
-    """The evidence as fetched, shown inline on the finding page (HTML sandboxed, PDF in the viewer)."""
-    return stored_copy(_finding(pk, finding_pk).evidence, as_attachment=False)
+    """The evidence as fetched, shown inline on the finding page (HTML sandboxed, PDF in the viewer);
+    with ?download=1, as a file to save."""
+    as_attachment = request.GET.get("download") == "1"
+    return stored_copy(_finding(pk, finding_pk).evidence, as_attachment=as_attachment)
+
+
+@staff_required("audits.view_finding")
+@xframe_options_sameorigin
+def finding_change_stored_copy(request, pk: int, finding_pk: int, change_pk: int):
+    """The evidence an entry of the finding's history rested on, as fetched then; looked up through
+    the finding, so an entry of another finding answers 404."""
+    finding = _finding(pk, finding_pk)
+    change = get_object_or_404(finding.history.select_related("evidence"), pk=change_pk)
+    return stored_copy(change.evidence, as_attachment=request.GET.get("download") == "1")
 
 
 @staff_required("audits.review_finding")
@@ -212,7 +256,15 @@ def finding_review(request, pk: int, finding_pk: int):
             form = ReviewForm(initial={**data, "version": current.version})
             messages.error(request, str(error))
             return finding_detail(request, pk, finding_pk, review_form=form, status=409)
-        messages.success(request, f"Your review of {finding.organisation.name}, {finding.duty.title} was saved.")
+        saved = f"Your review of {finding.organisation.name}, {finding.duty.title} was saved."
+        if "save_and_next" in request.POST:
+            following = review.next_in_queue(finding.cycle, after=finding)
+            if following is None:
+                messages.success(request, f"{saved} The review queue of {finding.cycle} is empty: nothing else waits.")
+                return redirect("audits:cycle_review", pk=pk)
+            messages.success(request, f"{saved} This is the next finding in the review queue.")
+            return redirect("audits:finding_detail", pk=pk, finding_pk=following.pk)
+        messages.success(request, saved)
         return redirect("audits:finding_detail", pk=pk, finding_pk=finding_pk)
     return finding_detail(request, pk, finding_pk, review_form=form, status=400)
 
@@ -462,7 +514,9 @@ def cycle_review(request, pk: int):
     form = BulkConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = review.confirm_findings(form.versions(), request.user, form.cleaned_data["reason"])
+            result = review.confirm_findings(
+                form.versions(), request.user, form.cleaned_data["reason"], cycle=cycle
+            )
         except services.AuditError as error:
             messages.error(request, str(error))
         else:

@@ -93,13 +93,23 @@ def test_reason_is_mandatory_and_status_must_be_known(finding, reviewer):
     assert not FindingChange.objects.exists()
 
 
-@pytest.mark.parametrize("status", ["draft", "published", "closed", "cancelled"])
-def test_review_is_refused_outside_running_and_in_review(finding, reviewer, status):
+@pytest.mark.parametrize("status", ["draft", "closed", "cancelled"])
+def test_review_is_refused_outside_running_in_review_and_published(finding, reviewer, status):
     AuditCycle.objects.filter(pk=finding.cycle_id).update(status=status)
     with pytest.raises(AuditError, match="can no longer be reviewed"):
         review.review_finding(finding, reviewer, "met", "Late.", 1)
     finding.refresh_from_db()
     assert finding.reviewed_status == ""
+
+
+def test_a_published_finding_can_be_corrected_with_history(finding, reviewer):
+    AuditCycle.objects.filter(pk=finding.cycle_id).update(status=AuditCycle.Status.PUBLISHED)
+
+    corrected = review.review_finding(finding, reviewer, "met", "The trust's answer pointed to the scheme.", 1)
+
+    assert corrected.reviewed_status == "met"
+    change = FindingChange.objects.get(finding=finding, kind="review")
+    assert (change.from_status, change.to_status, change.changed_by) == ("review", "met", reviewer)
 
 
 def test_review_is_allowed_while_running(finding, reviewer):
@@ -122,7 +132,7 @@ def test_bulk_confirm_keeps_automated_status_and_skips_changed_findings(cycle, r
     a, b, c = (FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="not_met") for _ in range(3))
     Finding.objects.filter(pk=c.pk).update(version=5)
 
-    result = review.confirm_findings({a.pk: 1, b.pk: 1, c.pk: 1}, reviewer, "Checked by hand.")
+    result = review.confirm_findings({a.pk: 1, b.pk: 1, c.pk: 1}, reviewer, "Checked by hand.", cycle=cycle)
 
     assert {f.pk for f in result.confirmed} == {a.pk, b.pk}
     assert len(result.conflicts) == 1 and "since you opened it" in result.conflicts[0]
@@ -211,12 +221,14 @@ def test_conflicting_review_rerenders_with_current_state_and_version(client, fin
     assert FindingChange.objects.filter(finding=finding).count() == 1
 
 
-def test_review_form_is_offered_to_reviewers_only_and_only_before_publishing(client, finding, reviewer):
+def test_review_form_is_offered_to_reviewers_only_and_only_until_the_cycle_closes(client, finding, reviewer):
     client.force_login(UserFactory(role="auditor"))
     assert "Review this finding" not in client.get(_url("audits:finding_detail", finding)).content.decode()
     client.force_login(reviewer)
     assert "Review this finding" in client.get(_url("audits:finding_detail", finding)).content.decode()
     AuditCycle.objects.filter(pk=finding.cycle_id).update(status=AuditCycle.Status.PUBLISHED)
+    assert "Review this finding" in client.get(_url("audits:finding_detail", finding)).content.decode()
+    AuditCycle.objects.filter(pk=finding.cycle_id).update(status=AuditCycle.Status.CLOSED)
     assert "Review this finding" not in client.get(_url("audits:finding_detail", finding)).content.decode()
     response = client.post(_url("audits:finding_review", finding), {"status": "met", "reason": "x", "version": "1"})
     assert response.status_code == 409
@@ -287,3 +299,73 @@ def test_review_of_unknown_finding_is_404(client, finding, reviewer):
     url = reverse("audits:finding_review", kwargs={"pk": finding.cycle_id, "finding_pk": 999})
     assert client.post(url, {"status": "met", "reason": "x", "version": "1"}).status_code == 404
     assert client.get(reverse("audits:cycle_review", kwargs={"pk": 999})).status_code == 404
+
+
+# Reviewing in a row: the evidence first, then the decision, then the next finding
+
+
+def test_the_evidence_comes_before_the_decision_form(client, finding, reviewer):
+    client.force_login(reviewer)
+    page = client.get(_url("audits:finding_detail", finding)).content.decode()
+    assert page.index(">Evidence</h2>") < page.index("Review this finding")
+
+
+def test_save_and_next_walks_the_queue_and_says_when_it_is_empty(client, cycle, finding, reviewer):
+    second = FindingFactory(
+        site_check=SiteCheckFactory(cycle=cycle, organisation__name="Birchwood NHS Trust"),
+        duty=cycle.duties.get(),
+        status="review",
+    )
+    client.force_login(reviewer)
+    page = client.get(_url("audits:finding_detail", finding)).content.decode()
+    assert "Save and go to the next finding" in page
+
+    first_post = client.post(
+        _url("audits:finding_review", finding),
+        {"status": "met", "reason": "Seen.", "version": "1", "save_and_next": "1"},
+    )
+    assert first_post.status_code == 302
+    assert first_post["Location"] == _url("audits:finding_detail", second)
+
+    last_post = client.post(
+        _url("audits:finding_review", second),
+        {"status": "not_met", "reason": "Absent.", "version": "1", "save_and_next": "1"},
+        follow=True,
+    )
+    assert last_post.redirect_chain[-1][0] == reverse("audits:cycle_review", kwargs={"pk": cycle.pk})
+    assert "review queue of Web audit 2007 is empty" in last_post.content.decode()
+    assert set(Finding.objects.values_list("reviewed_status", flat=True)) == {"met", "not_met"}
+
+
+def test_a_review_entry_names_the_evidence_the_reviewer_saw(finding, reviewer):
+    from django.utils import timezone
+
+    from audits.models import Evidence
+
+    evidence = Evidence.objects.create(
+        site_check=finding.site_check,
+        url="http://t.example/res",
+        final_url="http://t.example/res",
+        fetched_at=timezone.now(),
+    )
+    Finding.objects.filter(pk=finding.pk).update(evidence=evidence)
+
+    review.review_finding(finding, reviewer, "met", "Read it.", 1)
+
+    assert FindingChange.objects.get(finding=finding, kind="review").evidence == evidence
+
+
+def test_bulk_confirm_accepts_only_findings_of_the_cycle_in_the_url(client, cycle, finding, reviewer):
+    other_cycle = AuditCycleFactory(name="Web audit 2008", status=AuditCycle.Status.IN_REVIEW)
+    other_cycle.duties.add(cycle.duties.get())
+    foreign = FindingFactory(site_check=SiteCheckFactory(cycle=other_cycle), duty=cycle.duties.get(), status="met")
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("audits:cycle_review", kwargs={"pk": cycle.pk}),
+        {"findings": [f"{finding.pk}:1", f"{foreign.pk}:1"], "reason": "Both fine."},
+        follow=True,
+    )
+
+    assert "not findings of Web audit 2007" in response.content.decode()
+    assert not Finding.objects.exclude(reviewed_status="").exists()

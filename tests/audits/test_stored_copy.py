@@ -71,3 +71,52 @@ def test_a_finding_without_a_stored_copy_answers_404(client):
     finding = FindingFactory()
     client.force_login(UserFactory(role="auditor"))
     assert client.get(_url(finding)).status_code == 404
+
+
+# A document a browser frame cannot show is read as its text on the finding page
+
+
+def _page(client, finding) -> str:
+    return client.get(reverse("audits:finding_detail", args=[finding.cycle_id, finding.pk])).content.decode()
+
+
+def test_a_word_document_is_shown_as_its_text_with_the_match_marked_and_a_download(client):
+    finding = _finding_with_evidence(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04 docx bytes"
+    )
+    Evidence.objects.filter(pk=finding.evidence_id).update(
+        text="Equality objectives 2024\nWe will publish our\nrace equality   scheme <b>each</b> year.\nEnd.",
+        snippet="publish our race equality scheme",
+    )
+    client.force_login(UserFactory(role="reviewer"))
+
+    page = _page(client, finding)
+
+    assert "<mark>publish our\nrace equality   scheme</mark>" in page
+    assert "&lt;b&gt;each&lt;/b&gt;" in page  # the document's text is text, never markup
+    assert 'sandbox src="' not in page  # no empty sandboxed box
+    download = _url(finding) + "?download=1"
+    assert download in page
+    response = client.get(download)
+    assert "attachment" in response["Content-Disposition"]
+    assert response["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_a_document_with_no_text_says_so_plainly(client):
+    finding = _finding_with_evidence("application/pdf", b"%PDF-1.4 scanned")
+    Evidence.objects.filter(pk=finding.evidence_id).update(
+        error="the PDF has no text layer (it is scanned images only)"
+    )
+    client.force_login(UserFactory(role="reviewer"))
+
+    page = _page(client, finding)
+
+    assert "No text could be read from this document (it may be a scanned image). " in page
+    assert "Download it</a> to read it." in page
+    assert '<iframe class="app-stored-copy" src=' not in page
+
+
+def test_a_readable_pdf_is_still_shown_in_the_browsers_viewer(client):
+    finding = _finding_with_evidence("application/pdf", b"%PDF-1.4 stored")
+    client.force_login(UserFactory(role="reviewer"))
+    assert f'<iframe class="app-stored-copy" src="{_url(finding)}"' in _page(client, finding)
