@@ -77,8 +77,11 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
     assert page.locator(".govuk-summary-list .govuk-tag").first.inner_text() == "Draft"
     axe_check(page)
 
-    # Starts it, and watches the real worker finish the checks.
+    # Starts it, once the confirmation has said what will happen, and watches the real worker finish.
     page.get_by_role("button", name="Start this cycle").click()
+    assert "Start checking 2 trust websites for 2 duties" in page.locator("main").inner_text()
+    axe_check(page)
+    page.get_by_role("button", name="Start checking").click()
     page.wait_for_url("**/audits/cycles/*/")
     axe_check(page)
     page.locator(".govuk-summary-list .govuk-tag", has_text="In review").wait_for(timeout=FINISH_TIMEOUT_MS)

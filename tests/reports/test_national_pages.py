@@ -378,7 +378,9 @@ def test_dashboard_shows_the_latest_cycle_headline(auditor_client, web_audit):
         assert f">{percent}<" in text[start : text.index("</tr>", start)]
 
 
-def test_dashboard_shows_cycles_in_progress_and_work_waiting(auditor_client):
+def test_dashboard_shows_cycles_in_progress_and_work_waiting(client):
+    # A reviewer: the findings waiting for a decision are their work.
+    client.force_login(UserFactory(role="reviewer"))
     running = AuditCycleFactory(name="2024 web audit", status=AuditCycle.Status.RUNNING)
     race = duty(RES)
     running.duties.set([race])
@@ -389,7 +391,7 @@ def test_dashboard_shows_cycles_in_progress_and_work_waiting(auditor_client):
     )
     SiteCheckFactory(cycle=running, state="queued")
 
-    text = page_text(auditor_client.get(reverse("home")))
+    text = page_text(client.get(reverse("home")))
 
     detail = reverse("audits:cycle_detail", args=[running.pk])
     assert f'<a class="govuk-link" href="{detail}">2024 web audit</a>' in text
