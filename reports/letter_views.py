@@ -81,6 +81,14 @@ def my_letters(request):
     return render(request, "reports/letters/mine.html", {"letters": issued, "organisation": request.user.organisation})
 
 
+def _signer_ready(user) -> bool:
+    try:
+        letters.check_can_sign(user)
+    except LetterError:
+        return False
+    return True
+
+
 def letter_detail(request, pk: int):
     letter = letter_for(request.user, pk)
     if request.user.is_trust_user:
@@ -89,7 +97,7 @@ def letter_detail(request, pk: int):
         "letter": letter,
         "can_sign": request.user.has_perm(SIGN),
         "replaced_by": letter.replaced_by.all(),
-        "signer_ready": bool(request.user.get_full_name().strip() and request.user.job_title.strip()),
+        "signer_ready": _signer_ready(request.user),
     }
     return render(request, "reports/letters/detail.html", context)
 
@@ -212,7 +220,12 @@ def _confirmed_cycle_action(action, status: str, template: str):
             return post(request, cycle_pk)
         cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
         waiting = Letter.objects.filter(cycle=cycle, status=status).select_related("organisation")
-        context = {"cycle": cycle, "letters": waiting.order_by("organisation__name"), "count": waiting.count()}
+        context = {
+            "cycle": cycle,
+            "letters": waiting.order_by("organisation__name"),
+            "count": waiting.count(),
+            "can_sign": _signer_ready(request.user),
+        }
         return render(request, template, context)
 
     return view

@@ -378,3 +378,17 @@ def test_an_admin_gives_a_signatory_the_job_title_letters_are_signed_with(client
     person.refresh_from_db()
     letter = letters.approve_letter(letters.draft_letter(cycle, trust), person)
     assert (letter.signatory_name, letter.signatory_title) == ("Sam Jones", "Director of Regulation")
+
+
+def test_approve_every_draft_tells_a_signatory_without_a_job_title_to_add_one(client, cycle, trust, findings):
+    letters.draft_letter(cycle, trust)
+    client.force_login(UserFactory(role="signatory", first_name="Sam", last_name="Jones"))
+    url = reverse("letters:cycle_approve", args=[cycle.pk])
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, follow=True).content.decode()
+
+    assert "Add your full name and job title to your account before you sign" in page
+    assert "Approve and sign" not in page
+    assert "Add your full name and job title before you sign" in refused
+    assert Letter.objects.get(cycle=cycle).status == Letter.Status.DRAFT
