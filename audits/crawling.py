@@ -6,7 +6,7 @@ slow sites; the crawl stays on the trust's own hosts and never follows external 
 
 import datetime
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
@@ -29,6 +29,8 @@ HINTS = {
 # Words of pages that never hold the documents: read them last.
 DETOURS = r"news|press|vacanc|\bjobs?\b|career|event|calendar|login|sign in|search|print|feedback|cookie"
 MAX_SITEMAP_URLS = 2000
+# An address the trust itself gave (in its answer) is read before any link.
+SEED_SCORE = 1000
 
 
 @dataclass
@@ -121,8 +123,12 @@ def crawl(
     fetcher: Fetcher,
     page_budget: int,
     keep_going: Callable[[], bool] = lambda: True,
+    seeds: Iterable[str] = (),
 ) -> CrawlResult:
-    """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends."""
+    """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends.
+
+    `seeds` are addresses on the site to read first, whether or not a page links to them: those a
+    trust gave in its answer when it asked for the recheck."""
     result = CrawlResult()
     try:
         home = fetcher.fetch(site_url)
@@ -137,20 +143,25 @@ def crawl(
     seen: set[str] = set()
     incoming: dict[str, tuple[list[str], str]] = {}  # url -> (link texts, first page linking to it)
 
-    def offer(url: str, text: str, linked_from: str) -> None:
+    def offer(url: str, text: str, linked_from: str, first: bool = False) -> None:
         url = urldefrag(url)[0]
         if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts:
             return
-        texts, _ = incoming.setdefault(url, ([], linked_from))
+        texts, first_from = incoming.setdefault(url, ([], linked_from))
+        if linked_from and not first_from:
+            incoming[url] = (texts, linked_from)
         if text and text not in texts and len(texts) < 5:
             texts.append(text)
         if url not in seen:
             seen.add(url)
-            heappush(frontier, _Link(-link_score(url, text, duties), len(seen), url))
+            score = SEED_SCORE if first else link_score(url, text, duties)
+            heappush(frontier, _Link(-score, len(seen), url))
 
     seen.add(urldefrag(site_url)[0])
     seen.add(urldefrag(home.final_url)[0])
     result.pages = 1
+    for url in seeds:
+        offer(url, "", "", first=True)
     _read(result, home, site_url, duties, incoming, offer)
     for url in _sitemap_links(fetcher, home.final_url):
         offer(url, "", "")

@@ -19,6 +19,7 @@ from trusts.models import Organisation
 
 from . import services
 from .models import Evidence, Finding, FindingStatus, TrustResponse
+from .publication import TRUST_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,8 @@ def _notify_outcome(answer: TrustResponse, connection) -> int:
     body = (
         f"You answered the regulator's finding on the {finding.duty.title.lower()} of {organisation.name} "
         f"({finding.cycle.name}) on {asked}, and the regulator's automated check has looked at your website again.\n\n"
-        f"Outcome: {answer.get_outcome_status_display()}.\n{answer.resolution_note}\n\n"
+        f"Outcome: {TRUST_LABELS.get(answer.outcome_status, answer.get_outcome_status_display())}.\n"
+        f"{answer.resolution_note}\n\n"
         f"Sign in to read the outcome and the evidence:\n{link}\n\n"
         "This message does not contain the evidence itself.\n"
     )

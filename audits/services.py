@@ -22,7 +22,17 @@ from trusts.models import Organisation
 from .crawling import CrawlResult, DutyRules, Read, crawl
 from .fetching import Fetcher
 from .matching import Verdict, decide
-from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, FindingStatus, SiteCheck, evidence_path
+from .models import (
+    AuditCycle,
+    Duty,
+    Evidence,
+    Finding,
+    FindingChange,
+    FindingStatus,
+    SiteCheck,
+    TrustResponse,
+    evidence_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +246,10 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         if not check.website:
             result = CrawlResult(failure="the register has no website address for this trust")
         else:
-            result = crawl(check.website, rules, cycle.audit_date, fetcher, settings.AUDIT_PAGE_BUDGET, keep_going)
+            seeds = _answered_addresses(check, duties)
+            result = crawl(
+                check.website, rules, cycle.audit_date, fetcher, settings.AUDIT_PAGE_BUDGET, keep_going, seeds
+            )
     except Exception as error:  # noqa: BLE001 - one site's failure must not lose the others' work
         log.exception("site check %s failed", check.pk)
         result = CrawlResult(failure=f"the check stopped with an internal error ({type(error).__name__})")
@@ -244,6 +257,14 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         fetcher.close()
     verdicts = {d: _verdict(d, result, cycle.audit_date) for d in duties}
     record_results(check, result, verdicts, fetcher.pages_fetched, fetcher.bytes_fetched)
+
+
+def _answered_addresses(check: SiteCheck, duties: list[Duty]) -> list[str]:
+    """The addresses a trust gave in the answers waiting on this recheck: the crawl reads them first."""
+    answers = TrustResponse.objects.filter(
+        finding__site_check=check, finding__duty__in=duties, status=TrustResponse.Status.RECHECKING
+    ).order_by("created_at", "id")
+    return list(dict.fromkeys(url for urls in answers.values_list("urls", flat=True) for url in urls))
 
 
 def _verdict(duty: Duty, result: CrawlResult, audit_date: datetime.date) -> Verdict:

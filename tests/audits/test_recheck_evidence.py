@@ -257,7 +257,9 @@ def test_a_recheck_that_cannot_decide_sends_the_answer_back_to_the_regulator(
     assert answered.status == TrustResponse.Status.OPEN
     assert answered.outcome_status == "review"
     assert "The regulator will review it." in answered.resolution_note
+    assert answered.resolved_at is None and answered.rechecked_at is not None
     assert len(mail.outbox) == 2
+    assert "Outcome: Being checked by the regulator." in mail.outbox[0].body
 
 
 def test_a_scanned_pdf_behind_a_review_finding_is_stored_with_its_sha256(client, pages, check):
@@ -288,3 +290,26 @@ def test_readable_evidence_keeps_the_text_read_from_it(check):
     evidence = _findings(check)[DES].evidence
     assert "Disability Equality Scheme 2006-2009" in evidence.text
     assert "promote positive attitudes" in evidence.text
+
+
+def test_the_recheck_reads_the_addresses_the_trust_gave_even_when_no_page_links_them(
+    trust, pages, check, django_capture_on_commit_callbacks
+):
+    _withdraw(pages, "/docs/res.html")
+    _recheck(check, RES)
+    _publish_reviewed(check)
+    pages["/equality/unlinked-res.html"] = Page(SCHEME.encode())  # published, but no page links to it yet
+    author = TrustUserFactory(organisation=trust)
+    finding = _findings(check)[RES]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = responses.submit_response(
+            finding, author, "It is here.", [trust.website + "equality/unlinked-res.html"]
+        )
+
+    services.run_site_check(check.pk, [RES])
+
+    finding = _findings(check)[RES]
+    assert finding.status == "met"
+    assert finding.evidence.final_url.endswith("/equality/unlinked-res.html")
+    answer.refresh_from_db()
+    assert (answer.status, answer.outcome_status) == (TrustResponse.Status.RESOLVED, "met")
