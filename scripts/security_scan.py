@@ -243,7 +243,9 @@ def _audit_demo_trusts(tmp: Path) -> str:
 def _create_users(trust_ods_code: str):
     from trusts.models import Organisation, User
 
-    staff = User.objects.create_superuser("scan-staff", "scan-staff@regulator.example", password=None)
+    staff = User.objects.create_superuser(
+        "scan-staff", "scan-staff@regulator.example", None, first_name="Scan", last_name="Staff", job_title="Tester"
+    )
     organisation = Organisation.objects.get(ods_code=trust_ods_code)
     trust_user = User.objects.create_user("scan-trust", "scan-trust@trust.example", organisation=organisation)
     return staff, trust_user

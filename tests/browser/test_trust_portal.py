@@ -105,7 +105,7 @@ def test_invited_trust_user_sets_password_reads_status_and_answers(live_server, 
     assert answer.urls == ["https://raa.nhs.example/equality/des-2006.pdf"]
 
     # The regulator issues a letter; the trust finds it under "Your letters" and downloads the PDF.
-    signatory = UserFactory(role="signatory")
+    signatory = UserFactory(role="signatory", first_name="Helen", last_name="Carter", job_title="Director of Audit")
     letter = issue_letter(approve_letter(draft_letter(trust.site_checks.get().cycle, trust), signatory), signatory)
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Your letters").click()
