@@ -297,9 +297,7 @@ class TrustResponse(models.Model):
     outcome_status = models.CharField(
         max_length=10, choices=FindingStatus.choices, blank=True, help_text="The automated status the recheck found"
     )
-    outcome_evidence = models.ForeignKey(
-        Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    outcome_evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

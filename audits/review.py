@@ -141,6 +141,18 @@ def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
 
 
 @dataclass
+class Queue:
+    cycle: AuditCycle
+    waiting: int
+
+
+def review_queues() -> list[Queue]:
+    """Each reviewable cycle with how many findings its review queue holds, newest first."""
+    cycles = AuditCycle.objects.filter(status__in=REVIEWABLE).order_by("-audit_date", "-created_at", "-pk")
+    return [Queue(cycle, review_queue(cycle).count()) for cycle in cycles]
+
+
+@dataclass
 class Agreement:
     duty: Duty
     reviewed: int

@@ -114,9 +114,7 @@ def cancel_cycle(cycle: AuditCycle) -> int:
         )
         if not moved:
             cycle.refresh_from_db(fields=["status"])
-            raise AuditError(
-                f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled."
-            )
+            raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled.")
         cancelled = cycle.site_checks.filter(state=SiteCheck.State.QUEUED).update(
             state=SiteCheck.State.CANCELLED, finished_at=timezone.now()
         )

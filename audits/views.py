@@ -427,24 +427,12 @@ cycle_close = _transition(Move(AuditCycle.Status.PUBLISHED, "closed", _close_con
 cycle_cancel = _transition(Move(AuditCycle.Status.RUNNING, "cancelled", _cancel_confirmation, _cancel))
 
 
-# The review queues of every cycle that can be reviewed now, for the navigation and the dashboard
-
-
-@dataclass
-class Queue:
-    cycle: AuditCycle
-    waiting: int
-
-
-def review_queues() -> list[Queue]:
-    """Each reviewable cycle (review.REVIEWABLE) with how many findings its review queue holds, newest first."""
-    cycles = AuditCycle.objects.filter(status__in=review.REVIEWABLE).order_by("-audit_date", "-created_at", "-pk")
-    return [Queue(cycle, review.review_queue(cycle).count()) for cycle in cycles]
+# The review queues of every cycle that can be reviewed now
 
 
 @staff_required("audits.review_finding")
 def review_queue_list(request):
-    queues = review_queues()
+    queues = review.review_queues()
     context = {"queues": queues, "total": sum(q.waiting for q in queues)}
     return render(request, "audits/cycle/queues.html", context)
 
@@ -514,9 +502,7 @@ def cycle_review(request, pk: int):
     form = BulkConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = review.confirm_findings(
-                form.versions(), request.user, form.cleaned_data["reason"], cycle=cycle
-            )
+            result = review.confirm_findings(form.versions(), request.user, form.cleaned_data["reason"], cycle=cycle)
         except services.AuditError as error:
             messages.error(request, str(error))
         else:

@@ -4,11 +4,11 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from audits import review
 from audits.models import AuditCycle, Finding, TrustResponse
 from audits.publication import publication_blockers
 from audits.response_views import TRIAGE_PERMISSIONS
 from audits.services import cycle_progress
-from audits.views import review_queues
 
 from .letters import LETTER_CYCLE_STATUSES
 from .models import Letter
@@ -47,7 +47,7 @@ def dashboard(user) -> dict:
         "can_triage": any(user.has_perm(p) for p in TRIAGE_PERMISSIONS),
     }
     if user.has_perm("audits.review_finding"):
-        waiting = [queue for queue in review_queues() if queue.waiting]
+        waiting = [queue for queue in review.review_queues() if queue.waiting]
         context |= {"waiting": waiting, "waiting_total": sum(queue.waiting for queue in waiting), "reviews": True}
     if user.has_perm("audits.run_audit"):
         context |= _auditor_work(running)
