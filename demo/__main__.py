@@ -5,6 +5,7 @@ process, a Celery worker runs on the embedded (folder) broker, and the portal on
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 DEMO_DB = VAR / "demo.sqlite3"
+DEMO_MEDIA = VAR / "demo-media"  # evidence and letters of this demo run only
 PORT = int(os.environ.get("DEMO_PORT", "8000"))
 PASSWORD = "demo-password-2007"
 # Each role's demo user: full name and job title (a signatory's are printed on the letters they sign).
@@ -28,6 +30,7 @@ FOLLOW_UP = "2007 follow-up audit (demo)"
 DUTIES_2007 = "race-equality-scheme,race-employment-monitoring,race-impact-assessment,disability-equality-scheme"
 
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DB}")
+os.environ.setdefault("MEDIA_ROOT", str(DEMO_MEDIA))
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("AUDIT_ALLOW_PRIVATE_HOSTS", "true")
 os.environ.setdefault("AUDIT_CRAWL_DELAY", "0")
@@ -38,6 +41,7 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     for leftover in VAR.glob("demo.sqlite3*"):
         leftover.unlink()
+    shutil.rmtree(DEMO_MEDIA, ignore_errors=True)
     import django
 
     django.setup()

@@ -1,5 +1,6 @@
 """The demo trust websites: reproducible, internally consistent, and with a known truth."""
 
+import csv
 import hashlib
 import io
 import time
@@ -96,9 +97,13 @@ def test_register_and_truth_files(sites, tmp_path):
     urls = {s.ods_code: f"http://127.0.0.{i + 1}:8000/" for i, s in enumerate(specs)}
     write_register(specs, urls, tmp_path / "register.csv")
     write_truth(specs, tmp_path / "truth.json")
-    lines = (tmp_path / "register.csv").read_text().splitlines()
-    assert lines[0] == "ods_code,name,org_type,region,website,headcount"
-    assert len(lines) == len(specs) + 1
+    with (tmp_path / "register.csv").open(newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames[:6] == ["ods_code", "name", "org_type", "region", "website", "headcount"]
+    assert len(rows) == len(specs)
+    # The letterhead a letter is addressed with: a named chief executive and a postal address.
+    assert all(row["chief_executive"] and row["address"].count("\n") == 2 and row["postcode"] for row in rows)
     assert '"met"' in (tmp_path / "truth.json").read_text()
 
 
