@@ -43,7 +43,7 @@ def populate(trusts: int):
         for n, (code, title, basis, citation) in enumerate(DUTIES)
     ]  # fmt: skip
     cycle = AuditCycle.objects.create(
-        name="2007 web audit", audit_date=datetime.date(2007, 4, 1), status=AuditCycle.Status.IN_REVIEW
+        name="2007 web audit", audit_date=datetime.date(2007, 4, 1), status=AuditCycle.Status.PUBLISHED
     )
     cycle.duties.set(duties)
     organisations = Organisation.objects.bulk_create(

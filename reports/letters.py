@@ -37,7 +37,7 @@ ADDRESSEE_ROLE = "Chief Executive"
 _SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor"}
 _FIRST_NAME_TITLES = {"sir", "dame"}
 # Letters state reviewed results, so they are drafted once a cycle's findings are in review or published.
-LETTER_CYCLE_STATUSES = (AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
+LETTER_CYCLE_STATUSES = (AuditCycle.Status.PUBLISHED,)
 
 __all__ = ["LetterError"]
 
@@ -83,11 +83,13 @@ def snapshot_findings(cycle: AuditCycle, organisation: Organisation) -> list[dic
 def _kind_for(cycle: AuditCycle, organisation: Organisation, findings: list[dict]) -> str:
     if all(f["status"] == FindingStatus.MET for f in findings):
         return Letter.Kind.COMPLIANT
+    # A final notice follows a warning whose deadline has passed, never one the trust still has time to meet.
     warned_before = Letter.objects.filter(
         organisation=organisation,
         cycle__audit_date__lt=cycle.audit_date,
         status=Letter.Status.ISSUED,
         kind__in=(Letter.Kind.ACTION_REQUIRED, Letter.Kind.FINAL_NOTICE),
+        deadline__lt=timezone.localdate(),
     ).exists()
     return Letter.Kind.FINAL_NOTICE if warned_before else Letter.Kind.ACTION_REQUIRED
 
@@ -103,10 +105,17 @@ def _check_findings_settled(organisation: Organisation, findings: list[dict]) ->
         )
 
 
+def _not_published(cycle: AuditCycle) -> str:
+    return (
+        f"{cycle} is {cycle.get_status_display().lower()}; letters are drafted once its results are published, "
+        "so that the trust can see every finding its letter states."
+    )
+
+
 def draft_letter(cycle: AuditCycle, organisation: Organisation, replaces: Letter | None = None) -> Letter:
     """A draft letter stating the trust's current effective findings in the cycle."""
     if cycle.status not in LETTER_CYCLE_STATUSES:
-        raise LetterError(f"{cycle} is {cycle.get_status_display().lower()}; letters follow review.")
+        raise LetterError(_not_published(cycle))
     if replaces is not None and (replaces.status != Letter.Status.WITHDRAWN or not replaces.is_issued):
         raise LetterError(f"Only an issued letter that has been withdrawn can be replaced; {replaces} is not.")
     findings = snapshot_findings(cycle, organisation)
@@ -233,6 +242,8 @@ def issue_letter(letter: Letter, user) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
     if letter.status != Letter.Status.APPROVED:
         raise LetterError(f"Letter {letter} is {letter.get_status_display().lower()}; only an approved one is issued.")
+    if letter.cycle.status not in LETTER_CYCLE_STATUSES:
+        raise LetterError(_not_published(letter.cycle))
     if snapshot_findings(letter.cycle, letter.organisation) != letter.findings:
         raise LetterError(
             f"The findings of {letter.organisation.name} changed after letter {letter} was drafted; "
@@ -387,10 +398,10 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     )
     result = []
     for organisation, waiting in unsettled.items():
-        if waiting:
+        if cycle.status not in LETTER_CYCLE_STATUSES:
+            reason = _not_published(cycle)
+        elif waiting:
             reason = f"Findings still wait for a reviewer's decision: {'; '.join(waiting)}."
-        elif cycle.status not in LETTER_CYCLE_STATUSES:
-            reason = f"The cycle is {cycle.get_status_display().lower()}; letters are drafted once it is in review."
         elif organisation.pk in withdrawn:
             reason = f"Its letter {withdrawn[organisation.pk]} was withdrawn; a new one is not yet drafted."
         else:
@@ -434,7 +445,7 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
 
 def queue_draft_letters(cycle: AuditCycle) -> None:
     if cycle.status not in LETTER_CYCLE_STATUSES:
-        raise LetterError(f"{cycle} is {cycle.get_status_display().lower()}; letters follow review.")
+        raise LetterError(_not_published(cycle))
     transaction.on_commit(lambda: _enqueue("draft_letters", cycle.pk))
 
 

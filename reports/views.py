@@ -66,7 +66,7 @@ def _auditor_work(running: list[AuditCycle]) -> dict:
 
 
 def _signatory_work() -> dict:
-    """Per cycle: trusts without a current letter (cycles in review or published), drafts, approved letters."""
+    """Per cycle: trusts without a current letter (published cycles), drafts, approved letters."""
     current = Letter.objects.filter(cycle=OuterRef("cycle"), organisation=OuterRef("organisation")).exclude(
         status=Letter.Status.WITHDRAWN
     )

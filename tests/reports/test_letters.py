@@ -31,7 +31,7 @@ def _site_url(settings):
 
 @pytest.fixture
 def cycle(db):
-    return AuditCycleFactory(name="2007 web audit", status=AuditCycle.Status.IN_REVIEW)
+    return AuditCycleFactory(name="2007 web audit", status=AuditCycle.Status.PUBLISHED)
 
 
 @pytest.fixture
@@ -139,22 +139,44 @@ def test_unreviewed_findings_block_a_draft(cycle, trust):
         letters.draft_letter(cycle, trust)
 
 
-def test_letters_wait_for_the_cycle_to_reach_review(cycle, trust, findings):
-    cycle.status = AuditCycle.Status.RUNNING
+@pytest.mark.parametrize("status", [AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW])
+def test_letters_wait_for_the_cycle_to_be_published(cycle, trust, findings, status):
+    # A letter states findings the trust must be able to read and answer on its own page.
+    cycle.status = status
     cycle.save()
 
-    with pytest.raises(LetterError, match="running"):
+    with pytest.raises(LetterError, match="once its results are published"):
         letters.draft_letter(cycle, trust)
+    assert "once its results are published" in letters.trusts_without_letter(cycle)[0].reason
 
 
-def test_still_unmet_after_an_earlier_action_required_letter_is_a_final_notice(issued, trust):
-    later = AuditCycleFactory(name="2008 web audit", audit_date=datetime.date(2008, 4, 1), status="in_review")
+def test_a_letter_drafted_before_its_cycle_was_unpublished_is_not_issued(cycle, trust, findings, signatory):
+    letter = letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.IN_REVIEW)
+    letter.refresh_from_db()
+
+    with pytest.raises(LetterError, match="once its results are published"):
+        letters.issue_letter(letter, signatory)
+
+
+def test_still_unmet_after_an_earlier_warning_whose_deadline_passed_is_a_final_notice(issued, trust):
+    # The earlier letter's deadline has passed (set directly: an issued letter cannot be saved).
+    Letter.objects.filter(pk=issued.pk).update(deadline=datetime.date(2008, 1, 31))
+    later = AuditCycleFactory(name="2008 web audit", audit_date=datetime.date(2008, 4, 1), status="published")
     add_findings(later, trust, {"race-equality-scheme": "met", "race-employment-monitoring": "not_met"})
 
     letter = letters.draft_letter(later, trust)
 
     assert letter.kind == Letter.Kind.FINAL_NOTICE
     assert letter.reference == "EDA/2008WEBAUDIT/RZA/001"
+
+
+def test_no_final_notice_while_the_earlier_warning_still_runs(issued, trust):
+    later = AuditCycleFactory(name="2008 web audit", audit_date=datetime.date(2008, 4, 1), status="published")
+    add_findings(later, trust, {"race-employment-monitoring": "not_met"})
+
+    assert issued.deadline >= datetime.date.today()
+    assert letters.draft_letter(later, trust).kind == Letter.Kind.ACTION_REQUIRED
 
 
 def test_drafting_every_letter_of_a_cycle_twice_makes_no_duplicates(cycle, trust, other_trust, findings):
