@@ -5,6 +5,7 @@ from django import forms
 from trusts.models import Organisation
 
 from .models import AuditCycle, Duty, FindingStatus
+from .review import DECISIONS
 
 
 class CycleForm(forms.Form):
@@ -51,7 +52,12 @@ class CycleForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=FindingStatus.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[(status, FindingStatus(status).label) for status in DECISIONS],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose met or not met."},
+    )
     reason = forms.CharField(
         label="Reason",
         help_text="Why you confirm or change the status; the trust may read it",

@@ -31,6 +31,10 @@ from .services import AuditError
 # A published finding can still be corrected (after a trust's answer, say), with its history; a
 # closed cycle is on the record and final.
 REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
+BEFORE_PUBLICATION = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
+# What a reviewer decides; `review` and `error` are the automated check's ways of saying it could not.
+DECISIONS = (FindingStatus.MET, FindingStatus.NOT_MET)
+UNDECIDED = (FindingStatus.REVIEW, FindingStatus.ERROR)
 # Of every 100 automated findings (by id), this many are drawn for a quality check. The draw
 # depends only on the finding and its cycle, so the sample is the same every time it is listed.
 SAMPLE_PER_HUNDRED = 5
@@ -46,8 +50,8 @@ def review_refusal(cycle: AuditCycle) -> str:
 
 def review_finding(finding: Finding, user, status: str, reason: str, expected_version: int) -> Finding:
     """Confirm or override the finding's status, if no one has changed it since `expected_version`."""
-    if status not in FindingStatus.values:
-        raise AuditError(f"{status!r} is not a finding status.")
+    if status not in DECISIONS:
+        raise AuditError("A reviewer decides met or not met; choose one of them.")
     reason = reason.strip()
     if not reason:
         raise AuditError("Give the reason for your decision.")
@@ -111,6 +115,12 @@ def confirm_findings(versions: dict[int, int], user, reason: str, *, cycle: Audi
         raise AuditError(f"Some of the findings selected are not findings of {cycle}; nothing was confirmed.")
     result = BulkResult([], [])
     for finding in findings:
+        if finding.status not in DECISIONS:
+            result.conflicts.append(
+                f"{finding.organisation.name}, {finding.duty.title}: the automated check could not decide, so "
+                "there is nothing to confirm; open it and decide met or not met."
+            )
+            continue
         try:
             result.confirmed.append(review_finding(finding, user, finding.status, reason, versions[finding.pk]))
         except AuditError as error:
@@ -119,14 +129,16 @@ def confirm_findings(versions: dict[int, int], user, reason: str, *, cycle: Audi
 
 
 def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
-    """Unreviewed findings a person should look at: every `review` one and every one whose review a
-    recheck overturned (services.record_results clears it), then the quality sample.
+    """Unreviewed findings a person should look at: every `review` or `error` one and every one whose
+    review a recheck overturned (services.record_results clears it), then, until the cycle is
+    published, the quality sample.
 
     Each row carries `reviewed_before` (a recheck differed from its review) and `in_sample` (listed
     only as part of the sample).
     """
-    needs_a_person = Q(status=FindingStatus.REVIEW) | Q(reviewed_before=True)
-    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person
+    needs_a_person = Q(status__in=UNDECIDED) | Q(reviewed_before=True)
+    # Once published, the sample has done its work: only what still needs a decision is listed.
+    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person & Q(cycle__status__in=BEFORE_PUBLICATION)
     return (
         Finding.objects.filter(cycle=cycle, reviewed_status="")
         .annotate(

@@ -1,5 +1,3 @@
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +6,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from config import spreadsheets
 from trusts import activity
 from trusts.access import staff_required
 
@@ -217,7 +216,13 @@ def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | 
         "can_review": request.user.has_perm("audits.review_finding") and not review.review_refusal(finding.cycle),
         "in_queue": review.review_queue(finding.cycle).filter(pk=finding.pk).exists(),
         "review_form": review_form
-        or ReviewForm(initial={"status": finding.effective_status, "version": finding.version}),
+        or ReviewForm(
+            # Nothing chosen for the reviewer when the automated check could not decide.
+            initial={
+                "status": finding.effective_status if finding.effective_status in review.DECISIONS else None,
+                "version": finding.version,
+            }
+        ),
     }
     return render(request, "audits/cycle/finding.html", context, status=status)
 
@@ -470,26 +475,12 @@ def cycle_results_export(request, pk: int, fmt: str):
     table, _ = _results_table(request, cycle)
     RequestConfig(request, paginate=False).configure(table)
     table.load_findings(cycle)
-    rows = list(table.as_values())
+    header, *rows = table.as_values()
     filename = f"{slugify(cycle.name) or cycle.pk}-results.{fmt}"
     activity.record("audits.cycle.exported", request.user, cycle, f"Results as {fmt}", request=request)
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        csv.writer(response).writerows(rows)
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title="Results")
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        return spreadsheets.csv_response(rows, filename, header=header)
+    return spreadsheets.xlsx_response(rows, filename, header=header, title="Results")
 
 
 # Review

@@ -88,8 +88,10 @@ def test_review_after_an_automated_recheck_is_a_conflict(finding, reviewer):
 def test_reason_is_mandatory_and_status_must_be_known(finding, reviewer):
     with pytest.raises(AuditError, match="reason"):
         review.review_finding(finding, reviewer, "met", "   ", 1)
-    with pytest.raises(AuditError, match="not a finding status"):
-        review.review_finding(finding, reviewer, "maybe", "Because.", 1)
+    for undecided in ("maybe", "review", "error"):
+        # "Needs review" is the automated check's way of saying it could not decide; a person decides.
+        with pytest.raises(AuditError, match="decides met or not met"):
+            review.review_finding(finding, reviewer, undecided, "Because.", 1)
     assert not FindingChange.objects.exists()
 
 
@@ -239,22 +241,29 @@ def test_review_queue_page_lists_findings_and_agreement(client, finding, reviewe
     client.force_login(reviewer)
     content = client.get(reverse("audits:cycle_review", kwargs={"pk": finding.cycle_id})).content.decode()
     assert "Alderbrook Hospitals NHS Trust" in content
-    assert f'value="{finding.pk}:1"' in content
+    assert f'value="{finding.pk}:1"' not in content  # undecided: nothing to confirm in bulk
+    assert "Open it to decide" in content and "The automated check could not decide" in content
     assert _url("audits:finding_detail", finding) in content
     assert 'data-duty="race-equality-scheme">None reviewed<' in content
 
 
 def test_bulk_confirm_through_the_queue(client, cycle, reviewer):
     duty = cycle.duties.get()
-    a, b = (FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="review") for _ in range(2))
+    a, b = (FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="not_met") for _ in range(2))
+    undecided = FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="review")
     client.force_login(reviewer)
     url = reverse("audits:cycle_review", kwargs={"pk": cycle.pk})
 
-    response = client.post(url, {"findings": [f"{a.pk}:1", f"{b.pk}:1"], "reason": "Both unclear."}, follow=True)
+    response = client.post(
+        url, {"findings": [f"{a.pk}:1", f"{b.pk}:1", f"{undecided.pk}:1"], "reason": "Read them."}, follow=True
+    )
 
-    assert "2 findings confirmed" in response.content.decode()
-    assert Finding.objects.filter(reviewed_status="review", review_reason="Both unclear.").count() == 2
-    assert 'data-duty="race-equality-scheme">100%<' in response.content.decode()
+    content = response.content.decode()
+    assert "2 findings confirmed" in content
+    assert "nothing to confirm; open it and decide met or not met" in content
+    assert Finding.objects.filter(reviewed_status="not_met", review_reason="Read them.").count() == 2
+    assert Finding.objects.get(pk=undecided.pk).reviewed_status == ""  # it stays in the queue, still blocking
+    assert 'data-duty="race-equality-scheme">100%<' in content
 
 
 def test_bulk_confirm_needs_a_selection_and_a_reason(client, finding, reviewer):
@@ -369,3 +378,16 @@ def test_bulk_confirm_accepts_only_findings_of_the_cycle_in_the_url(client, cycl
 
     assert "not findings of Web audit 2007" in response.content.decode()
     assert not Finding.objects.exclude(reviewed_status="").exists()
+
+
+def test_once_published_the_queue_holds_only_what_needs_a_decision(cycle):
+    duty = cycle.duties.get()
+    error = FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="error")
+    for _ in range(100):
+        FindingFactory(site_check=SiteCheckFactory(cycle=cycle), duty=duty, status="met")
+    assert review.review_queue(cycle).filter(in_sample=True).exists()
+
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)
+
+    # An unreadable website blocks publication, so it is always a reviewer's work; the sample is not.
+    assert list(review.review_queue(cycle)) == [error]
