@@ -1,13 +1,9 @@
 """The findings of a cycle as flat rows: the stable open-data schema behind every export."""
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import TextIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from config import spreadsheets
 
 from .models import AuditCycle, Finding
 
@@ -53,6 +49,7 @@ def finding_rows(cycle: AuditCycle) -> Iterator[dict]:
 
 
 # Writers: each format is the same rows, so an open-data user can switch formats without surprises.
+# CSV and XLSX go through config.spreadsheets, which keeps formula-like text (a trust named "=...") text.
 
 FINDINGS_SCHEMA = "findings/1"
 
@@ -69,31 +66,12 @@ def cycle_ref(cycle: AuditCycle) -> dict:
 
 def write_findings_csv(cycle: AuditCycle, out: TextIO) -> int:
     """Write the cycle's findings as CSV with a header row; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS)
-    writer.writeheader()
-    count = 0
-    for row in finding_rows(cycle):
-        writer.writerow(row)
-        count += 1
-    return count
+    return spreadsheets.write_csv(_value_rows(cycle), out, header=FIELDS)
 
 
 def findings_xlsx(cycle: AuditCycle) -> bytes:
     """The cycle's findings as an XLSX workbook: one sheet, bold frozen header, one row per finding."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Findings")
-    sheet.freeze_panes = "A2"
-    header = []
-    for field in FIELDS:
-        cell = WriteOnlyCell(sheet, value=field)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in finding_rows(cycle):
-        sheet.append([_cell(sheet, row[field]) for field in FIELDS])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(_value_rows(cycle), header=FIELDS, title="Findings")
 
 
 def findings_json(cycle: AuditCycle) -> dict:
@@ -101,9 +79,6 @@ def findings_json(cycle: AuditCycle) -> dict:
     return {"schema": FINDINGS_SCHEMA, "cycle": cycle_ref(cycle), "findings": list(finding_rows(cycle))}
 
 
-def _cell(sheet, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    # openpyxl stores any string starting with "=" as a formula; text from trust websites stays text.
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
+def _value_rows(cycle: AuditCycle) -> Iterator[list]:
+    for row in finding_rows(cycle):
+        yield [row[field] for field in FIELDS]

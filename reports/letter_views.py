@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from audits.models import AuditCycle
+from config import spreadsheets
 from trusts import activity
 from trusts.access import staff_required
 
@@ -58,7 +59,7 @@ def letter_for(user, pk: int) -> Letter:
 def letter_list(request):
     filterset = LetterFilter(request.GET, queryset=Letter.objects.select_related("cycle", "organisation"))
     if request.GET.get("export") == "csv":
-        response = HttpResponse(letters_csv(filterset.qs), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(letters_csv(filterset.qs), content_type=spreadsheets.CSV_CONTENT_TYPE)
         response["Content-Disposition"] = 'attachment; filename="letters.csv"'
         return response
     table = LetterTable(filterset.qs)

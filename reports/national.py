@@ -37,8 +37,6 @@ Statuses count as the reviewed status if there is one, else the automated one. `
 trusts: counts are grouped in the database, per duty and per trust.
 """
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,6 +45,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 
 from audits.models import AuditCycle, Finding, FindingStatus
+from config import spreadsheets
 from trusts.models import Organisation, OrgType
 
 SCHEMA = "national-report/1"
@@ -279,11 +278,9 @@ def comparison_lines(figures: dict) -> list[str]:
 
 
 def report_csv(figures: dict) -> str:
-    out = io.StringIO()
+    """One row per duty; text through config.spreadsheets, so a title starting with "=" stays text."""
     comparison = figures["comparison"]
     fields = CSV_FIELDS + (CSV_COMPARISON_FIELDS if comparison else [])
-    writer = csv.DictWriter(out, fieldnames=fields, restval="")
-    writer.writeheader()
     rows = {duty["code"]: dict(duty) for duty in figures["duties"]}
     if comparison:
         for row in comparison["duties"]:
@@ -291,9 +288,8 @@ def report_csv(figures: dict) -> str:
             merged = rows.setdefault(row["code"], {"code": row["code"], "title": row["title"]})
             merged["other_met_percent"] = row["other_met_percent"]
             merged["change_points"] = row["change_points"]
-    for row in rows.values():
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
+    values = ([row.get(field) for field in fields] for row in rows.values())
+    return spreadsheets.csv_text(values, header=fields)
 
 
 def report_pdf(report: NationalReport) -> bytes:

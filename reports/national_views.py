@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from audits.exports import findings_json, findings_xlsx, write_findings_csv
 from audits.models import AuditCycle
+from config import spreadsheets
 from trusts.access import staff_required
 
 from . import national
@@ -18,7 +19,7 @@ from .charts import Bar, bar_chart
 CYCLES_PER_PAGE = 25
 TRUSTS_PER_PAGE = 50
 PERMISSION = "audits.view_auditcycle"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheets.XLSX_CONTENT_TYPE
 
 
 @staff_required(PERMISSION)
@@ -104,7 +105,7 @@ def compare(request, pk: int, other_pk: int):
 @staff_required(PERMISSION)
 def export_findings_csv(request, pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment("text/csv; charset=utf-8", cycle, "findings.csv")
+    response = _attachment(spreadsheets.CSV_CONTENT_TYPE, cycle, "findings.csv")
     write_findings_csv(cycle, response)
     return response
 

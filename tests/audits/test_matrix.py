@@ -19,6 +19,7 @@ from tests.factories import (
     TrustUserFactory,
     UserFactory,
 )
+from tests.test_spreadsheets import HOSTILE_NAMES, assert_csv_text, assert_xlsx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,37 @@ def test_export_reads_back_with_effective_statuses(auditor_client, cycle, fmt):
 def test_export_follows_filters_and_sorting_without_pagination(auditor_client, cycle, fmt):
     rows = _export(auditor_client, cycle, fmt, region="London", sort="-trust", page="2")
     assert [row[1] for row in rows[1:]] == ["RCC", "RAA"]
+
+
+def _add_trust_named(cycle, name: str) -> None:
+    check = SiteCheckFactory(
+        cycle=cycle, organisation=OrganisationFactory(ods_code="RZZ", name=name), state=SiteCheck.State.DONE
+    )
+    FindingFactory(site_check=check, duty=cycle.duties.get(code="race-equality-scheme"), status="met")
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_csv_export_keeps_a_formula_like_trust_name_as_text(auditor_client, cycle, name):
+    _add_trust_named(cycle, name)
+
+    rows = _export(auditor_client, cycle, "csv")
+
+    [row] = [row for row in rows if row[1] == "RZZ"]
+    assert_csv_text(row[0], name)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_xlsx_export_keeps_a_formula_like_trust_name_as_text(auditor_client, cycle, name):
+    _add_trust_named(cycle, name)
+    url = reverse("audits:cycle_results_export", kwargs={"pk": cycle.pk, "fmt": "xlsx"})
+
+    sheet = load_workbook(io.BytesIO(auditor_client.get(url).content)).active
+
+    [row] = [row for row in sheet.iter_rows() if row[1].value == "RZZ"]
+    assert_xlsx_text(row[0], name)
+    assert sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]][:2] == ["Trust", "ODS code"]
+    assert sheet.auto_filter.ref == f"A1:F{sheet.max_row}"
 
 
 def test_export_in_an_unknown_format_is_404(auditor_client, cycle):

@@ -15,7 +15,8 @@ from django.core.management import CommandError, call_command
 from audits.models import AuditCycle, Evidence, Finding, FindingChange, SiteCheck
 from audits.workers import start_worker
 from demo.serve import Page, SiteServer
-from tests.factories import OrganisationFactory
+from tests.factories import AuditCycleFactory, DutyFactory, FindingFactory, OrganisationFactory, SiteCheckFactory
+from tests.test_spreadsheets import HOSTILE_NAMES, assert_csv_text
 
 DUTIES = "race-equality-scheme,race-employment-monitoring,race-impact-assessment,disability-equality-scheme"
 
@@ -181,6 +182,30 @@ def test_unknown_duty_is_a_clear_error(db):
 def test_bad_audit_date_is_a_clear_error(db):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("run_audit", cycle="x", audit_date="01/04/2007", duties="race-equality-scheme")
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_export_csv_keeps_formula_like_trust_names_as_text(db, tmp_path, capsys, to_file):
+    cycle = AuditCycleFactory(name="Hostile audit")
+    duty = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    cycle.duties.add(duty)
+    for n, name in enumerate(HOSTILE_NAMES):
+        check = SiteCheckFactory(cycle=cycle, organisation=OrganisationFactory(ods_code=f"RZ{n}", name=name))
+        FindingFactory(site_check=check, duty=duty, status="met", confidence=0.25)
+    output = tmp_path / "findings.csv"
+
+    if to_file:
+        call_command("export_findings", cycle="Hostile audit", format="csv", output=str(output), stderr=io.StringIO())
+        with output.open(encoding="utf-8", newline="") as written:
+            text = written.read()
+    else:
+        call_command("export_findings", cycle="Hostile audit", format="csv")
+        text = capsys.readouterr().out
+
+    rows = {row["ods_code"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
+    for n, name in enumerate(HOSTILE_NAMES):
+        assert_csv_text(rows[f"RZ{n}"]["trust"], name)
+        assert rows[f"RZ{n}"]["confidence"] == "0.25"  # a number stays a number
 
 
 def test_export_of_unknown_cycle_is_a_clear_error(db):

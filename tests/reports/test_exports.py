@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from audits.exports import FIELDS, findings_json, findings_xlsx, write_findings_csv
 from audits.models import Evidence
 from tests.factories import AuditCycleFactory, DutyFactory, FindingFactory, OrganisationFactory, SiteCheckFactory
+from tests.test_spreadsheets import HOSTILE_NAMES, HYPERLINK, assert_csv_text, assert_xlsx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,48 @@ def test_empty_cycle_exports_a_header_and_no_rows():
     assert out.getvalue().strip() == ",".join(FIELDS)
     assert load_workbook(io.BytesIO(findings_xlsx(cycle))).active.max_row == 1
     assert findings_json(cycle)["findings"] == []
+
+
+@pytest.fixture
+def hostile_cycle(cycle):
+    """Beside Alderbrook, one trust per hostile name (RZ0, RZ1, ...), each with a met finding."""
+    duty = cycle.duties.get(code="race-equality-scheme")
+    for n, name in enumerate(HOSTILE_NAMES):
+        check = SiteCheckFactory(
+            cycle=cycle, organisation=OrganisationFactory(ods_code=f"RZ{n}", name=name, region="-North")
+        )
+        FindingFactory(site_check=check, duty=duty, status="met", confidence=0.25 if n == 0 else 0.9)
+    return cycle
+
+
+def test_csv_keeps_formula_like_trust_names_and_regions_as_text(hostile_cycle):
+    out = io.StringIO()
+    write_findings_csv(hostile_cycle, out)
+
+    rows = {row["ods_code"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    for n, name in enumerate(HOSTILE_NAMES):
+        assert_csv_text(rows[f"RZ{n}"]["trust"], name)
+        assert_csv_text(rows[f"RZ{n}"]["region"], "-North")
+    assert_csv_text(rows["RAA"]["rationale"], '=HYPERLINK("http://evil.example") looked like monitoring data')
+    # Numbers stay numbers: no quote in front.
+    assert (rows["RZ0"]["confidence"], rows["RZ1"]["confidence"]) == ("0.25", "0.9")
+
+
+def test_xlsx_keeps_formula_like_trust_names_as_text_and_numbers_as_numbers(hostile_cycle):
+    sheet = load_workbook(io.BytesIO(findings_xlsx(hostile_cycle))).active
+
+    rows = {row[0].value: dict(zip(FIELDS, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
+    for n, name in enumerate(HOSTILE_NAMES):
+        assert_xlsx_text(rows[f"RZ{n}"]["trust"], name)
+        assert_xlsx_text(rows[f"RZ{n}"]["region"], "-North")
+    confidence = rows["RZ0"]["confidence"]
+    assert (confidence.data_type, confidence.value) == ("n", 0.25)
+    assert sheet.auto_filter.ref == f"A1:L{len(HOSTILE_NAMES) + 3}"
+
+
+def test_json_states_names_as_they_are(hostile_cycle):
+    # JSON is data, not a spreadsheet: nothing is prefixed.
+    rows = {row["ods_code"]: row for row in findings_json(hostile_cycle)["findings"]}
+
+    assert rows["RZ0"]["trust"] == HYPERLINK
+    assert rows["RZ0"]["confidence"] == 0.25

@@ -20,6 +20,7 @@ from tests.reports.test_letters import (  # noqa: F401  (fixtures)
     trust,
     trust_user,
 )
+from tests.test_spreadsheets import HOSTILE_NAMES, assert_csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +181,21 @@ def test_register_filters_and_exports_csv(client, issued, cycle, other_trust, si
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
     assert [row["Reference"] for row in rows] == ["EDA/2007WEBAUDIT/RYY/001"]
     assert rows[0]["Trust"] == "Hillside NHS Trust (RYY)"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_register_csv_keeps_a_formula_like_trust_name_as_text(client, cycle, other_trust, signatory, name):
+    other_trust.name = name
+    other_trust.save()
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    letters.draft_letter(cycle, other_trust)
+    client.force_login(signatory)
+
+    exported = client.get(reverse("letters:list"), {"export": "csv"})
+
+    [row] = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert_csv_text(row["Trust"], f"{name} (RYY)")
+    assert row["Reference"] == "EDA/2007WEBAUDIT/RYY/001"
 
 
 def test_bulk_draft_queues_the_task_after_commit(

@@ -24,6 +24,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.reports.test_national_report import DES, FOI, REM, RES, RIA, build_cycle, duty, trusts, web_audit_2007
+from tests.test_spreadsheets import HOSTILE_NAMES, assert_csv_text, assert_xlsx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +252,36 @@ def test_findings_xlsx_states_the_2007_figures(auditor_client, web_audit):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     header, *values = list(sheet.iter_rows(values_only=True))
     assert_2007_rows([dict(zip(header, row, strict=True)) for row in values])
+
+
+@pytest.fixture
+def hostile_cycle():
+    """A trust for each name a spreadsheet would run as a formula, T0000, T0001, ..."""
+    organisations = trusts(len(HOSTILE_NAMES))
+    for organisation, name in zip(organisations, HOSTILE_NAMES, strict=True):
+        organisation.name = name
+        organisation.save()
+    return build_cycle("Hostile audit", organisations, {RES: {0}})
+
+
+def test_findings_csv_keeps_formula_like_trust_names_as_text(auditor_client, hostile_cycle):
+    response = auditor_client.get(url("findings_csv", hostile_cycle))
+
+    rows = {row["ods_code"]: row for row in csv.DictReader(io.StringIO(response.content.decode("utf-8")))}
+    for n, name in enumerate(HOSTILE_NAMES):
+        assert_csv_text(rows[f"T{n:04d}"]["trust"], name)
+    assert rows["T0000"]["status"] == "met"
+
+
+def test_findings_xlsx_keeps_formula_like_trust_names_as_text(auditor_client, hostile_cycle):
+    response = auditor_client.get(url("findings_xlsx", hostile_cycle))
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
+    for n, name in enumerate(HOSTILE_NAMES):
+        assert_xlsx_text(rows[f"T{n:04d}"]["trust"], name)
+    assert rows["T0000"]["confidence"].data_type == "n"
 
 
 def test_findings_json_states_the_2007_figures(auditor_client, web_audit):

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from audits.models import Finding, SiteCheck
+from audits.models import Duty, Finding, SiteCheck
 from reports.national import national_figures
 from tests.factories import AuditCycleFactory, DutyFactory, FindingFactory, SiteCheckFactory
+from tests.test_spreadsheets import HOSTILE_NAMES, HYPERLINK, assert_csv_text
 from trusts.models import Organisation, OrgType
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +238,23 @@ def test_comparison_gives_the_change_in_points_and_not_applicable_for_missing_du
     }
     assert (rows[RES]["other_met_percent"], rows[RES]["change_points"]) == ("60.0", "16.6")
     assert (rows[FOI]["met_percent"], rows[FOI]["other_met_percent"]) == ("", "75.0")
+
+
+def test_csv_keeps_a_formula_like_duty_title_as_text_and_a_fall_as_a_number():
+    # The national CSV names duties, not trusts: a catalogue title is the text that could start with "=".
+    organisations = trusts(len(HOSTILE_NAMES))
+    for organisation, name in zip(organisations, HOSTILE_NAMES, strict=True):
+        organisation.name = name
+        organisation.save()
+    build_cycle("2006 web audit", organisations, {RES: {0, 1, 2}}, audit_date=datetime.date(2006, 4, 1))
+    build_cycle("2007 web audit", organisations, {RES: {0}})
+    Duty.objects.filter(code=RES).update(title=HYPERLINK)
+
+    text = run("--cycle", "2007 web audit", "--compare", "2006 web audit", "--format", "csv")
+
+    [row] = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert_csv_text(row["title"], HYPERLINK)
+    assert (row["met"], row["met_percent"], row["change_points"]) == ("1", "16.7", "-33.3")
 
 
 def count_queries(size, prefix):
