@@ -25,12 +25,17 @@ from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
 RESPONSE_TAG_CLASSES = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
     TrustResponse.Status.RECHECKING: "govuk-tag--blue",
-    TrustResponse.Status.RESOLVED: "govuk-tag--green",
+    TrustResponse.Status.RESOLVED: "govuk-tag--grey",
 }
 RESPONSE_LABELS = {
     TrustResponse.Status.OPEN: "Waiting for the regulator",
     TrustResponse.Status.RECHECKING: "Recheck queued",
-    TrustResponse.Status.RESOLVED: "Resolved",
+    TrustResponse.Status.RESOLVED: "Closed",
+}
+# An answer closed by its recheck says what the recheck found: "Resolved" beside "not met" read as "sorted".
+RECHECKED = {
+    FindingStatus.MET: ("Rechecked: met", "govuk-tag--green"),
+    FindingStatus.NOT_MET: ("Rechecked: still not met", "govuk-tag--red"),
 }
 
 
@@ -105,8 +110,10 @@ def _decorate(finding: Finding) -> None:
 
 
 def _decorate_answer(answer: TrustResponse) -> None:
-    answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
     answer.label = RESPONSE_LABELS.get(answer.status, answer.get_status_display())
+    answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
+    if answer.status == TrustResponse.Status.RESOLVED and answer.resolved_by_id is None:
+        answer.label, answer.tag_class = RECHECKED.get(answer.outcome_status, (answer.label, answer.tag_class))
     answer.outcome_label = publication.trust_label(answer.outcome_status) if answer.outcome_status else ""
 
 

@@ -231,7 +231,7 @@ def test_status_page_shows_the_trusts_responses_and_their_status(client, user, t
 
     page = client.get(reverse("trust:status")).content.decode()
 
-    assert "Resolved" in page
+    assert ">Closed</strong>" in page  # closed by staff: their note says how
 
 
 def test_evidence_download_serves_stored_copy_with_its_content_type(client, user, findings):
@@ -469,7 +469,7 @@ def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, use
 
     page = client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode()
 
-    assert ">Resolved</strong>" in page
+    assert ">Rechecked: met</strong>" in page
     assert "The recheck found your scheme." in page
     assert "What the recheck found" in page and '<strong class="govuk-tag app-status--met">Met</strong>' in page
     assert "Our disability equality scheme 2006 to 2009" in page
@@ -499,3 +499,24 @@ def test_recheck_that_still_needs_a_person_reads_as_being_checked(client, user, 
     assert "Being checked by the regulator" in page
     assert "The recheck found no document for this duty." in page
     assert ">review<" not in page and "Needs review" not in page
+
+
+def test_an_answer_whose_recheck_found_nothing_never_reads_as_sorted(client, user, trust, findings):
+    finding = findings[0][3]
+    answer = TrustResponse.objects.create(
+        finding=finding,
+        organisation=trust,
+        author=user,
+        comment="It is on our site.",
+        urls=["https://www.raa.nhs.example/des.pdf"],
+        status=TrustResponse.Status.RESOLVED,
+        resolution_note="Rechecked on 3 December 2026: no document that meets the duty was found.",
+        rechecked_at=timezone.now(),
+        outcome_status="not_met",
+    )
+    client.force_login(user)
+
+    for page in (client.get(reverse("trust:response", kwargs={"pk": answer.pk})), client.get(reverse("trust:status"))):
+        words = page.content.decode()
+        assert ">Rechecked: still not met</strong>" in words
+        assert "Resolved" not in words
