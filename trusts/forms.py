@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 
 from .importing import RegisterError, RegisterFormat, parse_register
 
@@ -53,6 +54,51 @@ class TwoFactorCodeForm(forms.Form):
 
     def clean_code(self):
         code = self.cleaned_data["code"].replace(" ", "")
-        if not (code.isdigit() and len(code) == 6):
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError("Enter the 6-digit code from your authenticator app, numbers only")
         return code
+
+
+class PasswordAgainForm(forms.Form):
+    """The signed-in person's password, typed again before a change to how they sign in."""
+
+    password = forms.CharField(
+        label="Your password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter your password"},
+    )
+
+
+class TwoFactorTurnOnForm(PasswordAgainForm, TwoFactorCodeForm):
+    """Turning two-factor sign-in on: the password again, and the app's first code."""
+
+    field_order = ["password", "code"]
+
+
+class StaffEnrolmentForm(SetPasswordForm):
+    """An invited member of staff (or one whose app an admin reset) chooses a password and sets up the app."""
+
+    code = TwoFactorCodeForm.base_fields["code"]
+    clean_code = TwoFactorCodeForm.clean_code
+
+
+class StaffRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one role", "invalid_choice": "Select roles from the list"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .roles import STAFF_ROLE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = STAFF_ROLE_CHOICES
+
+
+class StaffInvitationForm(InvitationForm, StaffRolesForm):
+    """A new member of staff: name, e-mail and their roles (never superuser)."""
+
+    field_order = ["name", "email", "roles"]

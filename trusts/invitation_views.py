@@ -1,4 +1,7 @@
-"""Staff manage a trust's users (invite, deactivate, reactivate); the invited person sets a password."""
+"""Staff manage a trust's users (invite, deactivate, reactivate); the invited person sets a password.
+
+The same single-use link opens a member of staff's account: a password and an authenticator app.
+"""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -10,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import invitations
+from . import invitations, two_factor
 from .access import organisation_for, staff_required
-from .forms import InvitationForm
+from .forms import InvitationForm, StaffEnrolmentForm
 from .models import User
 
 
@@ -86,13 +89,15 @@ def user_reinvite(request, ods_code: str, pk: int):
 
 
 @login_not_required
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("new_password1", "new_password2", "code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, uidb64: str, token: str):
     user = invitations.user_for_invitation(uidb64, token)
     if user is None:
         return render(request, "trusts/invitation/invalid.html", status=404)
+    if invitations.needs_app(user):
+        return _staff_enrolment(request, user)
     form = SetPasswordForm(user)
     if request.method == "POST":
         form = SetPasswordForm(user, request.POST)
@@ -102,3 +107,24 @@ def invitation_accept(request, uidb64: str, token: str):
             messages.success(request, "Your password is set and you are signed in.")
             return redirect("trust:status")
     return render(request, "trusts/invitation/accept.html", {"form": form, "invited": user})
+
+
+def _staff_enrolment(request, user: User):
+    """Staff choose a password and set up their app on one page; neither is kept without the other."""
+    device = two_factor.pending_device(user)
+    form = StaffEnrolmentForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.code_is_right(request, device, form.cleaned_data["code"]):
+            invitations.accept_invitation(form.save(commit=False))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            two_factor.confirm_checked(request, device)
+            messages.success(request, "Your password and authenticator app are set up, and you are signed in.")
+            return redirect("home")
+        form.add_error("code", "That code is wrong or has expired. Check the key, then enter the code shown now.")
+    context = {
+        "form": form,
+        "invited": user,
+        "qr_code": two_factor.qr_code_svg(device),
+        "secret": two_factor.secret_for_typing(device),
+    }
+    return render(request, "trusts/invitation/staff_accept.html", context, status=400 if form.errors else 200)

@@ -1,4 +1,10 @@
-"""Inviting people at a trust: an inactive account and an e-mail with a single-use link to set a password.
+"""Inviting people: an inactive account and an e-mail with a single-use link to set a password.
+
+Trust users are invited by staff to their trust; regulator staff by the admin role, with their roles
+(never superuser). A member of staff's link also sets up their authenticator app: the account cannot
+be used until both are done, so a password stolen before the first sign-in is worth nothing. When a
+member of staff loses their phone, an admin resets their second factor: the app and the password go,
+and a new single-use link sets up both again.
 
 The link carries Django's password-reset token. It is bound to the password hash, so it stops
 working once the password is set (single use) and after PASSWORD_RESET_TIMEOUT (expiry).
@@ -13,7 +19,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from . import activity
+from . import activity, roles, two_factor
 from .models import Organisation, User
 
 
@@ -28,21 +34,38 @@ def invitation_url(user: User) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_invitation(user: User, invited_by: User) -> None:
+def send_invitation(user: User, invited_by: User, *, reset: bool = False) -> None:
     context = {
         "user": user,
         "organisation": user.organisation,
         "url": invitation_url(user),
         "invited_by": invited_by,
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "reset": reset,
     }
-    subject = render_to_string("trusts/invitation/email_subject.txt", context).strip()
-    body = render_to_string("trusts/invitation/email.txt", context)
+    folder = "trusts/invitation" if user.organisation_id else "trusts/staff"
+    subject = render_to_string(f"{folder}/email_subject.txt", context).strip()
+    body = render_to_string(f"{folder}/email.txt", context)
     send_mail(subject, body, None, [user.email])
 
 
 def invite_user(organisation: Organisation, name: str, email: str, invited_by: User) -> User:
     """Create an inactive trust user without a password and e-mail them the link to set one."""
+    user = _new_account(organisation, name, email, invited_by, [])
+    activity.record("trusts.user.invited", invited_by, user, f"Invited to {organisation.ods_code}")
+    return user
+
+
+def invite_staff(name: str, email: str, staff_roles: list[str], invited_by: User) -> User:
+    """Create an inactive member of staff with these roles, no password and no app, and e-mail the link."""
+    if not staff_roles:
+        raise InvitationError("Select at least one role.")
+    user = _new_account(None, name, email, invited_by, staff_roles)
+    activity.record("trusts.user.invited", invited_by, user, f"Invited as staff: {', '.join(roles.roles_of(user))}")
+    return user
+
+
+def _new_account(organisation: Organisation | None, name: str, email: str, invited_by: User, staff_roles) -> User:
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
         raise InvitationError(f"Someone with the e-mail address {email} already has an account.")
@@ -62,9 +85,10 @@ def invite_user(organisation: Organisation, name: str, email: str, invited_by: U
                 user.save()
         except IntegrityError:  # the same person invited twice at once: the other request won
             raise InvitationError(f"Someone with the e-mail address {email} already has an account.") from None
+        if staff_roles:
+            roles.set_roles(user, staff_roles)
         # Inside the transaction: if the mail cannot be sent, no half-invited account is left behind.
         send_invitation(user, invited_by)
-    activity.record("trusts.user.invited", invited_by, user, f"Invited to {organisation.ods_code}")
     return user
 
 
@@ -80,22 +104,87 @@ def resend_invitation(user: User, invited_by: User) -> None:
 
 
 def user_for_invitation(uidb64: str, token: str) -> User | None:
-    """The invited trust user the link is for, if the link is still good."""
+    """The invited person the link is for (trust user or staff), if the link is still good."""
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())
-        user = User.objects.select_related("organisation").get(pk=pk, organisation__isnull=False)
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = User.objects.select_related("organisation").get(pk=pk)
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
         return None
     if user.has_usable_password() or not default_token_generator.check_token(user, token):
         return None
     return user
 
 
+def needs_app(user: User) -> bool:
+    """Whether the link must also set up an authenticator app: for everyone but trust users."""
+    return not user.is_trust_user
+
+
 def accept_invitation(user: User) -> None:
-    """The person has chosen a password (already set on `user`): the account opens."""
+    """The person has chosen a password (already set on `user`), and staff their app: the account opens."""
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
     activity.record("trusts.user.activated", user, user, "Chose a password")
+
+
+def change_roles(user: User, staff_roles: list[str], by: User) -> None:
+    """Give a member of staff exactly these roles; never the acting admin's own, never a superuser's."""
+    _check_may_manage(user, by)
+    if not staff_roles:
+        raise InvitationError("Select at least one role. To stop someone signing in, deactivate them.")
+    before = roles.roles_of(user)
+    with transaction.atomic():
+        roles.set_roles(user, staff_roles)
+    after = roles.roles_of(user)
+    if before != after:
+        message = f"Roles: {', '.join(before) or 'none'} → {', '.join(after)}"
+        activity.record("trusts.user.roles_changed", by, user, message)
+
+
+def reset_second_factor(user: User, by: User) -> None:
+    """After a lost phone: the person's apps go; staff also lose their password and get a new link.
+
+    A member of staff cannot sign in without an app, and never sets one up with a password alone,
+    so the single-use link sets up both again. A trust user signs in with the password alone and may
+    turn two-factor sign-in on again.
+    """
+    _check_may_manage(user, by)
+    if not user.is_active and user.has_usable_password():
+        raise InvitationError(f"{user.email} is deactivated: reactivate them first.")
+    with transaction.atomic():
+        removed = two_factor.remove_devices(user)
+        if needs_app(user):
+            user.is_active = False
+            user.set_unusable_password()  # ends their sessions; a new hash also voids any older link
+            user.save(update_fields=["is_active", "password"])
+            send_invitation(user, by, reset=True)
+    message = f"Removed {removed} authenticator app{'s' if removed != 1 else ''}"
+    if needs_app(user):
+        message += "; sent a link to choose a password and set up an app"
+    activity.record("trusts.user.two_factor_reset", by, user, message)
+
+
+def deactivate_staff(user: User, by: User) -> None:
+    _check_may_manage(user, by)
+    deactivate_user(user, by)
+
+
+def reactivate_staff(user: User, by: User) -> None:
+    _check_may_manage(user, by)
+    reactivate_user(user, by)
+
+
+def reinvite_staff(user: User, by: User) -> None:
+    _check_may_manage(user, by)
+    resend_invitation(user, by)
+
+
+def _check_may_manage(user: User, by: User) -> None:
+    """Nobody manages their own account here, and only a superuser manages a superuser."""
+    if user.pk == by.pk:
+        raise InvitationError("You cannot change your own account here: ask another admin.")
+    if user.is_superuser and not by.is_superuser:
+        raise InvitationError(f"Only a superuser can change {user.email or user.get_username()}.")
 
 
 def deactivate_user(user: User, by: User) -> None:

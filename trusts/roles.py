@@ -45,6 +45,35 @@ ROLES: dict[str, list[str]] = {
 }
 
 
+# The roles the admin role hands out on the staff users page, with what each may do. Superuser and
+# Django admin ("staff status") are not among them: only a superuser grants those, in the Django admin.
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    "auditor": "Auditor: runs audit cycles and rechecks trusts",
+    "reviewer": "Reviewer: confirms or overrides findings",
+    "signatory": "Signatory: approves and issues letters",
+    "admin": "Admin: manages trusts, the duty catalogue and user accounts",
+}
+STAFF_ROLES: tuple[str, ...] = tuple(ROLES)
+STAFF_ROLE_CHOICES: list[tuple[str, str]] = [(role, ROLE_DESCRIPTIONS[role]) for role in STAFF_ROLES]
+
+
+def roles_of(user) -> list[str]:
+    """The person's staff roles, in the order of ROLES."""
+    names = set(user.groups.values_list("name", flat=True))
+    return [role for role in STAFF_ROLES if role in names]
+
+
+def set_roles(user, roles) -> None:
+    """Give the person exactly these staff roles; groups other than the staff roles are left alone."""
+    from django.contrib.auth.models import Group
+
+    unknown = set(roles) - set(STAFF_ROLES)
+    if unknown:
+        raise ValueError(f"Not a staff role: {', '.join(sorted(unknown))}")
+    user.groups.remove(*Group.objects.filter(name__in=STAFF_ROLES).exclude(name__in=roles))
+    user.groups.add(*Group.objects.filter(name__in=roles))
+
+
 def sync_roles(**_signal_kwargs) -> None:
     """Create each role's group and give it exactly the permissions listed (those that exist yet)."""
     for role, names in ROLES.items():

@@ -2,6 +2,11 @@
 
 Staff must pass a second step after their password; trust users may turn it on for themselves.
 The middleware sends anyone who owes the second step to it before any other page.
+
+Staff never set up their app by signing in with a password: they do it on the single-use page their
+invitation (or an admin's reset of their second factor) links to, so that a password stolen before
+the owner's first sign-in is worth nothing. Trust users turn it on or off after typing their password
+again.
 """
 
 import base64
@@ -9,6 +14,7 @@ from collections.abc import Callable
 
 import qrcode
 import qrcode.image.svg
+from django.contrib.auth import authenticate
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +33,21 @@ def two_factor_exempt(view: Callable) -> Callable:
 
 def is_required(user) -> bool:
     return user.is_staff or user.is_regulator_staff
+
+
+def may_set_up_after_password(user) -> bool:
+    """Only trust users set up an app once signed in; anyone else (staff, or an account with no role
+    yet) only through their single-use link, lest a stolen password enrol the thief's app."""
+    return user.is_trust_user
+
+
+def password_is_right(request, password: str) -> bool:
+    """The signed-in person's password, typed again; wrong tries count towards the sign-in lockout."""
+    user = request.user
+    if not password or not user.is_authenticated:
+        return False
+    found = authenticate(request, username=user.get_username(), password=password)
+    return found is not None and found.pk == user.pk
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -63,15 +84,40 @@ def confirm(request, device: TOTPDevice, code: str) -> bool:
     """Finish setting up a device with the first code it shows; other half-set-up devices go."""
     if not verify(request, device, code):
         return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    _mark_confirmed(device)
     activity.record("trusts.two_factor.enabled", request.user, request=request)
     return True
 
 
+def code_is_right(request, device: TOTPDevice, code: str) -> bool:
+    """Check a code for a device not yet signed in with (an invitation's page); the code is used up."""
+    if not device.verify_token(code):
+        activity.record("trusts.two_factor.failed", device.user, request=request)
+        return False
+    return True
+
+
+def confirm_checked(request, device: TOTPDevice) -> None:
+    """The device whose first code was checked (code_is_right) is on, and the session counts it."""
+    _mark_confirmed(device)
+    otp_login(request, device)
+    activity.record("trusts.two_factor.enabled", device.user, request=request)
+
+
+def _mark_confirmed(device: TOTPDevice) -> None:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+
+
+def remove_devices(user) -> int:
+    """Every app of this person goes (an admin's reset after a lost phone)."""
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    return count
+
+
 def turn_off(request) -> None:
-    """A trust user turns two-factor sign-in off (staff may not: the views refuse)."""
+    """A trust user turns two-factor sign-in off, having typed the password again (staff may not)."""
     TOTPDevice.objects.filter(user=request.user).delete()
     request.session.pop("otp_device_id", None)
     activity.record("trusts.two_factor.disabled", request.user, request=request)

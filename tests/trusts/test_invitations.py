@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import OrganisationFactory, TrustUserFactory, UserFactory
 from trusts import invitations
@@ -106,14 +107,25 @@ def test_tampered_invitation_link_is_refused(client, admin, trust):
     assert client.get("/trusts/invitation/not-base64/abc-def/").status_code == 404
 
 
-def test_staff_user_cannot_be_activated_through_an_invitation_link(client):
-    staff = UserFactory(role="admin")
+def test_a_staff_link_never_opens_the_account_with_a_password_alone(client):
+    """A member of staff's link sets up the authenticator app too: without its code, nothing is kept."""
+    staff = UserFactory(role="admin", is_active=False)
     staff.set_unusable_password()
     staff.save()
     uidb64 = urlsafe_base64_encode(force_bytes(staff.pk))
     token = default_token_generator.make_token(staff)
     path = reverse("trusts:invitation", kwargs={"uidb64": uidb64, "token": token})
-    assert client.get(path).status_code == 404
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b"QR code holding your secret key" in page.content
+
+    response = client.post(path, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+
+    assert response.status_code == 400
+    staff.refresh_from_db()
+    assert not staff.is_active and not staff.has_usable_password()
+    assert not TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
+    assert client.get(reverse("home")).status_code == 302  # not signed in
 
 
 def test_inviting_an_address_already_in_use_shows_the_error(client, admin, trust):

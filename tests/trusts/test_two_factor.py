@@ -24,7 +24,8 @@ def actions(user) -> list[str]:
     return list(ActivityRecord.objects.filter(user=user).order_by("pk").values_list("action", flat=True))
 
 
-def test_staff_without_an_app_must_set_one_up_before_any_page(client):
+def test_staff_without_an_app_cannot_set_one_up_with_a_password_alone(client):
+    """Someone who stole a password before its owner's first sign-in must not enrol an app of their own."""
     auditor = UserFactory(role="auditor")
 
     response = sign_in_with_password(client, auditor, next_url=reverse("audits:cycle_list"))
@@ -33,32 +34,53 @@ def test_staff_without_an_app_must_set_one_up_before_any_page(client):
     assert response["Location"].startswith(reverse("two_factor_set_up") + "?next=")
     assert client.get(reverse("trusts:list"))["Location"].startswith(reverse("two_factor_set_up"))
     page = client.get(response["Location"])
-    assert page.status_code == 200
-    assert b"<svg" in page.content  # the QR code
-    secret = page.context["secret"]
-    assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", secret)
+    assert page.status_code == 403
+    assert b"Ask an admin for a set-up link" in page.content
+    assert b"<svg" not in page.content and "secret" not in page.context
+    assert client.post(reverse("two_factor_set_up"), {"code": "123456", "password": PASSWORD}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=auditor).exists()
+    assert client.get(reverse("audits:cycle_list")).status_code == 302
 
 
-def test_setting_up_with_the_apps_first_code_turns_it_on_and_signs_in(client):
-    auditor = UserFactory(role="auditor")
-    sign_in_with_password(client, auditor)
-    set_up_url = f"{reverse('two_factor_set_up')}?next={reverse('audits:cycle_list')}"
-    client.get(set_up_url)
-    device = TOTPDevice.objects.get(user=auditor, confirmed=False)
+def test_an_account_with_no_role_yet_cannot_set_one_up_either(client):
+    """Roles given later would come with the thief's app."""
+    person = UserFactory()
+    sign_in_with_password(client, person)
 
-    wrong = client.post(set_up_url, {"code": "000000" if code_for(device) != "000000" else "111111"})
+    assert client.get(reverse("two_factor_set_up")).status_code == 403
+    assert not TOTPDevice.objects.filter(user=person).exists()
+
+
+def test_a_trust_user_turns_it_on_with_the_password_again_and_the_apps_first_code(client):
+    person = TrustUserFactory()
+    sign_in_with_password(client, person)
+    set_up_url = f"{reverse('two_factor_set_up')}?next={reverse('two_factor_account')}"
+    assert b"<svg" in client.get(set_up_url).content  # the QR code
+    device = TOTPDevice.objects.get(user=person, confirmed=False)
+    assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", client.get(set_up_url).context["secret"])
+
+    wrong = client.post(
+        set_up_url, {"code": "000000" if code_for(device) != "000000" else "111111", "password": PASSWORD}
+    )
     assert wrong.status_code == 400
     assert b"That code is wrong or has expired" in wrong.content
     device.refresh_from_db()
     device.throttle_reset()
+    no_password = client.post(set_up_url, {"code": code_for(device)})
+    assert no_password.status_code == 400
+    assert b"Enter your password" in no_password.content
+    wrong_password = client.post(set_up_url, {"code": code_for(device), "password": "not my password at all"})
+    assert wrong_password.status_code == 400
+    assert b"Your password is wrong" in wrong_password.content
+    assert not TOTPDevice.objects.filter(user=person, confirmed=True).exists()
 
-    response = client.post(set_up_url, {"code": code_for(device)})
+    response = client.post(set_up_url, {"code": code_for(device), "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("audits:cycle_list")
-    assert TOTPDevice.objects.get(user=auditor).confirmed
-    assert client.get(reverse("audits:cycle_list")).status_code == 200
-    assert actions(auditor)[-1] == "trusts.two_factor.enabled"
+    assert response["Location"] == reverse("two_factor_account")
+    assert TOTPDevice.objects.get(user=person).confirmed
+    assert b"On" in client.get(reverse("two_factor_account")).content
+    assert actions(person)[-1] == "trusts.two_factor.enabled"
 
 
 def test_staff_with_an_app_enter_a_code_after_the_password(client):
@@ -137,7 +159,9 @@ def test_trust_users_sign_in_with_a_password_alone_unless_they_turn_it_on(client
 
     client.get(reverse("two_factor_set_up"))
     device = TOTPDevice.objects.get(user=person)
-    assert client.post(reverse("two_factor_set_up"), {"code": code_for(device)}).status_code == 302
+    assert (
+        client.post(reverse("two_factor_set_up"), {"code": code_for(device), "password": PASSWORD}).status_code == 302
+    )
     client.logout()
 
     response = sign_in_with_password(client, person)
@@ -145,9 +169,39 @@ def test_trust_users_sign_in_with_a_password_alone_unless_they_turn_it_on(client
     client.post(reverse("two_factor_verify"), {"code": code_for(device, steps_ahead=1)})
     assert client.get(reverse("trust:status")).status_code == 200
 
-    assert client.post(reverse("two_factor_turn_off")).status_code == 302
+    assert client.post(reverse("two_factor_turn_off"), {"password": PASSWORD}).status_code == 302
     assert not TOTPDevice.objects.filter(user=person).exists()
     assert "trusts.two_factor.disabled" in actions(person)
+
+
+def test_turning_it_off_asks_for_the_password_again(client):
+    person = TrustUserFactory()
+    TOTPDevice.objects.create(user=person, name="Phone", confirmed=True)
+    client.force_login(person)
+    assert b'name="password"' in client.get(reverse("two_factor_account")).content
+
+    for data, error in [
+        ({}, b"Enter your password"),
+        ({"password": "not my password at all"}, b"Your password is wrong"),
+    ]:
+        response = client.post(reverse("two_factor_turn_off"), data)
+        assert response.status_code == 400
+        assert error in response.content
+
+    assert TOTPDevice.objects.filter(user=person, confirmed=True).exists()
+    assert "trusts.two_factor.disabled" not in actions(person)
+
+
+def test_wrong_passwords_typed_again_count_towards_the_lockout(client, settings):
+    person = TrustUserFactory()
+    TOTPDevice.objects.create(user=person, name="Phone", confirmed=True)
+    client.force_login(person)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("two_factor_turn_off"), {"password": "not my password at all"})
+
+    client.post(reverse("two_factor_turn_off"), {"password": PASSWORD})
+
+    assert TOTPDevice.objects.filter(user=person, confirmed=True).exists()
 
 
 def test_staff_cannot_turn_two_factor_sign_in_off(client):
