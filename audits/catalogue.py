@@ -112,6 +112,11 @@ class _File:
             raise self.error(field, f"must be at most {max_length} characters, not {len(value)}")
         return value
 
+    def prose(self, value: Any, field: str) -> str:
+        """Text a person reads: the file's line wrapping undone, its blank-line paragraphs kept."""
+        paragraphs = re.split(r"\n\s*\n", self.text(value, field))
+        return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
     def integer(self, value: Any, field: str, minimum: int, optional: bool = False) -> int | None:
         if value is None and optional:
             return None
@@ -231,8 +236,8 @@ def parse_duty_file(path: Path) -> DutySpec:
         strand=f.choice(raw["strand"], "strand", STRANDS),
         legal_basis=f.text(raw["legal_basis"], "legal_basis", _max_length("legal_basis")),
         citation=f.text(raw["citation"], "citation", _max_length("citation")),
-        requirement=f.text(raw["requirement"], "requirement"),
-        guidance=f.text(raw["guidance"], "guidance"),
+        requirement=f.prose(raw["requirement"], "requirement"),
+        guidance=f.prose(raw["guidance"], "guidance"),
         org_types=org_types,
         min_headcount=f.integer(applies["min_headcount"], "applies_to.min_headcount", 1, optional=True),
         in_force_from=start,

@@ -365,9 +365,11 @@ def _start(request, cycle: AuditCycle) -> str:
 
 def _publish_confirmation(cycle: AuditCycle) -> dict:
     preview = publication.publication_preview(cycle)
+    seen = f"{_plural(preview.trusts, 'trust')} will see {'its' if preview.trusts == 1 else 'their'} results"
     return {
-        "heading": f"Publish: {_plural(preview.trusts, 'trust')} will see {'its' if preview.trusts == 1 else 'their'} "
-        "results",
+        "heading": f"Not ready to publish: {_plural(preview.blockers.count, 'thing')} to settle first"
+        if preview.blockers
+        else f"Publish: {seen}",
         "preview": preview,
         "blockers": preview.blockers,
         "button": "Publish results to trusts",

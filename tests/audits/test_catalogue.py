@@ -383,3 +383,11 @@ def test_gender_pay_gap_figures_count_but_a_methodology_page_does_not():
     report = "Mean gender pay gap 21.4%. Median gender pay gap 12.0%. Bonus: 4.1% of men. Lower quartile 78% women."
     assert not enough_content("gender-pay-gap", method)
     assert enough_content("gender-pay-gap", report)
+
+
+def test_requirement_and_guidance_read_as_prose_not_as_the_file_wraps_them():
+    from audits.catalogue import load_catalogue
+
+    duties = {d.code: d for d in load_catalogue()}
+    requirement = duties["race-equality-scheme"].requirement
+    assert "\n" not in requirement and "promote race equality" in requirement

@@ -139,6 +139,7 @@ def test_publish_is_refused_while_a_finding_is_in_review_and_the_page_lists_it(a
     page = auditor_client.get(publish_url(cycle))
     words = text(page)
     assert "Publication is blocked: 2 things to settle first" in words
+    assert "Not ready to publish: 2 things to settle first" in words and "will see their results" not in words
     assert "2 findings are still in review or error" in words
     assert "Beechwood NHS Trust, Race equality scheme (needs review)" in words
     assert "Cedar Mental Health NHS Trust, Race equality scheme (error)" in words

@@ -408,3 +408,16 @@ def test_approve_every_draft_tells_a_signatory_without_a_job_title_to_add_one(cl
     assert "Approve and sign" not in page
     assert "Add your full name and job title before you sign" in refused
     assert Letter.objects.get(cycle=cycle).status == Letter.Status.DRAFT
+
+
+def test_the_letter_page_names_people_not_usernames_or_template_files(client, cycle, trust, findings):
+    signatory = UserFactory(
+        role="signatory", username="hcarter", first_name="Helen", last_name="Carter", job_title="Director of Audit"
+    )
+    letter = letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+    client.force_login(signatory)
+
+    page = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
+
+    assert "by Helen Carter" in page and "by hcarter" not in page
+    assert "letters/action_required/v1.html" not in page and "template" not in page.lower().split("<main")[1]
