@@ -164,6 +164,21 @@ def reset_second_factor(user: User, by: User) -> None:
     activity.record("trusts.user.two_factor_reset", by, user, message)
 
 
+def fresh_set_up_link(user: User) -> str:
+    """For the operator's command line (a superuser made with createsuperuser, the first admin): the
+    person's password and apps go, and the single-use link returned sets up both."""
+    if not needs_app(user):
+        raise InvitationError(f"{user.get_username()} is a trust user: invite them from their trust's users page.")
+    with transaction.atomic():
+        removed = two_factor.remove_devices(user)
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
+    message = f"Set-up link made on the command line; removed {removed} authenticator app{'s' if removed != 1 else ''}"
+    activity.record("trusts.user.set_up_link", None, user, message)
+    return invitation_url(user)
+
+
 def deactivate_staff(user: User, by: User) -> None:
     _check_may_manage(user, by)
     deactivate_user(user, by)

@@ -1,11 +1,14 @@
 """Signing in through the real form, and the pages people land on, pass axe."""
 
+import re
 from base64 import b32decode
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.conftest import axe_check, enter_password, sign_in
+from tests.browser.conftest import PASSWORD, axe_check, enter_password, sign_in
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -81,33 +84,64 @@ def assert_stylesheet_loaded(page):
     assert "GDS Transport" in font or "arial" in font.lower(), f"CSS did not load: {font}"
 
 
-def test_staff_set_up_an_authenticator_app_then_enter_its_code_and_the_pages_pass_axe(live_server, page, register):
-    auditor = UserFactory(role="auditor")
-    enter_password(page, live_server, auditor.username)
+def test_staff_set_up_their_app_through_the_invitation_then_enter_its_code_and_the_pages_pass_axe(
+    live_server, page, signed_in_page, register
+):
+    admin = UserFactory(role="admin")
+    signed_in_page(live_server, admin)
+    page.goto(f"{live_server.url}/trusts/staff/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Staff users"
+    axe_check(page)
+    page.get_by_label("Full name").fill("Al Auditor")
+    page.get_by_label("Email address").fill("al@regulator.example")
+    page.get_by_label("Auditor: runs audit cycles and rechecks trusts").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send invitation").click()
+    assert "Invitation sent to al@regulator.example" in page.content()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Sign out {admin.username}").click()
+    link = re.search(r"https?://\S+/trusts/invitation/\S+/", mail.outbox[-1].body)[0]
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    page.goto(live_server.url + urlsplit(link).path)
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up your sign-in"
     assert page.get_by_role("img", name="QR code holding your secret key").is_visible()
     axe_check(page)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app").fill("12")
     with page.expect_navigation():
-        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        page.get_by_role("button", name="Set up and sign in").click()
     assert "Enter the 6-digit code" in page.locator(".govuk-error-summary").inner_text()
     axe_check(page)
     device = TOTPDevice(key=b32decode(page.locator("#secret-key").inner_text().replace(" ", "")).hex())
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app").fill(code_for(device))
     with page.expect_navigation():
-        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        page.get_by_role("button", name="Set up and sign in").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
 
     with page.expect_navigation():
-        page.get_by_role("button", name=f"Sign out {auditor.username}").click()
-    enter_password(page, live_server, auditor.username)
+        page.get_by_role("button", name="Sign out al@regulator.example").click()
+    enter_password(page, live_server, "al@regulator.example")
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your sign-in code"
     axe_check(page)
-    page.get_by_label("Code from your authenticator app").fill(unused_code(TOTPDevice.objects.get(user=auditor)))
+    auditor = TOTPDevice.objects.get(user__username="al@regulator.example")
+    page.get_by_label("Code from your authenticator app").fill(unused_code(auditor))
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
+
+
+def test_staff_without_an_app_who_sign_in_with_a_password_are_told_to_ask_an_admin(live_server, page):
+    auditor = UserFactory(role="auditor")
+    enter_password(page, live_server, auditor.username)
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Ask an admin for a set-up link"
+    assert page.get_by_role("img", name="QR code holding your secret key").count() == 0
+    assert page.locator("#secret-key").count() == 0
+    axe_check(page)
+    assert not TOTPDevice.objects.filter(user=auditor).exists()
 
 
 def test_no_page_breaks_the_content_security_policy(live_server, browser, register):
@@ -131,6 +165,7 @@ def test_no_page_breaks_the_content_security_policy(live_server, browser, regist
         "/letters/",
         "/reports/national/",
         "/trusts/activity/",
+        "/trusts/staff/",
         "/account/two-factor/",
         "/admin/",
     ]:

@@ -1,13 +1,16 @@
 """Staff accounts: roles that cannot grow themselves, the staff users page, invitations that set up the
 authenticator app, and an admin's reset of a lost phone."""
 
+import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -342,3 +345,21 @@ def test_after_a_reset_the_old_password_alone_sets_up_nothing(client, admin_user
 
     assert response.status_code == 200  # refused
     assert not TOTPDevice.objects.filter(user=person).exists()
+
+
+def test_the_operator_prints_a_set_up_link_for_a_superuser_made_on_the_command_line(client):
+    superuser = User.objects.create_superuser("root", "root@regulator.example", PASSWORD)
+    out = io.StringIO()
+    call_command("set_up_link", "root", stdout=out)
+    path = urlsplit(out.getvalue().strip()).path
+
+    app = secret_device(client.get(path))
+    data = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD, "code": code_for(app)}
+    assert client.post(path, data).status_code == 302
+    assert TOTPDevice.objects.get(user=superuser).confirmed
+    assert client.get("/admin/").status_code == 200
+    assert logged("trusts.user.set_up_link", superuser)
+    with pytest.raises(CommandError, match="No one has the username"):
+        call_command("set_up_link", "nobody")
+    with pytest.raises(CommandError, match="is a trust user"):
+        call_command("set_up_link", UserFactory(organisation=OrganisationFactory()).username)
