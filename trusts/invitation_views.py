@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import invitations, two_factor
 from .access import organisation_for, staff_required
@@ -47,9 +49,11 @@ def user_list(request, ods_code: str):
                 messages.success(request, f"Invitation sent to {user.email}.")
                 return redirect("trusts:users", ods_code=organisation.ods_code)
     users = list(organisation.users.order_by("last_name", "first_name", "username"))
+    with_app = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
     for user in users:
         user.status_label, user.tag_class = _user_status(user)
         user.has_password = user.has_usable_password()
+        user.has_app = user.pk in with_app
     context = {"organisation": organisation, "users": users, "form": form}
     return render(request, "trusts/invitation/users.html", context)
 
@@ -86,6 +90,18 @@ def user_reactivate(request, ods_code: str, pk: int):
 @require_POST
 def user_reinvite(request, ods_code: str, pk: int):
     return _act(request, ods_code, pk, invitations.resend_invitation, "A new invitation was sent to {email}.")
+
+
+@staff_required("trusts.change_user")
+@require_http_methods(["GET", "POST"])
+def user_reset_two_factor(request, ods_code: str, pk: int):
+    """A trust user's lost phone: after a confirmation their app goes; they sign in with the password."""
+    person = _trust_user(request, ods_code, pk)
+    if request.method == "POST":
+        done = "Two-factor sign-in of {email} was reset: they sign in with their password and may turn it on again."
+        return _act(request, ods_code, pk, invitations.reset_second_factor, done)
+    back = reverse("trusts:users", kwargs={"ods_code": ods_code})
+    return render(request, "trusts/staff/reset_two_factor.html", {"person": person, "back": back})
 
 
 @login_not_required

@@ -19,4 +19,9 @@ urlpatterns = [
     path("<str:ods_code>/users/<int:pk>/deactivate/", invitation_views.user_deactivate, name="user_deactivate"),
     path("<str:ods_code>/users/<int:pk>/reactivate/", invitation_views.user_reactivate, name="user_reactivate"),
     path("<str:ods_code>/users/<int:pk>/reinvite/", invitation_views.user_reinvite, name="user_reinvite"),
+    path(
+        "<str:ods_code>/users/<int:pk>/reset-two-factor/",
+        invitation_views.user_reset_two_factor,
+        name="user_reset_two_factor",
+    ),
 ]

@@ -363,3 +363,23 @@ def test_the_operator_prints_a_set_up_link_for_a_superuser_made_on_the_command_l
         call_command("set_up_link", "nobody")
     with pytest.raises(CommandError, match="is a trust user"):
         call_command("set_up_link", UserFactory(organisation=OrganisationFactory()).username)
+
+
+def test_the_admin_role_resets_a_trust_users_lost_phone_and_it_is_logged(client, admin_user):
+    trust = OrganisationFactory(ods_code="RAA")
+    person = UserFactory(organisation=trust)
+    TOTPDevice.objects.create(user=person, name="Lost phone", confirmed=True)
+    client.force_login(admin_user)
+    url = reverse("trusts:user_reset_two_factor", kwargs={"ods_code": "RAA", "pk": person.pk})
+    assert url.encode() in client.get(reverse("trusts:users", kwargs={"ods_code": "RAA"})).content
+    assert client.get(url).status_code == 200
+    assert TOTPDevice.objects.filter(user=person).exists()
+
+    assert client.post(url).status_code == 302
+
+    assert not TOTPDevice.objects.filter(user=person).exists()
+    assert User.objects.get(pk=person.pk).check_password(PASSWORD)  # they sign in with it alone
+    assert logged("trusts.user.two_factor_reset", person)[0].user == admin_user
+    client.logout()
+    client.post(reverse("login"), {"username": person.username, "password": PASSWORD})
+    assert client.get(reverse("trust:status")).status_code == 200
