@@ -79,8 +79,8 @@ def main() -> None:
         print(f"\nThe portal is at http://127.0.0.1:{PORT}/ (press Ctrl-C to stop). Demo sign-ins:")
         for username, description in logins:
             print(f"  {username:<12} password {PASSWORD:<20} {description}")
-        print("Staff set up an authenticator app (any TOTP app on a phone) at their first sign-in and enter")
-        print("its code each time; trust users may turn it on under 'Two-factor sign-in'.")
+        print("Staff sign in with a code from an authenticator app: add their key (above) to any TOTP app, or")
+        print("run `oathtool --totp -b KEY`. (Real staff set up their app through their invitation link.)")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while children[-1].poll() is None:
             time.sleep(1)
@@ -103,8 +103,10 @@ def _date(value: str):
 def _create_users(trust_ods_code: str):
     """The demo's sign-ins, each with what waits for it; and the trust user."""
     from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from trusts.models import Organisation, User
+    from trusts.two_factor import secret_for_typing
 
     logins = []
     for role, (first, last, job_title, waiting) in STAFF.items():
@@ -118,7 +120,10 @@ def _create_users(trust_ods_code: str):
             is_staff=role == "admin",
         )
         user.groups.add(Group.objects.get(name=role))
-        logins.append((role, f"{first} {last}, {job_title.lower()}: {waiting}"))
+        # As if their invitation had been accepted: the demo prints the app's key instead.
+        device = TOTPDevice.objects.create(user=user, name="Demo app", confirmed=True)
+        key = secret_for_typing(device).replace(" ", "")
+        logins.append((role, f"{first} {last}, {job_title.lower()}: {waiting}; app key {key}"))
     organisation = Organisation.objects.get(ods_code=trust_ods_code)
     trust_user = User.objects.create_user(
         "trust", "equality@trust.example", PASSWORD, first_name="Sam", last_name="Okoro", organisation=organisation
