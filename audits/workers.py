@@ -29,6 +29,8 @@ def database_url() -> str:
 def process_env(**overrides: str) -> dict[str, str]:
     """The environment for a Celery process that shares this process's database, files and crawler settings."""
     env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    # Machines like this one run everything as root; the worker's advice against it is noise here.
+    env["PYTHONWARNINGS"] = "ignore:You're running the worker with superuser privileges"
     if settings.EMBEDDED_BROKER:
         env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
     for name in (
@@ -51,6 +53,7 @@ def start_worker(
         sys.executable,
         "-m",
         "celery",
+        "--quiet",  # no banner: the person running the audit or demo reads its progress, not Celery's
         "-A",
         "config",
         "worker",
@@ -68,4 +71,5 @@ def start_worker(
         "--loglevel",
         "WARNING",
     ]
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env or process_env())
+    # Its warnings and errors go to stderr; stdout holds only its shutdown chatter.
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env or process_env(), stdout=subprocess.DEVNULL)
