@@ -3,9 +3,11 @@
 from collections.abc import Iterator
 from typing import TextIO
 
+from django.utils import timezone
+
 from config import spreadsheets
 
-from .models import AuditCycle, Finding
+from .models import AuditCycle, Finding, FindingStatus
 
 FIELDS = [
     "ods_code",
@@ -82,3 +84,61 @@ def findings_json(cycle: AuditCycle) -> dict:
 def _value_rows(cycle: AuditCycle) -> Iterator[list]:
     for row in finding_rows(cycle):
         yield [row[field] for field in FIELDS]
+
+
+# What a person downloads from the results page: one row per (trust, duty) in words, not codes, with
+# the evidence and who decided. The machine codes stay in the open-data schema above (FIELDS).
+
+PERSON_HEADER = [
+    "Trust",
+    "ODS code",
+    "Region",
+    "Type",
+    "Duty",
+    "Status",
+    "Decided by",
+    "Reviewer",
+    "Reviewed at",
+    "Confidence",
+    "Evidence",
+    "Rationale",
+    "Reviewer's reason",
+]
+DOES_NOT_APPLY = "Does not apply"
+
+
+def person_rows(cycle: AuditCycle, site_checks, duties) -> Iterator[list]:
+    """Rows under PERSON_HEADER for the given site checks (in their order) and duties (in theirs).
+
+    A duty with no finding for a trust did not apply to it on the audit date: "Does not apply".
+    Two queries whatever the number of trusts: the checks are given, the findings are read at once."""
+    checks = list(site_checks)
+    findings = {
+        (f.site_check_id, f.duty_id): f
+        for f in Finding.objects.with_effective_status()
+        .filter(cycle=cycle, site_check_id__in=[c.pk for c in checks], duty__in=duties)
+        .select_related("evidence", "reviewed_by")
+    }
+    for check in checks:
+        organisation = check.organisation
+        trust = [organisation.name, organisation.ods_code, organisation.region, organisation.get_org_type_display()]
+        for duty in duties:
+            finding = findings.get((check.pk, duty.pk))
+            if finding is None:
+                yield [*trust, duty.title, DOES_NOT_APPLY, "", "", "", "", "", "", ""]
+                continue
+            evidence = finding.evidence
+            reviewer = finding.reviewed_by
+            reviewed = bool(finding.reviewed_status)
+            yield [
+                *trust,
+                duty.title,
+                FindingStatus(finding.effective).label,
+                "Reviewer" if reviewed else "Automated check",
+                (reviewer.get_full_name() or reviewer.get_username()) if reviewer else "",
+                timezone.localtime(finding.reviewed_at).strftime("%-d %B %Y %H:%M") if finding.reviewed_at else "",
+                f"{round(finding.confidence * 100)}%",
+                (evidence.final_url or evidence.url) if evidence else "",
+                finding.rationale,
+                finding.review_reason,
+            ]

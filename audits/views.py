@@ -474,10 +474,16 @@ def cycle_results_export(request, pk: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(f"No export as {fmt}.")
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    table, _ = _results_table(request, cycle)
+    from . import exports
+
+    table, filterset = _results_table(request, cycle)
     RequestConfig(request, paginate=False).configure(table)
-    table.load_findings(cycle)
-    header, *rows = table.as_values()
+    # The trusts the matrix shows, in its order; one row per (trust, duty), in words (audits.exports).
+    checks = [row.record for row in table.rows]
+    code = filterset.form.cleaned_data.get("duty") if filterset.is_valid() else None
+    duties = [d for d in cycle.duties.order_by("sort_order", "code") if not code or d.code == code]
+    rows = exports.person_rows(cycle, checks, duties)
+    header = exports.PERSON_HEADER
     filename = f"{slugify(cycle.name) or cycle.pk}-results.{fmt}"
     activity.record("audits.cycle.exported", request.user, cycle, f"Results as {fmt}", request=request)
     if fmt == "csv":

@@ -1,15 +1,17 @@
 """The results matrix: trusts × duties, filtered, sorted, paginated and exported; and the trust page."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from audits.models import AuditCycle, SiteCheck
+from audits.models import AuditCycle, Evidence, SiteCheck
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -134,18 +136,80 @@ def test_unknown_filter_value_is_shown_as_an_error_not_a_crash(auditor_client, c
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_reads_back_with_effective_statuses(auditor_client, cycle, fmt):
     rows = _export(auditor_client, cycle, fmt)
-    assert rows[0] == ["Trust", "ODS code", "Region", "Type", "Race equality scheme", "Disability equality scheme"]
-    assert rows[1:] == [
-        ["Alderbrook Hospitals NHS Trust", "RAA", "London", "Acute trust", "met", "not_met"],
-        ["Beechwood Ambulance Service", "RBB", "North West", "Ambulance trust", "met", "met"],
-        ["Cedar Mental Health Trust", "RCC", "London", "Mental health trust", "review", ""],
+    assert rows[0][:6] == ["Trust", "ODS code", "Region", "Type", "Duty", "Status"]
+    # One row per (trust, duty), in words a person reads: the status that counts, never a code.
+    assert [row[:6] for row in rows[1:]] == [
+        ["Alderbrook Hospitals NHS Trust", "RAA", "London", "Acute trust", "Race equality scheme", "Met"],
+        ["Alderbrook Hospitals NHS Trust", "RAA", "London", "Acute trust", "Disability equality scheme", "Not met"],
+        ["Beechwood Ambulance Service", "RBB", "North West", "Ambulance trust", "Race equality scheme", "Met"],
+        ["Beechwood Ambulance Service", "RBB", "North West", "Ambulance trust", "Disability equality scheme", "Met"],
+        ["Cedar Mental Health Trust", "RCC", "London", "Mental health trust", "Race equality scheme", "Needs review"],
+        [
+            "Cedar Mental Health Trust",
+            "RCC",
+            "London",
+            "Mental health trust",
+            "Disability equality scheme",
+            "Does not apply",
+        ],
     ]
+    assert not {row[5] for row in rows[1:]} & {"met", "not_met", "review", "error"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_gives_evidence_rationale_reviewer_time_and_confidence(auditor_client, cycle, fmt):
+    reviewer = UserFactory(role="reviewer", first_name="Priya", last_name="Shah")
+    finding = cycle.findings.get(organisation__ods_code="RBB", duty__code="race-equality-scheme")
+    evidence = Evidence.objects.create(
+        site_check=finding.site_check,
+        url="https://rbb.nhs.example/res",
+        final_url="https://rbb.nhs.example/equality/res-2005.pdf",
+        status_code=200,
+        sha256="a" * 64,
+        fetched_at=timezone.now(),
+    )
+    cycle.findings.filter(pk=finding.pk).update(
+        evidence=evidence,
+        confidence=0.87,
+        rationale="Found the race equality scheme.",
+        reviewed_by=reviewer,
+        reviewed_at=timezone.make_aware(datetime.datetime(2007, 4, 3, 14, 5)),
+        review_reason="The scheme is on the equality page.",
+    )
+
+    rows = _export(auditor_client, cycle, fmt)
+
+    header = rows[0]
+    [row] = [dict(zip(header, r, strict=True)) for r in rows[1:] if r[1] == "RBB" and r[4] == "Race equality scheme"]
+    assert row["Evidence"] == "https://rbb.nhs.example/equality/res-2005.pdf"
+    assert row["Rationale"] == "Found the race equality scheme."
+    assert row["Reviewer"] == "Priya Shah"
+    assert row["Reviewed at"] == "3 April 2007 14:05"
+    assert row["Confidence"] == "87%"
+    assert row["Decided by"] == "Reviewer"
+    assert row["Reviewer's reason"] == "The scheme is on the equality page."
+    [automated] = [
+        dict(zip(header, r, strict=True)) for r in rows[1:] if r[1] == "RAA" and r[4] == "Race equality scheme"
+    ]
+    assert (automated["Decided by"], automated["Reviewer"], automated["Reviewed at"]) == ("Automated check", "", "")
+
+
+def test_xlsx_export_has_a_frozen_filtered_header(auditor_client, cycle):
+    url = reverse("audits:cycle_results_export", kwargs={"pk": cycle.pk, "fmt": "xlsx"})
+    sheet = load_workbook(io.BytesIO(auditor_client.get(url).content)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
+
+
+def test_export_of_one_duty_gives_its_rows_only(auditor_client, cycle):
+    rows = _export(auditor_client, cycle, "csv", duty="disability-equality-scheme")
+    assert {row[4] for row in rows[1:]} == {"Disability equality scheme"}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_follows_filters_and_sorting_without_pagination(auditor_client, cycle, fmt):
     rows = _export(auditor_client, cycle, fmt, region="London", sort="-trust", page="2")
-    assert [row[1] for row in rows[1:]] == ["RCC", "RAA"]
+    assert list(dict.fromkeys(row[1] for row in rows[1:])) == ["RCC", "RAA"]
 
 
 def _add_trust_named(cycle, name: str) -> None:
@@ -161,8 +225,10 @@ def test_csv_export_keeps_a_formula_like_trust_name_as_text(auditor_client, cycl
 
     rows = _export(auditor_client, cycle, "csv")
 
-    [row] = [row for row in rows if row[1] == "RZZ"]
-    assert_csv_text(row[0], name)
+    ours = [row for row in rows if row[1] == "RZZ"]
+    assert len(ours) == 2  # one row per duty
+    for row in ours:
+        assert_csv_text(row[0], name)
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -172,11 +238,13 @@ def test_xlsx_export_keeps_a_formula_like_trust_name_as_text(auditor_client, cyc
 
     sheet = load_workbook(io.BytesIO(auditor_client.get(url).content)).active
 
-    [row] = [row for row in sheet.iter_rows() if row[1].value == "RZZ"]
-    assert_xlsx_text(row[0], name)
+    ours = [row for row in sheet.iter_rows() if row[1].value == "RZZ"]
+    assert len(ours) == 2  # one row per duty
+    for row in ours:
+        assert_xlsx_text(row[0], name)
     assert sheet.freeze_panes == "A2"
     assert [cell.value for cell in sheet[1]][:2] == ["Trust", "ODS code"]
-    assert sheet.auto_filter.ref == f"A1:F{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
 
 
 def test_export_in_an_unknown_format_is_404(auditor_client, cycle):
