@@ -22,6 +22,9 @@ from audits import publication, responses
 from audits.evidence import stored_copy
 from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
 
+from . import trust_words
+from .models import Letter
+
 RESPONSE_TAG_CLASSES = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
     TrustResponse.Status.RECHECKING: "govuk-tag--blue",
@@ -70,6 +73,7 @@ def _with_responses(findings):
 class CycleStatus:
     cycle: AuditCycle
     findings: list[Finding] = field(default_factory=list)
+    letter: Letter | None = None  # the trust's issued letter for the cycle: its deadline leads the summary
 
     @property
     def met(self) -> int:
@@ -102,9 +106,22 @@ def _by_cycle(findings) -> list[CycleStatus]:
     return list(cycles.values())
 
 
+# The due action in the summary table, by effective status.
+ACTIONS = {
+    FindingStatus.MET: "Nothing: keep it published",
+    FindingStatus.NOT_MET: "Publish it on your website and tell us where",
+}
+
+
 def _decorate(finding: Finding) -> None:
     finding.trust_label = publication.trust_label(finding.effective)
     finding.trust_class = publication.trust_status_class(finding.effective)
+    finding.action = ACTIONS.get(finding.effective, "Nothing for now: we will tell you the result")
+    finding.found = trust_words.what_we_found(finding)
+    if finding.evidence:
+        finding.excerpt = trust_words.excerpt(finding.evidence.snippet)
+        finding.evidence_link_text = trust_words.evidence_link_text(finding.evidence)
+        finding.evidence_kind = trust_words.evidence_kind(finding.evidence)
     for answer in getattr(finding, "answers", []):
         _decorate_answer(answer)
 
@@ -123,6 +140,14 @@ def status(request):
         "-cycle__audit_date", "-cycle__created_at", "cycle_id", "duty__sort_order", "duty__code"
     )
     cycles = _by_cycle(findings)
+    issued = Letter.objects.filter(
+        organisation_id=request.user.organisation_id,
+        status=Letter.Status.ISSUED,
+        cycle_id__in=[entry.cycle.pk for entry in cycles],
+    ).order_by("issued_at", "pk")
+    latest = {letter.cycle_id: letter for letter in issued}  # the newest issued letter of each cycle
+    for entry in cycles:
+        entry.letter = latest.get(entry.cycle.pk)
     shown = {entry.cycle.pk for entry in cycles}
     # Published cycles that assessed the trust but found no duty that applied to it.
     without_duties = [c for c in publication.cycles_shown_to_trust(request.user) if c.pk not in shown]

@@ -1,0 +1,206 @@
+# ruff: noqa: F811  (the trust portal's fixtures are imported and used by name)
+"""What a person reads: a trust's status page, the national report and the letters page, tested as read."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import AuditCycle
+from reports.models import Letter
+from reports.trust_words import excerpt, noun_phrase, what_we_found, with_article, with_your
+from tests.factories import FindingFactory, UserFactory
+from tests.reports.test_trust_portal import (  # noqa: F401  (fixtures)
+    duties,
+    findings,
+    make_finding,
+    other_trust,
+    published,
+    trust,
+    user,
+)
+
+pytestmark = pytest.mark.django_db
+
+MET_RATIONALE = (
+    "Found the race equality scheme: “Race Equality Scheme 2005-2008” (PDF, https://www.raa.nhs.example/res.pdf), "
+    "linked from https://www.raa.nhs.example/equality as “Race equality scheme”. It counts because it is named as "
+    "such in its heading, link, opening, url and contains what the duty requires; it covers 2005–2008, which "
+    "includes the audit date (1 April 2007)."
+)
+
+
+def _text(html: str) -> str:
+    """The words on the page as a person reads them (tags dropped, spaces collapsed)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _status(client, user):
+    client.force_login(user)
+    return client.get(reverse("trust:status")).content.decode()
+
+
+# A trust's status page
+
+
+def test_status_page_leads_with_a_summary_table_not_met_first_with_jump_links(client, user, findings, published):
+    page = _status(client, user)
+
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "Your duties in the 2007 web audit" in table
+    rows = re.findall(r'<a class="govuk-link" href="#duty-\d+-([a-z-]+)">', table)
+    assert rows[0] == "disability-equality-scheme"  # not met comes first
+    assert sorted(rows) == sorted(f.duty.code for f in findings[0])
+    for code in rows:  # every jump link has its section, and the table comes before the sections
+        assert page.index(f'id="duty-{published.pk}-{code}"') > page.index("</table>")
+    assert "Publish it on your website and tell us where" in _text(table)
+    assert "Nothing: keep it published" in _text(table)
+
+
+def test_the_summary_sentence_is_said_once(client, user, findings):
+    page = _status(client, user)
+    assert page.count("4 of 5 duties met in the 2007 web audit") == 1
+
+
+def test_deadline_comes_from_the_trusts_issued_letter(client, user, trust, findings, published):
+    Letter.objects.create(
+        cycle=published,
+        organisation=trust,
+        kind=Letter.Kind.ACTION_REQUIRED,
+        sequence=1,
+        reference="HER/2007/RAA/1",
+        template_name="letters/action_required/v1.html",
+        template_version="1",
+        addressee="Chief Executive",
+        status=Letter.Status.ISSUED,
+        issued_at=timezone.make_aware(datetime.datetime(2007, 5, 2, 10, 0)),
+        deadline=datetime.date(2007, 8, 1),
+    )
+    page = _text(_status(client, user))
+    assert "Disability equality scheme Not met Publish it on your website and tell us where 1 August 2007" in page
+    assert "Our letter HER/2007/RAA/1 of 2 May 2007 asks you to publish what is missing by 1 August 2007" in page
+
+
+def test_no_deadline_without_an_issued_letter(client, user, findings):
+    page = _text(_status(client, user))
+    assert "Disability equality scheme Not met Publish it on your website and tell us where – None" in page
+
+
+def test_what_we_found_is_plain_english_with_the_engines_words_one_click_away(client, user, findings):
+    met, not_met = findings[0][0], findings[0][3]
+    type(met).objects.filter(pk=met.pk).update(rationale=MET_RATIONALE)
+    type(met).objects.filter(pk=not_met.pk).update(
+        rationale="No disability equality scheme was found in the 40 pages and documents read on the trust's website."
+    )
+    html = _status(client, user)
+    page = _text(html)
+
+    assert "We found your race equality scheme (2005–2008) on your website." in page
+    assert "We could not find a disability equality scheme on your website." in page
+    # The engine's rationale is still there, inside a details component a person opens.
+    details = re.findall(r'<details class="govuk-details.*?</details>', html, re.DOTALL)
+    assert any("named as such in its heading, link, opening, url" in block for block in details)
+    assert "named as such" not in _text(html.split("<details")[0])
+    assert "How the audit decided" in page
+
+
+def test_evidence_is_a_link_with_words_and_the_excerpt_is_cut_at_words(client, user, findings):
+    evidence = findings[0][0].evidence
+    evidence.title = "Race Equality Scheme 2005-2008"
+    evidence.snippet = (
+        "ealth Trust is committed to promoting race equality and this scheme sets out how we will meet our "
+        "general duty under the Race Relations (Amendment) Act 2000 for the years 2005 to 2008 and our improv"
+    )
+    evidence.save()
+    html = _status(client, user)
+
+    assert (
+        '<a class="govuk-link" href="https://www.raa.nhs.example/equality/race-equality-scheme.pdf" '
+        'rel="noopener noreferrer">Race Equality Scheme 2005-2008'
+    ) in html
+    assert "<code>https://" not in html  # no raw address where a person reads
+    assert "…Trust is committed to promoting race equality" in html
+    assert "for the years 2005 to 2008 and our…" in html
+    assert "ealth" not in html and "improv" not in html
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("Our race equality scheme 2005 to 2008", "Our race equality scheme 2005 to 2008"),
+        ("quality scheme covers the years", "…scheme covers the years"),
+        ("The scheme. " + "word " * 40 + "endi", "The scheme. " + " ".join(["word"] * 40) + "…"),
+        ("", ""),
+    ],
+)
+def test_excerpt_cuts_only_at_word_boundaries(snippet, expected):
+    assert excerpt(snippet) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "sentence"),
+    [
+        ("Race equality scheme", "We could not find a race equality scheme on your website."),
+        ("Workforce ethnic monitoring (race employment duty)", "We could not find workforce ethnic monitoring on"),
+        ("Results of race equality impact assessments", "We could not find results of race equality impact"),
+        ("Website accessibility statement", "We could not find a website accessibility statement on"),
+        ("Equality information (public sector equality duty)", "We could not find equality information on"),
+    ],
+)
+def test_not_found_sentences_read_as_english(title, sentence):
+    finding = FindingFactory.build(status="not_met", rationale="No such document was found.")
+    finding.duty.title = title
+    assert what_we_found(finding).startswith(sentence)
+
+
+def test_noun_phrases_for_sentences():
+    assert with_your(noun_phrase("Results of race equality impact assessments"), "their") == (
+        "the results of their race equality impact assessments"
+    )
+    assert with_your(noun_phrase("Workforce ethnic monitoring (race employment duty)"), "their") == (
+        "their workforce ethnic monitoring"
+    )
+    assert with_article(noun_phrase("Freedom of Information publication scheme")) == (
+        "a Freedom of Information publication scheme"
+    )
+    assert noun_phrase("Workforce Race Equality Standard (WRES) report") == (
+        "Workforce Race Equality Standard (WRES) report"
+    )
+
+
+def test_out_of_date_document_says_so_in_plain_words(client, user, findings):
+    finding = findings[0][3]
+    type(finding).objects.filter(pk=finding.pk).update(
+        rationale=(
+            "The only disability equality scheme found is out of date: “DES” (PDF, https://x.example/d.pdf); "
+            "it covers 2001–2004, which had ended by the audit date (1 April 2007)."
+        )
+    )
+    page = _text(_status(client, user))
+    assert (
+        "We found your disability equality scheme on your website, but it is out of date: it covers 2001–2004, "
+        "which had ended by the audit date (1 April 2007)."
+    ) in page
+
+
+def test_status_page_shows_no_raw_status_code(client, user, findings):
+    html = _status(client, user)
+    words = _text(html)
+    assert "not_met" not in words and "Needs review" not in words
+    for code in (">met<", ">not_met<", ">review<", ">error<"):
+        assert code not in html
+
+
+def test_staff_cannot_open_the_trust_page(client, findings):
+    client.force_login(UserFactory(role="auditor"))
+    assert client.get(reverse("trust:status")).status_code == 403
+
+
+def test_closed_cycle_keeps_its_summary_table(client, user, findings, published):
+    published.status = AuditCycle.Status.CLOSED
+    published.save()
+    page = _text(_status(client, user))
+    assert "Your duties in the 2007 web audit" in page
+    assert "This audit is closed: its results are final." in page
