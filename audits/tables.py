@@ -62,6 +62,9 @@ class ResultsTable(tables.Table):
         order_by = ("trust",)
         empty_text = "No trusts match."
 
+    caption = "Results by trust and duty"
+    pagination_label = "Pages of trusts"
+
     def __init__(self, data, duties: list[Duty], **kwargs):
         columns = [(f"duty_{duty.code}", DutyColumn(duty)) for duty in duties]
         super().__init__(data, extra_columns=columns, **kwargs)

@@ -6,19 +6,20 @@ from django.db.models import Q
 
 from audits.models import AuditCycle
 from config import spreadsheets
+from trusts.filters import GovukFilterSet
 
 from .models import Letter
 
 
-class LetterFilter(django_filters.FilterSet):
-    cycle = django_filters.ModelChoiceFilter(queryset=AuditCycle.objects.all())
-    status = django_filters.ChoiceFilter(choices=Letter.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Letter.Kind.choices)
+class LetterFilter(GovukFilterSet):
     trust = django_filters.CharFilter(label="Trust name or ODS code", method="filter_trust")
+    cycle = django_filters.ModelChoiceFilter(queryset=AuditCycle.objects.all(), label="Cycle", empty_label="Any cycle")
+    status = django_filters.ChoiceFilter(choices=Letter.Status.choices, label="Status", empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=Letter.Kind.choices, label="Kind of letter", empty_label="Any kind")
 
     class Meta:
         model = Letter
-        fields = ["cycle", "status", "kind", "trust"]
+        fields = ["trust", "cycle", "status", "kind"]
 
     def filter_trust(self, queryset, _name, value):
         return queryset.filter(Q(organisation__name__icontains=value) | Q(organisation__ods_code__iexact=value))
@@ -36,9 +37,12 @@ class LetterTable(tables.Table):
     class Meta:
         model = Letter
         fields = ("reference", "organisation", "ods_code", "cycle", "kind", "status", "issued_at", "deadline")
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "govuk-table"}
+        template_name = "includes/govuk_table.html"
+        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet"}
         empty_text = "No letters match."
+
+    caption = "Letters"
+    pagination_label = "Pages of letters"
 
 
 def letters_csv(queryset) -> str:

@@ -19,6 +19,70 @@ from .models import ActivityRecord
 
 log = logging.getLogger("activity")
 
+# What each recorded action means, in the words the activity log shows. Every key passed to `record`
+# belongs here; an unknown key still reads as words (`action_label`).
+ACTION_LABELS = {
+    "trusts.sign_in.succeeded": "Signed in",
+    "trusts.sign_in.signed_out": "Signed out",
+    "trusts.sign_in.failed": "Failed to sign in",
+    "trusts.sign_in.locked_out": "Locked out after too many failed sign-ins",
+    "trusts.two_factor.enabled": "Turned on two-factor sign-in",
+    "trusts.two_factor.disabled": "Turned off two-factor sign-in",
+    "trusts.two_factor.failed": "Entered a wrong security code",
+    "trusts.user.invited": "Invited a user",
+    "trusts.user.reinvited": "Sent a new invitation",
+    "trusts.user.activated": "Chose a password and activated their account",
+    "trusts.user.roles_changed": "Changed a user's roles",
+    "trusts.user.two_factor_reset": "Reset a user's authenticator app",
+    "trusts.user.set_up_link": "Made a set-up link on the command line",
+    "trusts.user.deactivated": "Deactivated a user",
+    "trusts.user.reactivated": "Reactivated a user",
+    "trusts.register.imported": "Imported trusts into the register",
+    "audits.cycle.created": "Created an audit cycle",
+    "audits.cycle.started": "Started an audit cycle",
+    "audits.cycle.published": "Published a cycle's results to trusts",
+    "audits.cycle.closed": "Closed an audit cycle",
+    "audits.cycle.cancelled": "Cancelled an audit cycle",
+    "audits.cycle.exported": "Downloaded a cycle's results",
+    "audits.site_check.rechecked": "Asked for a website to be checked again",
+    "audits.finding.reviewed": "Reviewed a finding",
+    "audits.response.submitted": "Answered a finding for their trust",
+    "audits.response.rechecked": "Asked for a recheck of a trust's answer",
+    "audits.response.resolved": "Closed a trust's answer",
+    "audits.response.recheck_ended": "Finished the recheck of a trust's answer",
+    "reports.letter.approved": "Approved a letter",
+    "reports.letter.issued": "Issued a letter",
+    "reports.letter.withdrawn": "Withdrew a letter",
+    "reports.letter.downloaded": "Downloaded a letter",
+    "reports.letter.tampered": "Found a stored letter changed since it was issued",
+    "reports.letters.draft_queued": "Asked for a cycle's letters to be drafted",
+    "reports.letters.issue_queued": "Asked for a cycle's approved letters to be issued",
+    "admin.added": "Added a record in the Django admin",
+    "admin.changed": "Changed a record in the Django admin",
+    "admin.deleted": "Deleted a record in the Django admin",
+}
+# The kinds of action the activity log filters on: a key prefix and its words.
+ACTION_KINDS = [
+    ("trusts.sign_in", "Sign-ins and sign-outs"),
+    ("trusts.two_factor", "Two-factor sign-in"),
+    ("trusts.user", "User accounts"),
+    ("trusts.register", "Register imports"),
+    ("audits.cycle", "Audit cycles"),
+    ("audits.site_check", "Website rechecks"),
+    ("audits.finding", "Finding reviews"),
+    ("audits.response", "Trusts' answers"),
+    ("reports.letter", "Letters"),
+    ("admin", "Changes in the Django admin"),
+]
+
+
+def action_label(action: str) -> str:
+    """The words for an action key; an unknown key is humanised ("audits.cycle.renamed" → "Cycle renamed")."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = " ".join(part.replace("_", " ") for part in action.split(".")[1:] or [action]).strip()
+    return words[:1].upper() + words[1:] if words else "Something happened"
+
 
 def record(
     action: str, user=None, target: models.Model | None = None, message: str = "", *, request=None, username: str = ""

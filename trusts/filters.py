@@ -1,29 +1,81 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 
-from .models import ActivityRecord, Organisation
+from .activity import ACTION_KINDS
+from .models import ActivityRecord, Organisation, OrgType
+
+# Dates a person types in a filter box: "1/4/2007", "1 4 2007", "1 April 2007" or "2007-04-01".
+DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%Y-%m-%d"]
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class GovukFilterSet(django_filters.FilterSet):
+    """A filter set whose boxes and selects carry GOV.UK Frontend's classes (templates/includes/filter_form.html)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "govuk-select govuk-!-width-full"
+            elif isinstance(widget, forms.widgets.Input) and not isinstance(widget, forms.HiddenInput):
+                widget.attrs["class"] = "govuk-input govuk-!-width-full"
+        _with_hint_ids(self)
+
+
+def _with_hint_ids(filterset: django_filters.FilterSet) -> None:
+    for name, field in filterset.form.fields.items():
+        if field.help_text:
+            field.widget.attrs["aria-describedby"] = f"{filterset.form[name].auto_id}-hint"
+
+
+class OrganisationFilter(GovukFilterSet):
     name = django_filters.CharFilter(label="Name or ODS code", method="filter_name")
+    org_type = django_filters.ChoiceFilter(label="Type", choices=OrgType.choices, empty_label="Any type")
+    region = django_filters.ChoiceFilter(label="Region", empty_label="Any region")
 
     class Meta:
         model = Organisation
         fields = ["name", "org_type", "region"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = Organisation.objects.exclude(region="").order_by("region").values_list("region", flat=True)
+        self.form.fields["region"].choices = [("", "Any region"), *[(r, r) for r in regions.distinct()]]
+
     def filter_name(self, queryset, _name, value):
-        return queryset.filter(name__icontains=value) | queryset.filter(ods_code__iexact=value)
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(ods_code__iexact=value))
 
 
-class ActivityFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(label="Action starts with", lookup_expr="startswith")
-    username = django_filters.CharFilter(label="Person", lookup_expr="iexact")
+class ActivityFilter(GovukFilterSet):
+    action = django_filters.ChoiceFilter(
+        label="What", choices=ACTION_KINDS, lookup_expr="startswith", empty_label="Any action"
+    )
+    username = django_filters.CharFilter(label="Who", method="filter_person", help_text="Name or username")
     since = django_filters.DateFilter(
-        label="From (YYYY-MM-DD)", field_name="at", lookup_expr="date__gte", input_formats=["%Y-%m-%d"]
-    )
+        label="From", field_name="at", lookup_expr="date__gte", input_formats=DATE_FORMATS,
+        help_text="For example, 1/4/2026",
+    )  # fmt: skip
     until = django_filters.DateFilter(
-        label="To (YYYY-MM-DD)", field_name="at", lookup_expr="date__lte", input_formats=["%Y-%m-%d"]
-    )
+        label="To", field_name="at", lookup_expr="date__lte", input_formats=DATE_FORMATS,
+        help_text="For example, 30/4/2026",
+    )  # fmt: skip
 
     class Meta:
         model = ActivityRecord
         fields = ["action", "username", "since", "until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["since"].error_messages["invalid"] = "Enter the first day as day/month/year"
+        self.form.fields["until"].error_messages["invalid"] = "Enter the last day as day/month/year"
+
+    def filter_person(self, queryset, _name, value):
+        words = value.split()
+        if not words:
+            return queryset
+        by_name = Q()
+        for word in words:
+            by_name &= Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+        return queryset.filter(Q(username__iexact=value.strip()) | by_name)

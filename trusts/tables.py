@@ -1,31 +1,132 @@
-import django_tables2 as tables
+import re
 
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from .activity import action_label
 from .models import ActivityRecord, Organisation
+
+GOVUK_TABLE = "includes/govuk_table.html"
+# The finding statuses as words, for messages written as "not_met → met: reason" (audits.review).
+STATUS_WORDS = {"met": "Met", "not_met": "Not met", "review": "Needs review", "error": "Error", "new": "New"}
+STATUS_CHANGE = re.compile(r"^(\w+) → (\w+)(: |$)")
 
 
 class OrganisationTable(tables.Table):
     name = tables.Column(linkify=("trusts:detail", {"ods_code": tables.A("ods_code")}))
+    org_type = tables.Column(verbose_name="Type")
+    website = tables.Column(verbose_name="Website")
 
     class Meta:
         model = Organisation
+        sequence = ("name", "ods_code", "org_type", "region", "headcount", "website")
         fields = ("ods_code", "name", "org_type", "region", "headcount", "website")
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "govuk-table"}
+        template_name = GOVUK_TABLE
+        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet"}
         empty_text = "No trusts match."
+
+    caption = "Trusts on the register"
+    pagination_label = "Pages of trusts"
+
+    def render_website(self, value):
+        shown = re.sub(r"^https?://(www\.)?", "", value).rstrip("/")
+        return format_html('<a class="govuk-link app-break" href="{}" rel="noreferrer noopener">{}</a>', value, shown)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _target_names(records) -> dict[tuple[int, str], str]:
+    """The name a person knows each record's object by, a few queries per page whatever its length."""
+    wanted: dict = {}
+    for record in records:
+        if record.target_type_id and record.target_id:
+            wanted.setdefault(record.target_type, set()).add(record.target_id)
+    names = {}
+    for content_type, ids in wanted.items():
+        model = content_type.model_class()
+        if model is None:
+            continue
+        label = model._meta.label_lower
+        related = {
+            "audits.sitecheck": ("organisation", "cycle"),
+            "audits.finding": ("organisation", "cycle", "duty"),
+            "audits.trustresponse": ("organisation", "finding__duty"),
+            "reports.letter": ("organisation",),
+        }.get(label, ())
+        numeric = [i for i in ids if i.isdigit()] if model._meta.pk.get_internal_type().endswith("AutoField") else ids
+        for obj in model._default_manager.filter(pk__in=numeric).select_related(*related):
+            names[content_type.pk, str(obj.pk)] = _name_of(label, obj)
+    return names
+
+
+def _name_of(label: str, obj) -> str:
+    if label == "trusts.user":
+        return _person(obj)
+    if label == "trusts.organisation":
+        return obj.name
+    if label == "audits.sitecheck":
+        return f"Website check of {obj.organisation.name} ({obj.cycle.name})"
+    if label == "audits.finding":
+        return f"{obj.duty.title} at {obj.organisation.name} ({obj.cycle.name})"
+    if label == "audits.trustresponse":
+        return f"Answer from {obj.organisation.name} on {obj.finding.duty.title}"
+    if label == "reports.letter":
+        return f"Letter {obj.reference} to {obj.organisation.name}"
+    return str(obj)
+
+
+def readable_message(message: str) -> str:
+    """Status codes in a message become words: "not_met → met: found it" → "Not met → Met: found it"."""
+    match = STATUS_CHANGE.match(message)
+    if match and match[1] in STATUS_WORDS and match[2] in STATUS_WORDS:
+        before, after = STATUS_WORDS[match[1]], STATUS_WORDS[match[2]]
+        change = f"{before} (unchanged)" if before == after else f"{before} → {after}"
+        return f"{change}{match[3]}{message[match.end() :]}"
+    return message
 
 
 class ActivityTable(tables.Table):
-    at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i:s")
-    username = tables.Column(verbose_name="Who", empty_values=(), default="the system")
-    target_repr = tables.Column(verbose_name="On", default="")
+    at = tables.DateTimeColumn(verbose_name="When", format="j M Y, H:i")
+    username = tables.Column(verbose_name="Who", empty_values=(), order_by=("username",))
+    action = tables.Column(verbose_name="What")
+    target_repr = tables.Column(verbose_name="About", empty_values=(), orderable=False)
+    message = tables.Column(verbose_name="Details", orderable=False)
     ip_address = tables.Column(verbose_name="From address", default="")
 
     class Meta:
         model = ActivityRecord
         fields = ("at", "username", "action", "target_repr", "message", "ip_address")
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "govuk-table"}
+        template_name = GOVUK_TABLE
+        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet app-activity"}
         empty_text = "Nothing recorded matches."
 
-    def render_username(self, value):
-        return value or "the system"
+    caption = "Activity, newest first"
+    pagination_label = "Pages of activity"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target_names: dict | None = None
+
+    def _names(self):
+        if self.target_names is None:
+            rows = self.page.object_list if getattr(self, "page", None) else self.rows
+            self.target_names = _target_names([row.record for row in rows])
+        return self.target_names
+
+    def render_username(self, record):
+        if record.user_id:
+            return _person(record.user)
+        return record.username or "The system"
+
+    def render_action(self, value):
+        return action_label(value)
+
+    def render_target_repr(self, record):
+        if not record.target_type_id:
+            return ""
+        return self._names().get((record.target_type_id, record.target_id), record.target_repr)
+
+    def render_message(self, value):
+        return readable_message(value)

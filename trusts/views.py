@@ -49,7 +49,8 @@ def organisation_detail(request, ods_code: str):
 @staff_required("trusts.view_activityrecord")
 def activity_list(request):
     """Sign-ins and sensitive actions, newest first."""
-    filterset = ActivityFilter(request.GET, queryset=ActivityRecord.objects.all())
+    records = ActivityRecord.objects.select_related("user", "target_type").order_by("-at", "-pk")
+    filterset = ActivityFilter(request.GET, queryset=records)
     table = ActivityTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "trusts/activity/list.html", {"filter": filterset, "table": table})

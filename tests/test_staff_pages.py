@@ -1,0 +1,204 @@
+"""The staff pages as a person reads them: GOV.UK filters, tables and pagination, words not codes (issue 18)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from audits import review
+from tests.factories import (
+    AuditCycleFactory,
+    DutyFactory,
+    FindingFactory,
+    OrganisationFactory,
+    SiteCheckFactory,
+    UserFactory,
+)
+from trusts import activity
+from trusts.models import ActivityRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def visible_text(html: str) -> str:
+    """The words on the page, without tags, scripts or hidden inputs."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _client_as(role: str, **fields) -> tuple[Client, object]:
+    client = Client()
+    person = UserFactory(role=role, **fields)
+    client.force_login(person)
+    return client, person
+
+
+# Registers: GOV.UK form groups and tables, no "---------"
+
+
+def test_the_trusts_register_has_govuk_filters_and_a_govuk_table():
+    OrganisationFactory(ods_code="RAA", name="Alderbrook Hospitals NHS Trust", region="London")
+    OrganisationFactory(ods_code="RBB", name="Beechwood NHS Trust", region="North West")
+    client, _ = _client_as("auditor")
+
+    html = client.get(reverse("trusts:list")).content.decode()
+
+    assert "---------" not in html
+    assert 'class="govuk-input govuk-!-width-full"' in html
+    assert 'class="govuk-select govuk-!-width-full"' in html
+    assert "Any type" in html and "Any region" in html
+    assert '<label class="govuk-label govuk-label--s" for="id_name">Name or ODS code</label>' in html
+    assert 'class="govuk-table__header"' in html and "govuk-table__head" in html
+    assert 'class="govuk-link app-sort-link"' in html  # sorting by a left-aligned header link
+    assert "Trusts 1 to 2 of 2." in visible_text(html)
+
+
+def test_the_trusts_register_filters_by_name_code_type_and_region():
+    OrganisationFactory(ods_code="RAA", name="Alderbrook Hospitals NHS Trust", region="London")
+    OrganisationFactory(ods_code="RBB", name="Beechwood NHS Trust", region="North West")
+    client, _ = _client_as("auditor")
+
+    by_code = visible_text(client.get(reverse("trusts:list"), {"name": "rbb"}).content.decode())
+    by_region = visible_text(client.get(reverse("trusts:list"), {"region": "London"}).content.decode())
+
+    assert "Beechwood NHS Trust" in by_code and "Alderbrook" not in by_code
+    assert "Alderbrook Hospitals NHS Trust" in by_region and "Beechwood" not in by_region
+    assert "Clear filters" in by_code
+
+
+def test_the_trusts_register_pages_with_govuk_pagination():
+    for n in range(51):
+        OrganisationFactory(ods_code=f"R{n:03d}", name=f"Trust {n:03d}")
+    client, _ = _client_as("auditor")
+
+    html = client.get(reverse("trusts:list")).content.decode()
+
+    assert 'class="govuk-pagination"' in html and 'aria-label="Pages of trusts"' in html
+    assert "Trusts 1 to 50 of 51." in visible_text(html)
+
+
+def test_the_letters_register_has_words_in_its_filters():
+    client, _ = _client_as("signatory")
+
+    html = client.get(reverse("letters:list")).content.decode()
+
+    assert "---------" not in html
+    for words in ("Any cycle", "Any status", "Any kind", "Trust name or ODS code", "Kind of letter"):
+        assert words in html
+    assert 'class="govuk-select govuk-!-width-full"' in html
+
+
+# The activity log in words
+
+
+def test_every_recorded_action_has_words_and_unknown_ones_are_humanised():
+    assert activity.action_label("trusts.two_factor.enabled") == "Turned on two-factor sign-in"
+    assert activity.action_label("reports.letter.issued") == "Issued a letter"
+    assert activity.action_label("audits.cycle.renamed_twice") == "Cycle renamed twice"
+    source = "\n".join(
+        open(path).read()
+        for path in __import__("glob").glob("**/*.py", recursive=True)
+        if not path.startswith((".venv", "tests"))
+    )
+    recorded = set(re.findall(r"record\(\s*\"([a-z_]+\.[a-z_]+\.[a-z_]+)\"", source))
+    assert recorded, "no action keys found"
+    assert recorded <= set(activity.ACTION_LABELS), recorded - set(activity.ACTION_LABELS)
+
+
+def test_the_activity_log_shows_people_objects_and_statuses_in_words():
+    trust = OrganisationFactory(ods_code="RAA", name="Alderbrook Hospitals NHS Trust")
+    cycle = AuditCycleFactory(name="2007 web audit", status="in_review")
+    duty = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    finding = FindingFactory(site_check=SiteCheckFactory(cycle=cycle, organisation=trust), duty=duty, status="not_met")
+    reviewer = UserFactory(role="reviewer", first_name="Ruth", last_name="Reviewer")
+    review.review_finding(finding, reviewer, "not_met", "Nothing on the website.", finding.version)
+    activity.record("trusts.two_factor.enabled", reviewer)
+    client, _ = _client_as("admin")
+
+    html = client.get(reverse("trusts:activity")).content.decode()
+    text = visible_text(html)
+
+    assert "Reviewed a finding" in text
+    assert "Turned on two-factor sign-in" in text
+    assert "Ruth Reviewer" in text
+    assert "Race equality scheme at Alderbrook Hospitals NHS Trust (2007 web audit)" in text
+    assert "Not met (unchanged): Nothing on the website." in text
+    assert "not_met" not in text
+    assert "trusts.two_factor.enabled" not in text and "audits.finding.reviewed" not in text
+    assert "---------" not in html and "Any action" in html
+
+
+def test_the_activity_log_filters_by_kind_person_and_day_month_year():
+    someone = UserFactory(role="auditor", first_name="Amir", last_name="Auditor")
+    activity.record("audits.cycle.created", someone, AuditCycleFactory(name="Web audit 2007"))
+    activity.record("trusts.sign_in.failed", username="stranger")
+    client, _ = _client_as("admin")
+
+    by_kind = client.get(reverse("trusts:activity"), {"action": "audits.cycle"})
+    by_name = client.get(reverse("trusts:activity"), {"username": "amir"})
+    by_day = client.get(reverse("trusts:activity"), {"since": "1/1/2000", "until": "31/12/2999"})
+    bad_day = client.get(reverse("trusts:activity"), {"since": "yesterday"})
+
+    assert [row.record.action for row in by_kind.context["table"].rows] == ["audits.cycle.created"]
+    assert "Created an audit cycle" in visible_text(by_name.content.decode())
+    assert [row.record.action for row in by_name.context["table"].rows] == ["audits.cycle.created"]
+    assert len(by_day.context["table"].rows) == ActivityRecord.objects.count()
+    assert "Enter the first day as day/month/year" in visible_text(bad_day.content.decode())
+
+
+def test_the_activity_log_names_a_trust_answer_not_its_internal_numbers():
+    from audits.models import TrustResponse
+
+    trust = OrganisationFactory(ods_code="5XN", name="Fairfield Primary Care Trust")
+    duty = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    finding = FindingFactory(site_check=SiteCheckFactory(organisation=trust), duty=duty)
+    author = UserFactory(organisation=trust, first_name="Tara", last_name="Trust")
+    answer = TrustResponse.objects.create(
+        finding=finding, organisation=trust, author=author, comment="It is here.", status="resolved"
+    )
+    activity.record("audits.response.resolved", UserFactory(role="reviewer"), answer, "Closed")
+    client, _ = _client_as("admin")
+
+    text = visible_text(client.get(reverse("trusts:activity")).content.decode())
+
+    assert "Answer from Fairfield Primary Care Trust on Race equality scheme" in text
+    assert f"5XN on {finding.pk}" not in text
+
+
+# The header before and after the second sign-in step
+
+
+def test_the_header_shows_no_navigation_or_sign_out_before_the_second_step():
+    staff = UserFactory(role="auditor", password="correct horse battery staple")
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=staff, name="App", confirmed=True)
+    client = Client()
+    assert (
+        client.post(
+            reverse("login"), {"username": staff.username, "password": "correct horse battery staple"}
+        ).status_code
+        == 302
+    )
+
+    html = client.get(reverse("two_factor_verify")).content.decode()
+
+    assert "govuk-service-navigation" not in html
+    assert "Activity log" not in html and "Dashboard" not in html
+    # The step's own page offers a way out, after its main button.
+    buttons = re.findall(r"<button[^>]*>([^<]*)", html)
+    assert buttons[0].strip() != "Sign out" and "Sign out" in [b.strip() for b in buttons]
+
+
+def test_sign_out_is_the_last_item_of_the_staff_menu_and_a_link_styled_button():
+    client, person = _client_as("auditor")
+
+    html = client.get(reverse("trusts:list")).content.decode()
+
+    menu = html[html.index('id="navigation"') : html.index("</ul>", html.index('id="navigation"'))]
+    assert menu.rstrip().endswith("</li>")
+    last_item = menu[menu.rindex("<li") :]
+    assert "Sign out" in last_item and 'class="app-link-button govuk-service-navigation__link"' in last_item
+    assert f'<span class="govuk-visually-hidden"> {person.username}</span>' in last_item
+    assert menu.index("Trusts") < menu.index("Sign out")
