@@ -39,6 +39,7 @@ trusts: counts are grouped in the database, per duty and per trust.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -47,6 +48,9 @@ from django.template.loader import render_to_string
 from audits.models import AuditCycle, Finding, FindingStatus
 from config import spreadsheets
 from trusts.models import Organisation, OrgType
+
+from . import trust_words
+from .charts import Bar, bar_chart
 
 SCHEMA = "national-report/1"
 STATUSES = [FindingStatus.MET, FindingStatus.NOT_MET, FindingStatus.REVIEW, FindingStatus.ERROR]
@@ -254,14 +258,33 @@ def headline_sentence(report: NationalReport) -> str:
     return f"{only}{percent}% ({met} out of {whole}) of NHS trusts met every applicable race duty"
 
 
+SMALL_NUMBER = 10  # a percentage of fewer trusts than this moves a lot with one trust: say so
+SMALL_NUMBER_CAUTION = "a small number, read with care"
+
+
+def is_small(whole: int | None) -> bool:
+    return bool(whole) and whole < SMALL_NUMBER
+
+
 def duty_sentence(duty: dict) -> str:
     if not duty["applicable"]:
         return f"{duty['title']}: no trust was assessed on this duty"
     percent = _whole_percent(duty["met"], duty["applicable"])
+    caution = f": {SMALL_NUMBER_CAUTION}" if is_small(duty["applicable"]) else ""
     return (
-        f"{percent}% of trusts ({duty['met']} out of {duty['applicable']}) had published {_described(duty['title'])}"
+        f"{percent}% of trusts ({duty['met']} out of {duty['applicable']}{caution}) had published "
+        f"{_described(duty['title'])}"
         f" ({duty['not_met']} not met, {duty['review']} need review, {duty['error']} could not be checked)"
     )
+
+
+def change_words(points: float | None) -> str:
+    """ "+16.6 points", "-3.0 points", "no change"; "not applicable" when a cycle lacks the duty."""
+    if points is None:
+        return "not applicable"
+    if round(points, 1) == 0:
+        return "no change"
+    return f"{points:+.1f} points"
 
 
 def comparison_lines(figures: dict) -> list[str]:
@@ -269,7 +292,7 @@ def comparison_lines(figures: dict) -> list[str]:
     this_name, that_name = figures["cycle"]["name"], comparison["cycle"]["name"]
     lines = []
     for row in comparison["duties"]:
-        change = "" if row["change_points"] is None else f", {row['change_points']:+.1f} points"
+        change = "" if row["change_points"] is None else f", {change_words(row['change_points'])}"
         lines.append(
             f"{row['code']}: {_shown(row['met_percent'])} ({this_name}) vs "
             f"{_shown(row['other_met_percent'])} ({that_name}){change}"
@@ -292,21 +315,97 @@ def report_csv(figures: dict) -> str:
     return spreadsheets.csv_text(values, header=fields)
 
 
+def report_charts(figures: dict) -> dict:
+    """The three bar charts of a cycle's report as inline SVG: on the page and in the PDF alike."""
+    name = figures["cycle"]["name"]
+    regions = [(g["region"] or "(no region)", group_percent(g)) for g in figures["by_region"]]
+    org_types = [(org_type_label(g["org_type"]), group_percent(g)) for g in figures["by_org_type"]]
+    return {
+        "duty_chart": bar_chart(
+            "chart-duties",
+            f"Trusts that met each duty, {name}",
+            "Percentage of the trusts to which each duty applies that met it. The table below gives the numbers.",
+            [Bar(d["title"], d["met_percent"]) for d in figures["duties"]],
+        ),
+        "region_chart": bar_chart(
+            "chart-regions",
+            f"Trusts that met every race duty, by region, {name}",
+            "Percentage of each region's assessed trusts that met every applicable race duty. "
+            "The table below gives the numbers.",
+            [Bar(label, percent) for label, percent in regions],
+        ),
+        "org_type_chart": bar_chart(
+            "chart-org-types",
+            f"Trusts that met every race duty, by type of trust, {name}",
+            "Percentage of each type's assessed trusts that met every applicable race duty. "
+            "The table below gives the numbers.",
+            [Bar(label, percent) for label, percent in org_types],
+        ),
+    }
+
+
 def report_pdf(report: NationalReport) -> bytes:
     import weasyprint  # slow to import; only the PDF format needs it
 
     figures = report.figures
+    comparison = figures["comparison"]
     html = render_to_string(
         TEMPLATE,
         {
             "figures": figures,
+            "audit_date": date.fromisoformat(figures["cycle"]["audit_date"]),
+            "other_audit_date": date.fromisoformat(comparison["cycle"]["audit_date"]) if comparison else None,
             "headline": headline_sentence(report) if report.race_trusts else "",
             "duty_lines": [duty_sentence(duty) for duty in figures["duties"]],
-            "comparison_lines": comparison_lines(figures) if figures["comparison"] else [],
-            "org_types": [{**g, "label": org_type_label(g["org_type"])} for g in figures["by_org_type"]],
+            "duties": [{**d, "small": is_small(d["applicable"])} for d in figures["duties"]],
+            "comparison_lines": comparison_lines(figures) if comparison else [],
+            "regions": [{**g, "small": is_small(g["trusts"])} for g in figures["by_region"]],
+            "org_types": [
+                {**g, "label": org_type_label(g["org_type"]), "small": is_small(g["trusts"])}
+                for g in figures["by_org_type"]
+            ],
+            "small_number": SMALL_NUMBER,
+            **report_charts(figures),
         },
     )
     return weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+@dataclass
+class TrustChange:
+    organisation: Organisation
+    gained: list[str]  # duty titles met now and not then
+    lost: list[str]  # duty titles met then and not now
+
+
+def trust_changes(cycle: AuditCycle, other: AuditCycle) -> tuple[list[TrustChange], list[TrustChange]]:
+    """The trusts that improved and those that fell back between `other` and `cycle`: on the duties
+    both cycles looked for, a trust improved when it meets more of them now, fell back when fewer."""
+    common = set(cycle.duties.values_list("pk", flat=True)) & set(other.duties.values_list("pk", flat=True))
+    rows = (
+        Finding.objects.with_effective_status()
+        .filter(cycle__in=[cycle, other], duty_id__in=common)
+        .values_list("cycle_id", "organisation_id", "duty__title", "duty__sort_order", "effective")
+        .order_by("duty__sort_order", "duty__code")
+    )
+    met: dict[tuple[int, int], dict[str, bool]] = defaultdict(dict)
+    for cycle_id, organisation_id, title, _order, status in rows:
+        met[(cycle_id, organisation_id)][title] = status == FindingStatus.MET
+    both = {org for (c, org) in met if c == cycle.pk} & {org for (c, org) in met if c == other.pk}
+    changes = {}
+    for org in both:
+        now, then = met[(cycle.pk, org)], met[(other.pk, org)]
+        titles = [t for t in now if t in then]
+        gained = [t for t in titles if now[t] and not then[t]]
+        lost = [t for t in titles if then[t] and not now[t]]
+        if len(gained) != len(lost):
+            changes[org] = (gained, lost)
+    organisations = Organisation.objects.filter(pk__in=changes).order_by("name", "ods_code")
+    improved, declined = [], []
+    for organisation in organisations:
+        gained, lost = changes[organisation.pk]
+        (improved if len(gained) > len(lost) else declined).append(TrustChange(organisation, gained, lost))
+    return improved, declined
 
 
 def org_type_label(org_type: str) -> str:
@@ -318,8 +417,6 @@ def _shown(percent: float | None) -> str:
 
 
 def _described(title: str) -> str:
-    words = [word if sum(c.isupper() for c in word) > 1 else word.lower() for word in title.split()]
-    text = " ".join(words)
-    if words[0].endswith("s"):  # "Results of ...": a plural takes no article
-        return text
-    return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
+    """The duty's document as the object of "had published": "their workforce ethnic monitoring",
+    "the results of their race equality impact assessments"."""
+    return trust_words.with_your(trust_words.noun_phrase(title), "their")

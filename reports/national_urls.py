@@ -5,6 +5,7 @@ from . import national_views as views
 app_name = "national"
 urlpatterns = [
     path("", views.cycle_list, name="list"),
+    path("open-data/", views.open_data, name="open_data"),
     path("<int:pk>/", views.report, name="report"),
     path("<int:pk>/compare/", views.compare_choose, name="compare_choose"),
     path("<int:pk>/compare/<int:other_pk>/", views.compare, name="compare"),

@@ -14,7 +14,7 @@ from config import spreadsheets
 from trusts.access import staff_required
 
 from . import national
-from .charts import Bar, bar_chart
+from . import open_data as open_data_doc
 
 CYCLES_PER_PAGE = 25
 TRUSTS_PER_PAGE = 50
@@ -37,12 +37,26 @@ def report(request, pk: int):
     nothing_found = Paginator(national.trusts_with_nothing_found(cycle), TRUSTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    duties = [{**duty, "sentence": national.duty_sentence(duty)} for duty in figures["duties"]]
+    duties = [
+        {**duty, "sentence": national.duty_sentence(duty), "small": national.is_small(duty["applicable"])}
+        for duty in figures["duties"]
+    ]
     regions = [
-        {**g, "label": g["region"] or "(no region)", "percent": national.group_percent(g)} for g in figures["by_region"]
+        {
+            **g,
+            "label": g["region"] or "(no region)",
+            "percent": national.group_percent(g),
+            "small": national.is_small(g["trusts"]),
+        }
+        for g in figures["by_region"]
     ]
     org_types = [
-        {**g, "label": national.org_type_label(g["org_type"]), "percent": national.group_percent(g)}
+        {
+            **g,
+            "label": national.org_type_label(g["org_type"]),
+            "percent": national.group_percent(g),
+            "small": national.is_small(g["trusts"]),
+        }
         for g in figures["by_org_type"]
     ]
     context = {
@@ -56,26 +70,8 @@ def report(request, pk: int):
         "org_types": org_types,
         "nothing_found": nothing_found,
         "other_cycles": AuditCycle.objects.exclude(pk=cycle.pk).order_by("-audit_date", "-created_at"),
-        "duty_chart": bar_chart(
-            "chart-duties",
-            f"Trusts that met each duty, {cycle.name}",
-            "Percentage of the trusts to which each duty applies that met it. The table below gives the numbers.",
-            [Bar(d["title"], d["met_percent"]) for d in duties],
-        ),
-        "region_chart": bar_chart(
-            "chart-regions",
-            f"Trusts that met every race duty, by region, {cycle.name}",
-            "Percentage of each region's assessed trusts that met every applicable race duty. "
-            "The table below gives the numbers.",
-            [Bar(g["label"], g["percent"]) for g in regions],
-        ),
-        "org_type_chart": bar_chart(
-            "chart-org-types",
-            f"Trusts that met every race duty, by type of trust, {cycle.name}",
-            "Percentage of each type's assessed trusts that met every applicable race duty. "
-            "The table below gives the numbers.",
-            [Bar(g["label"], g["percent"]) for g in org_types],
-        ),
+        "small_number": national.SMALL_NUMBER,
+        **national.report_charts(figures),
     }
     return render(request, "reports/national/detail.html", context)
 
@@ -95,11 +91,17 @@ def compare(request, pk: int, other_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
     other = get_object_or_404(AuditCycle, pk=other_pk)
     comparison = national.compare_figures(cycle, other)
-    return render(
-        request,
-        "reports/national/compare.html",
-        {"cycle": cycle, "other": other, "rows": comparison["duties"]},
-    )
+    rows = [{**row, "change": national.change_words(row["change_points"])} for row in comparison["duties"]]
+    improved, declined = national.trust_changes(cycle, other)
+    context = {"cycle": cycle, "other": other, "rows": rows, "improved": improved, "declined": declined}
+    return render(request, "reports/national/compare.html", context)
+
+
+@staff_required(PERMISSION)
+def open_data(request):
+    """The open-data schemas (docs/open-data.md) as a page, so the report links to it, not to a file path."""
+    title, body = open_data_doc.title_and_body()
+    return render(request, "reports/national/open_data.html", {"title": title, "body": body})
 
 
 @staff_required(PERMISSION)

@@ -30,10 +30,10 @@ pytestmark = pytest.mark.django_db
 
 HEADLINE = "Only 9% (35 out of 394) of NHS trusts met every applicable race duty"
 DUTY_SENTENCES = [
-    "77% of trusts (302 out of 394) had published a race equality scheme",
-    "34% of trusts (133 out of 394) had published a workforce ethnic monitoring (race employment duty)",
-    "16% of trusts (63 out of 394) had published results of race equality impact assessments",
-    "82% of trusts (322 out of 394) had published a disability equality scheme",
+    "77% of trusts (302 out of 394) had published their race equality scheme",
+    "34% of trusts (133 out of 394) had published their workforce ethnic monitoring",
+    "16% of trusts (63 out of 394) had published the results of their race equality impact assessments",
+    "82% of trusts (322 out of 394) had published their disability equality scheme",
 ]
 MET_2007 = {RES: 302, REM: 133, RIA: 63, DES: 322}
 STAFF_ROLES = ["auditor", "reviewer", "signatory", "admin"]
@@ -133,7 +133,10 @@ def test_review_error_and_unassessed_trusts_are_shown_apart(auditor_client):
     response = auditor_client.get(url("report", cycle))
     text = page_text(response)
 
-    assert "33% of trusts (1 out of 3) had published a race equality scheme (0 not met, 1 need review, 1 could" in text
+    assert (
+        "33% of trusts (1 out of 3: a small number, read with care) had published their race equality scheme "
+        "(0 not met, 1 need review, 1 could" in text
+    )
     assert response.context["unassessed"] == 1
     assert 'Trusts not yet assessed</dt> <dd class="govuk-summary-list__value">1<' in text
 
@@ -458,5 +461,16 @@ def test_bar_chart_is_an_svg_image_with_title_description_and_escaped_labels():
     assert '<title id="chart-x-title">Trusts &lt;met&gt;</title>' in svg
     assert '<desc id="chart-x-desc">What the bars show</desc>' in svg
     assert "Scheme &amp; plan" in svg and ">76.6%<" in svg
-    assert ">n/a<" in svg and "A duty with a very long title that…" in svg
+    # A long label wraps onto a second line beside its bar; it is never cut.
+    assert ">n/a<" in svg and "…" not in svg
+    assert '<tspan x="0" y="51.5">A duty with a very long title that</tspan>' in svg
+    assert '<tspan x="0" y="68.5">will not fit beside its bar</tspan>' in svg
     assert 'width="275.8"' in svg  # 76.6% of the 360-pixel track
+
+
+def test_compare_form_with_a_unicode_digit_or_huge_number_goes_back_to_the_report(auditor_client, web_audit):
+    # "²".isdigit() is True, yet int("²") fails: it was a 500 (issue 15, found 4).
+    for other in ["²", "٣", "１", "99999999999999999999999", "1\u202e"]:
+        response = auditor_client.get(url("compare_choose", web_audit), {"other": other})
+        assert response.status_code == 302, other
+        assert response["Location"] == url("report", web_audit)

@@ -104,10 +104,10 @@ def test_text_states_the_2007_web_audit_figures():
     web_audit_2007()
     text = run("--cycle", "2007 web audit")
     assert "Only 9% (35 out of 394) of NHS trusts met every applicable race duty." in text
-    assert "77% of trusts (302 out of 394) had published a race equality scheme (92 not met" in text
-    assert "34% of trusts (133 out of 394) had published a workforce ethnic monitoring" in text
-    assert "16% of trusts (63 out of 394) had published results of race equality impact assessments" in text
-    assert "82% of trusts (322 out of 394) had published a disability equality scheme" in text
+    assert "77% of trusts (302 out of 394) had published their race equality scheme (92 not met" in text
+    assert "34% of trusts (133 out of 394) had published their workforce ethnic monitoring" in text
+    assert "16% of trusts (63 out of 394) had published the results of their race equality impact assessments" in text
+    assert "82% of trusts (322 out of 394) had published their disability equality scheme" in text
     assert "64 trusts had published none" in text
 
 
@@ -293,3 +293,13 @@ def test_unknown_comparison_cycle_is_an_error_that_names_it():
     AuditCycleFactory(name="2007 web audit")
     with pytest.raises(CommandError, match="'2005 web audit'"):
         run("--cycle", "2007 web audit", "--compare", "2005 web audit")
+
+
+def test_a_change_of_nothing_reads_as_no_change():
+    from reports.national import change_words
+
+    assert change_words(0.0) == "no change"
+    assert change_words(-0.0) == "no change"
+    assert change_words(16.6) == "+16.6 points"
+    assert change_words(-3.0) == "-3.0 points"
+    assert change_words(None) == "not applicable"

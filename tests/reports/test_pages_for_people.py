@@ -204,3 +204,94 @@ def test_closed_cycle_keeps_its_summary_table(client, user, findings, published)
     page = _text(_status(client, user))
     assert "Your duties in the 2007 web audit" in page
     assert "This audit is closed: its results are final." in page
+
+
+# The national report
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(role="auditor"))
+    return client
+
+
+@pytest.fixture
+def two_audits(duties):
+    """Three trusts in 2006 and 2007 on the race equality scheme: one improved, one fell back, one the same."""
+    from tests.factories import AuditCycleFactory, OrganisationFactory
+
+    old = AuditCycleFactory(name="2006 web audit", audit_date="2006-04-01", status=AuditCycle.Status.CLOSED)
+    new = AuditCycleFactory(name="2007 web audit", audit_date="2007-04-01", status=AuditCycle.Status.PUBLISHED)
+    old.duties.add(duties[0])
+    new.duties.add(duties[0])
+    rows = [("RAA", "Alderbrook NHS Trust", "not_met", "met"), ("RBB", "Birchfield NHS Trust", "met", "not_met")]
+    rows.append(("RCC", "Cedar NHS Trust", "met", "met"))
+    for ods, name, then, now in rows:
+        organisation = OrganisationFactory(ods_code=ods, name=name)
+        FindingFactory(site_check__cycle=old, site_check__organisation=organisation, duty=duties[0], status=then)
+        FindingFactory(site_check__cycle=new, site_check__organisation=organisation, duty=duties[0], status=now)
+    return old, new
+
+
+def test_comparison_lists_the_trusts_that_improved_and_fell_back(staff_client, two_audits):
+    old, new = two_audits
+    response = staff_client.get(reverse("national:compare", kwargs={"pk": new.pk, "other_pk": old.pk}))
+    page = _text(response.content.decode())
+
+    improved = page[page.index("Trusts that improved (1)") : page.index("Trusts that fell back")]
+    declined = page[page.index("Trusts that fell back (1)") :]
+    assert "Alderbrook NHS Trust (RAA): now meets Race equality scheme" in improved
+    assert "Birchfield NHS Trust (RBB): no longer meets Race equality scheme" in declined
+    assert "Cedar" not in page  # the same in both: neither list
+    # Two of three met in each cycle: no change, and a percentage of three trusts.
+    assert "No change" in page and "+0.0 points" not in page
+
+
+def test_report_marks_percentages_of_fewer_than_ten_trusts(staff_client, two_audits):
+    _, new = two_audits
+    page = _text(staff_client.get(reverse("national:report", kwargs={"pk": new.pk})).content.decode())
+    assert "67% of trusts (2 out of 3: a small number, read with care) had published their race equality scheme" in page
+    assert "66.7% (small number, read with care)" in page
+
+
+def test_report_links_to_the_open_data_page_not_a_file_path(staff_client, two_audits):
+    _, new = two_audits
+    page = staff_client.get(reverse("national:report", kwargs={"pk": new.pk})).content.decode()
+    assert "docs/open-data.md" not in page
+    assert f'href="{reverse("national:open_data")}"' in page
+
+    schema = staff_client.get(reverse("national:open_data"))
+    assert schema.status_code == 200
+    words = _text(schema.content.decode())
+    assert "Open data: findings and national figures" in words
+    assert '<th scope="col" class="govuk-table__header">Field</th>' in schema.content.decode()
+    assert "<code>evidence_sha256</code>" in schema.content.decode()
+    assert '"schema": "national-report/1"' in schema.content.decode().replace("&quot;", '"')
+
+
+def test_open_data_page_is_for_staff(client):
+    client.force_login(_trust_user())
+    assert client.get(reverse("national:open_data")).status_code == 403
+
+
+def _trust_user():
+    from tests.factories import TrustUserFactory
+
+    return TrustUserFactory()
+
+
+def test_pdf_has_dates_in_words_and_its_charts(staff_client, two_audits):
+    import io
+
+    from pypdf import PdfReader
+
+    old, new = two_audits
+    response = staff_client.get(reverse("national:report_pdf", kwargs={"pk": new.pk}))
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "As at 1 April 2007." in text
+    assert "2007-04-01" not in text
+    assert "(2 out of 3: a small number, read with care)" in text
+    # The charts are drawn in the PDF: their labels are there as text beside the bars.
+    assert text.count("Race equality scheme") >= 2
+    assert "66.7%" in text
