@@ -1,28 +1,33 @@
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
+from trusts.filters import GovukFilterSet
 from trusts.models import OrgType
 
 from .models import AuditCycle, Finding, FindingStatus, SiteCheck
 
-SELECT = {"class": "govuk-select"}
+DOES_NOT_APPLY = "not_applicable"
 
 
-class ResultsFilter(django_filters.FilterSet):
+class ResultsFilter(GovukFilterSet):
     """Narrows a cycle's results matrix. With a duty chosen, the status applies to that duty."""
 
-    region = django_filters.ChoiceFilter(field_name="organisation__region", label="Region", empty_label="Any")
+    trust = django_filters.CharFilter(label="Trust name or ODS code", method="filter_trust")
+    region = django_filters.ChoiceFilter(field_name="organisation__region", label="Region", empty_label="Any region")
     org_type = django_filters.ChoiceFilter(
-        field_name="organisation__org_type", label="Type", choices=OrgType.choices, empty_label="Any"
+        field_name="organisation__org_type", label="Type", choices=OrgType.choices, empty_label="Any type"
     )
     duty = django_filters.ChoiceFilter(label="Duty", method="filter_noop", empty_label="Every duty")
     status = django_filters.ChoiceFilter(
-        label="Status", choices=FindingStatus.choices, method="filter_noop", empty_label="Any"
+        label="Status",
+        choices=[*FindingStatus.choices, (DOES_NOT_APPLY, "Does not apply")],
+        method="filter_noop",
+        empty_label="Any status",
     )
 
     class Meta:
         model = SiteCheck
-        fields = ["region", "org_type", "duty", "status"]
+        fields = ["trust", "region", "org_type", "duty", "status"]
 
     def __init__(self, data, queryset, *, cycle: AuditCycle, **kwargs):
         super().__init__(data, queryset, **kwargs)
@@ -30,8 +35,12 @@ class ResultsFilter(django_filters.FilterSet):
         regions = queryset.order_by().values_list("organisation__region", flat=True).distinct()
         self.filters["region"].extra["choices"] = [(r, r) for r in sorted(set(regions)) if r]
         self.filters["duty"].extra["choices"] = [(d.code, d.title) for d in cycle.duties.all()]
-        for field in self.form.fields.values():
-            field.widget.attrs.update(SELECT)
+        self.form.fields["region"].choices = [("", "Any region"), *self.filters["region"].extra["choices"]]
+        self.form.fields["duty"].choices = [("", "Every duty"), *self.filters["duty"].extra["choices"]]
+
+    def filter_trust(self, queryset, _name, value):
+        value = value.strip()
+        return queryset.filter(Q(organisation__name__icontains=value) | Q(organisation__ods_code__iexact=value))
 
     def filter_noop(self, queryset, _name, _value):
         return queryset  # duty and status are applied together in filter_queryset
@@ -39,9 +48,18 @@ class ResultsFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         status = self.form.cleaned_data.get("status")
-        if status:
+        duty = self.form.cleaned_data.get("duty")
+        if status == DOES_NOT_APPLY:
+            # A check that ended with no finding for the duty (for some duty, with none chosen): the duty
+            # did not apply to that trust on the audit date.
+            duties = self.cycle.duties.filter(code=duty) if duty else self.cycle.duties.all()
+            missing = Q()
+            for each in duties:
+                missing |= ~Exists(Finding.objects.filter(site_check=OuterRef("pk"), duty=each))
+            queryset = queryset.filter(state__in=SiteCheck.ENDED).filter(missing) if duties else queryset.none()
+        elif status:
             findings = Finding.objects.with_effective_status().filter(site_check=OuterRef("pk"), effective=status)
-            if duty := self.form.cleaned_data.get("duty"):
+            if duty:
                 findings = findings.filter(duty__code=duty)
             queryset = queryset.filter(Exists(findings))
         return queryset

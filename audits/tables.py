@@ -58,7 +58,7 @@ class ResultsTable(tables.Table):
 
     class Meta:
         template_name = "audits/cycle/_table.html"
-        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet"}
+        attrs = {"class": "govuk-table govuk-table--small-text-until-tablet app-matrix"}
         order_by = ("trust",)
         empty_text = "No trusts match."
 

@@ -202,3 +202,166 @@ def test_sign_out_is_the_last_item_of_the_staff_menu_and_a_link_styled_button():
     assert "Sign out" in last_item and 'class="app-link-button govuk-service-navigation__link"' in last_item
     assert f'<span class="govuk-visually-hidden"> {person.username}</span>' in last_item
     assert menu.index("Trusts") < menu.index("Sign out")
+
+
+# The new-cycle form
+
+
+@pytest.fixture
+def catalogue():
+    import datetime
+
+    DutyFactory(code="race-equality-scheme", title="Race equality scheme", in_force_from=datetime.date(2002, 5, 31))
+    DutyFactory(code="gender-pay-gap", title="Gender pay gap report", in_force_from=datetime.date(2017, 3, 31))
+    OrganisationFactory(ods_code="RAA", name="Alderbrook Hospitals NHS Trust")
+
+
+def test_the_new_cycle_form_names_each_missing_field_in_its_error_summary(catalogue):
+    client, _ = _client_as("auditor")
+
+    response = client.post(reverse("audits:cycle_create"), {"scope": "all"})
+    html = response.content.decode()
+    summary = html[html.index("govuk-error-summary__list") : html.index("</ul>", html.index("govuk-error-summary"))]
+
+    assert response.status_code == 400
+    assert '<a href="#id_name">Enter a name for the cycle</a>' in summary
+    assert '<a href="#id_audit_date_day">Enter the audit date</a>' in summary
+    assert '<a href="#id_duties_0">Choose at least one duty</a>' in summary
+    assert "This field is required" not in html
+
+
+def test_the_audit_date_is_the_govuk_date_input_pattern(catalogue):
+    client, _ = _client_as("auditor")
+
+    html = client.get(reverse("audits:cycle_create")).content.decode()
+
+    assert 'class="govuk-date-input"' in html
+    for name, label in (("day", "Day"), ("month", "Month"), ("year", "Year")):
+        assert f'name="audit_date_{name}"' in html
+        assert f'for="id_audit_date_{name}">{label}</label>' in html
+    assert "For example, 1 4 2007" in html
+    assert 'type="date"' not in html and "2007-04-01" not in html
+
+
+def test_a_cycle_is_created_from_day_month_and_year(catalogue, monkeypatch):
+    monkeypatch.setattr("audits.services._enqueue", lambda *args, **kwargs: None)
+    client, _ = _client_as("auditor")
+    data = {"name": "Web audit 2007", "duties": ["race-equality-scheme"], "scope": "all"}
+
+    response = client.post(
+        reverse("audits:cycle_create"),
+        {**data, "audit_date_day": "1", "audit_date_month": "4", "audit_date_year": "2007"},
+    )
+
+    from audits.models import AuditCycle
+
+    assert response.status_code == 302
+    assert str(AuditCycle.objects.get(name="Web audit 2007").audit_date) == "2007-04-01"
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message"),
+    [
+        ("31", "2", "2007", "The audit date must be a real date"),
+        ("1", "", "2007", "The audit date must include a month"),
+        ("1", "4", "07", "The audit date must be a real date"),
+    ],
+)
+def test_a_wrong_audit_date_says_what_is_wrong(catalogue, day, month, year, message):
+    client, _ = _client_as("auditor")
+    data = {"name": "Web audit 2007", "duties": ["race-equality-scheme"], "scope": "all"}
+
+    response = client.post(
+        reverse("audits:cycle_create"),
+        {**data, "audit_date_day": day, "audit_date_month": month, "audit_date_year": year},
+    )
+
+    assert response.status_code == 400
+    assert message in visible_text(response.content.decode())
+
+
+def test_a_duty_not_in_force_on_the_audit_date_is_refused_with_a_clear_error(catalogue):
+    client, _ = _client_as("auditor")
+    data = {
+        "name": "Web audit 2007",
+        "duties": ["race-equality-scheme", "gender-pay-gap"],
+        "scope": "all",
+        "audit_date_day": "1",
+        "audit_date_month": "4",
+        "audit_date_year": "2007",
+    }
+
+    response = client.post(reverse("audits:cycle_create"), data)
+
+    assert response.status_code == 400
+    assert (
+        "Gender pay gap report was not in force on 1 April 2007: it came into force on 31 March 2017. "
+        "Untick it or change the audit date." in visible_text(response.content.decode())
+    )
+
+
+def test_the_ods_code_box_is_revealed_only_with_only_the_trusts_i_name(catalogue):
+    client, _ = _client_as("auditor")
+
+    html = client.get(reverse("audits:cycle_create")).content.decode()
+    chosen = client.post(reverse("audits:cycle_create"), {"scope": "chosen"}).content.decode()
+
+    assert 'data-module="govuk-radios"' in html
+    assert 'value="chosen" data-aria-controls="conditional-ods-codes"' in html
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-ods-codes"' in html
+    assert 'class="govuk-radios__conditional" id="conditional-ods-codes"' in chosen
+    assert "<script>" not in html  # the GOV.UK radios module from static/js/init.mjs does the reveal
+
+
+# The results matrix
+
+
+@pytest.fixture
+def matrix():
+    cycle = AuditCycleFactory(name="2007 web audit", status="in_review")
+    scheme = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    pay = DutyFactory(code="gender-pay-gap", title="Gender pay gap report")
+    cycle.duties.add(scheme, pay)
+    alder = SiteCheckFactory(
+        cycle=cycle, state="done", organisation=OrganisationFactory(ods_code="RAA", name="Alderbrook NHS Trust")
+    )
+    beech = SiteCheckFactory(
+        cycle=cycle, state="done", organisation=OrganisationFactory(ods_code="RBB", name="Beechwood NHS Trust")
+    )
+    for check in (alder, beech):
+        FindingFactory(site_check=check, duty=scheme, status="met")
+    FindingFactory(site_check=alder, duty=pay, status="not_met")  # the pay gap duty does not apply to Beechwood
+    return cycle
+
+
+def _matrix_names(client, cycle, **query):
+    page = client.get(reverse("audits:cycle_results", kwargs={"pk": cycle.pk}), query)
+    return [row.record.organisation.name for row in page.context["table"].rows]
+
+
+def test_the_results_matrix_searches_by_trust_name_or_ods_code(matrix):
+    client, _ = _client_as("reviewer")
+
+    assert _matrix_names(client, matrix, trust="beech") == ["Beechwood NHS Trust"]
+    assert _matrix_names(client, matrix, trust="raa") == ["Alderbrook NHS Trust"]
+
+
+def test_does_not_apply_can_be_filtered(matrix):
+    client, _ = _client_as("reviewer")
+
+    html = client.get(reverse("audits:cycle_results", kwargs={"pk": matrix.pk})).content.decode()
+
+    assert '<option value="not_applicable">Does not apply</option>' in html
+    assert _matrix_names(client, matrix, status="not_applicable") == ["Beechwood NHS Trust"]
+    assert _matrix_names(client, matrix, status="not_applicable", duty="gender-pay-gap") == ["Beechwood NHS Trust"]
+    assert _matrix_names(client, matrix, status="not_applicable", duty="race-equality-scheme") == []
+
+
+def test_the_results_matrix_is_a_wide_page_with_a_sticky_trust_column(matrix):
+    client, _ = _client_as("reviewer")
+
+    html = client.get(reverse("audits:cycle_results", kwargs={"pk": matrix.pk})).content.decode()
+
+    assert '<div class="app-width-container-wide">' in html
+    assert 'class="govuk-table govuk-table--small-text-until-tablet app-matrix"' in html
+    assert "---------" not in html and "Any status" in html and "Trust name or ODS code" in html

@@ -213,19 +213,44 @@ def test_navigation_links_to_cycles_for_staff_only(client, finished_check):
 # Cycle detail
 
 
-def test_cycle_detail_shows_progress_bar_counts_and_matrix(client, cycle, finding, queued_check):
+def test_cycle_detail_shows_progress_counts_by_duty_and_websites_to_look_at(client, cycle, finding, queued_check):
     client.force_login(UserFactory(role="reviewer"))
     content = client.get(reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})).content.decode()
     assert '<progress id="cycle-progress-bar" class="app-progress" max="2" value="1">' in content
     assert 'aria-live="polite"' in content
     assert "1 of 2 checked" in content
-    assert 'data-state="queued">1<' in content
+    assert "Waiting to be checked" in content and 'data-state="queued">1<' in content
     assert 'data-state="done">1<' in content
+    # Trusts by status for each duty, each count a link to those trusts in the results.
+    results = reverse("audits:cycle_results", kwargs={"pk": cycle.pk})
+    assert "Trusts by status for each duty" in content
+    assert f'href="{results}?duty=race-equality-scheme&amp;status=met">1<' in content
+    # The website that could not be read in full, with what went wrong.
     assert reverse("trusts:detail", kwargs={"ods_code": "RAA"}) in content
-    assert reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": finding.pk}) in content
-    assert "app-status--met" in content
-    assert "12 pages fetched" in content
+    assert "12 pages read" in content
     assert "not a PDF" in content
+    # The matrix itself is on the results page, no longer repeated here.
+    finding_url = reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": finding.pk})
+    assert finding_url not in content
+    matrix = client.get(results).content.decode()
+    assert finding_url in matrix and "app-status--met" in matrix
+
+
+def test_cycle_detail_names_no_worker_host(client, cycle, finished_check):
+    SiteCheck.objects.filter(pk=finished_check.pk).update(worker="celery@build-host-7.internal")
+    client.force_login(UserFactory(role="auditor"))
+    content = client.get(reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})).content.decode()
+    assert "build-host-7" not in content and "celery@" not in content
+
+
+def test_a_draft_cycle_says_how_many_trusts_it_will_check(client):
+    draft = AuditCycleFactory(name="Web audit 2008", status=AuditCycle.Status.DRAFT)
+    for _ in range(3):
+        SiteCheckFactory(cycle=draft)
+    client.force_login(UserFactory(role="auditor"))
+    content = client.get(reverse("audits:cycle_detail", kwargs={"pk": draft.pk})).content.decode()
+    assert "3 trusts to check" in content
+    assert "Queued" not in content
 
 
 def test_running_cycle_page_loads_progress_script_and_ended_one_does_not(client, cycle, finished_check):

@@ -66,7 +66,10 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
     assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
     axe_check(page)
     page.get_by_label("Name", exact=True).fill("Web audit 2007")
-    page.get_by_label("Audit date", exact=True).fill("2007-04-01")
+    # The GOV.UK date input: day, month and year boxes.
+    page.get_by_label("Day", exact=True).fill("1")
+    page.get_by_label("Month", exact=True).fill("4")
+    page.get_by_label("Year", exact=True).fill("2007")
     page.get_by_label("Race equality scheme", exact=True).check()
     page.get_by_label("Disability equality scheme", exact=True).check()
     page.get_by_label("Only the trusts I name", exact=True).check()

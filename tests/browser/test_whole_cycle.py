@@ -131,7 +131,10 @@ def test_a_whole_cycle_played_through_by_every_role(live_server, person, website
     page = person(live_server, auditor)
     page.goto(f"{live_server.url}/audits/cycles/new/")
     page.get_by_label("Name", exact=True).fill(CYCLE)
-    page.get_by_label("Audit date", exact=True).fill("2007-04-01")
+    # The GOV.UK date input: day, month and year boxes.
+    page.get_by_label("Day", exact=True).fill("1")
+    page.get_by_label("Month", exact=True).fill("4")
+    page.get_by_label("Year", exact=True).fill("2007")
     for duty in ("Race equality scheme", "Workforce ethnic monitoring", "race equality impact", "Disability equality"):
         page.get_by_label(duty).first.check()
     page.get_by_role("button", name="Create draft cycle").click()
