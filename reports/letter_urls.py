@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.letter_list, name="list"),
     path("mine/", views.my_letters, name="mine"),
     path("cycle/<int:cycle_pk>/", views.cycle_letters, name="cycle"),
+    path("cycle/<int:cycle_pk>/progress.json", views.cycle_letters_progress, name="cycle_progress"),
     path("cycle/<int:cycle_pk>/draft/", views.cycle_draft, name="cycle_draft"),
     path("cycle/<int:cycle_pk>/approve/", views.cycle_approve, name="cycle_approve"),
     path("cycle/<int:cycle_pk>/issue/", views.cycle_issue, name="cycle_issue"),

@@ -295,3 +295,83 @@ def test_pdf_has_dates_in_words_and_its_charts(staff_client, two_audits):
     # The charts are drawn in the PDF: their labels are there as text beside the bars.
     assert text.count("Race equality scheme") >= 2
     assert "66.7%" in text
+
+
+# Live progress on a cycle's letters
+
+
+@pytest.fixture
+def signatory_client(client):
+    client.force_login(UserFactory(role="signatory"))
+    return client
+
+
+def _letters_page(client, cycle):
+    return client.get(reverse("letters:cycle", kwargs={"cycle_pk": cycle.pk})).content.decode()
+
+
+def _letters_json(client, cycle):
+    response = client.get(reverse("letters:cycle_progress", kwargs={"cycle_pk": cycle.pk}))
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_letters_page_follows_drafting_live_until_nothing_is_queued(signatory_client, findings, published):
+    from trusts import activity
+
+    assert _letters_json(signatory_client, published)["queued"] is False
+    assert "data-letters-progress-url" not in _letters_page(signatory_client, published)
+
+    activity.record("reports.letters.draft_queued", None, published)
+
+    page = _letters_page(signatory_client, published)
+    progress_url = reverse("letters:cycle_progress", kwargs={"cycle_pk": published.pk})
+    assert f'data-letters-progress-url="{progress_url}"' in page
+    assert 'src="/static/js/letters-progress.mjs"' in page
+    assert "Drafting letters: 0 drafted so far, 2 still to draft. This page updates itself." in _text(page)
+    assert "Refresh" not in page
+    progress = _letters_json(signatory_client, published)
+    assert (progress["queued"], progress["drafting"], progress["issuing"]) == (True, True, False)
+    assert (progress["draft"], progress["approved"], progress["issued"], progress["without_letter"]) == (0, 0, 0, 2)
+
+    # Every trust has its letter: nothing is queued any more, and the page stops polling.
+    for organisation in {f.organisation for group in findings for f in group}:
+        Letter.objects.create(
+            cycle=published,
+            organisation=organisation,
+            kind=Letter.Kind.COMPLIANT,
+            sequence=1,
+            reference=f"HER/2007/{organisation.ods_code}/1",
+            template_name="letters/compliant/v1.html",
+            template_version="1",
+            addressee="Chief Executive",
+        )
+    progress = _letters_json(signatory_client, published)
+    assert (progress["queued"], progress["draft"], progress["without_letter"]) == (False, 2, 0)
+    assert "data-letters-progress-url" not in _letters_page(signatory_client, published)
+
+
+def test_letters_page_follows_issuing_while_approved_letters_wait(signatory_client, trust, findings, published):
+    from trusts import activity
+
+    Letter.objects.create(
+        cycle=published,
+        organisation=trust,
+        kind=Letter.Kind.ACTION_REQUIRED,
+        sequence=1,
+        reference="HER/2007/RAA/1",
+        template_name="letters/action_required/v1.html",
+        template_version="1",
+        addressee="Chief Executive",
+        status=Letter.Status.APPROVED,
+    )
+    activity.record("reports.letters.issue_queued", None, published)
+
+    progress = _letters_json(signatory_client, published)
+    assert (progress["queued"], progress["issuing"], progress["approved"]) == (True, True, 1)
+    assert "Issuing letters: 0 issued so far, 1 still to issue." in _text(_letters_page(signatory_client, published))
+
+
+def test_letters_progress_is_for_staff_who_read_letters(client, user, published):
+    client.force_login(user)
+    assert client.get(reverse("letters:cycle_progress", kwargs={"cycle_pk": published.pk})).status_code == 403
