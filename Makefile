@@ -26,11 +26,11 @@ lint: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	SECRET_KEY=$${SECRET_KEY:-migrations-check-only-not-a-secret} $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m bench
+	SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} $(BIN)/python -m bench
 
 # A web vulnerability scan (wapiti) of a throwaway portal, as a trust user and as staff; fails on a
 # high-severity finding. Reports in var/security-scan/. About five minutes.

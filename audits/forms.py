@@ -3,9 +3,12 @@ import re
 from django import forms
 
 from trusts.models import Organisation
+from trusts.validators import validate_text
 
 from .models import AuditCycle, Duty, FindingStatus
 from .review import DECISIONS
+
+MAX_REASON_CHARS = 2000
 
 
 class CycleForm(forms.Form):
@@ -61,17 +64,21 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         help_text="Why you confirm or change the status; the trust may read it",
+        max_length=MAX_REASON_CHARS,
+        validators=[validate_text],
         error_messages={"required": "Give the reason for your decision."},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_147_483_647)
 
 
 class FindingVersionsField(forms.MultipleChoiceField):
     """Values `id:version`; whether each is still current is the review service's question."""
 
     def valid_value(self, value):
-        return re.fullmatch(r"\d+:\d+", str(value)) is not None
+        # ASCII digits only (\d also takes "²" and "٣"), and ids that fit a database integer.
+        match = re.fullmatch(r"([0-9]{1,18}):([0-9]{1,9})", str(value))
+        return match is not None and int(match[1]) > 0
 
 
 class BulkConfirmForm(forms.Form):
@@ -84,6 +91,8 @@ class BulkConfirmForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason for confirming the selected findings",
+        max_length=MAX_REASON_CHARS,
+        validators=[validate_text],
         error_messages={"required": "Give the reason for confirming these findings."},
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -99,7 +99,7 @@ def response_recheck(request, pk: int):
 def response_resolve(request, pk: int):
     _require_triage(request.user)
     response = get_object_or_404(_unresolved(), pk=pk)
-    note = request.POST.get("note", "")[: responses.MAX_COMMENT_CHARS]
+    note = request.POST.get("note", "")
     try:
         responses.resolve_response(response, request.user, note)
     except responses.ResponseError as error:

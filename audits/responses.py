@@ -6,7 +6,6 @@ asked, when the move is not allowed.
 
 import datetime
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from trusts import activity
+from trusts import activity, validators
 from trusts.models import Organisation
 
 from . import services
@@ -35,25 +34,32 @@ class ResponseError(Exception):
 
 
 def site_host(organisation: Organisation) -> str:
-    """The host a trust's own addresses must be on: its website's, without a leading "www."."""
-    host = (urlsplit(organisation.website).hostname or "").lower().rstrip(".")
+    """The host a trust's own addresses must be on: its website's, as a browser reads it, without "www."."""
+    try:
+        url = validators.parse_web_address(organisation.website)
+    except validators.ValidationError:
+        return ""
+    host, _port = validators.site_of(url)
     # www.trust.nhs.uk and trust.nhs.uk are the same organisation's site; documents often sit on either.
-    return host.removeprefix("www.")
+    return host
 
 
 def is_on_own_site(url: str, organisation: Organisation) -> bool:
-    """Whether the address is on the trust's website host or one of its subdomains."""
-    base = site_host(organisation)
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not base or parts.scheme not in ("http", "https"):
-        return False
-    return host == base or host.endswith("." + base)
+    """Whether the address is on the trust's website host (or a subdomain) and port, read as a browser reads
+    it (WHATWG): a backslash, a user name or password, or another port than the website's is refused."""
+    return validators.is_on_site(url, organisation.website)
 
 
 def foreign_urls(urls: list[str], organisation: Organisation) -> list[str]:
     """The addresses that are not on the trust's own website."""
     return [url for url in urls if not is_on_own_site(url, organisation)]
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        validators.validate_text(text)
+    except validators.ValidationError as error:
+        raise ResponseError(f"The {what} cannot be recorded. {' '.join(error.messages)}") from None
 
 
 def responses_today(organisation: Organisation) -> int:
@@ -69,6 +75,7 @@ def submit_response(finding: Finding, author, comment: str, urls: list[str]) -> 
         raise ResponseError(f"Give between 1 and {MAX_URLS} web addresses.")
     if len(comment) > MAX_COMMENT_CHARS:
         raise ResponseError(f"The comment must be {MAX_COMMENT_CHARS:,} characters or fewer.")
+    _check_text(comment, "comment")
     if foreign := foreign_urls(urls, organisation):
         raise ResponseError(f"These addresses are not on your organisation's website: {', '.join(foreign)}.")
     with transaction.atomic():
@@ -118,6 +125,9 @@ def resolve_response(response: TrustResponse, user, note: str) -> TrustResponse:
     note = note.strip()
     if not note:
         raise ResponseError("Say how the response was resolved.")
+    if len(note) > MAX_COMMENT_CHARS:
+        raise ResponseError(f"The note must be {MAX_COMMENT_CHARS:,} characters or fewer.")
+    _check_text(note, "note")
     updated = TrustResponse.objects.exclude(status=TrustResponse.Status.RESOLVED).filter(pk=response.pk)
     if not updated.update(
         status=TrustResponse.Status.RESOLVED, resolved_by=user, resolved_at=timezone.now(), resolution_note=note

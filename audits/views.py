@@ -148,7 +148,8 @@ def _next_url(request) -> str | None:
     """Where the form asked to go back to, if it is a page of this site."""
     url = request.POST.get("next", "")
     allowed = url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure())
-    return url if allowed else None
+    # A path only: redirect() would take a bare word such as "2007" for the name of a URL pattern.
+    return url if allowed and url.startswith("/") else None
 
 
 def _web_link(url: str) -> str | None:

@@ -21,8 +21,17 @@ if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key only serves a laptop; `check --deploy` flags it (security.W009) in production.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-embedded-default-set-SECRET_KEY-in-production")
+# The default key is public: it only serves a laptop with DEBUG on. With DEBUG off the portal refuses
+# to start with it (or with any key Django marks "django-insecure-"): sessions, password reset and
+# invitation links would all be forgeable.
+INSECURE_DEFAULT_SECRET_KEY = "django-insecure-embedded-default-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is Django's insecure default) and DEBUG is off. Set SECRET_KEY to a long "
+        "random value, for example the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+        "For development on this machine only, set DEBUG=true instead."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -52,12 +61,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response to a signed-in person: Cache-Control no-store (pages, exports, evidence, letters).
+    "config.middleware.NoStoreForSignedInMiddleware",
     # Refuse by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff (and trust users who turned it on) must pass the second step before any other page.
     "trusts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL byte or another control character in any query or form value, or an over-long query
+    # value: a 400 page that says so.
+    "config.middleware.RefuseBadInputMiddleware",
+    # An id in the path larger than any database id: 404, not a database error.
+    "config.middleware.IdsInRangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -190,6 +206,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "trusts.views.locked_out"
 AXES_VERBOSE = False
+# The client's address, for lockouts and the activity log: REMOTE_ADDR, unless the portal sits behind
+# TRUSTED_PROXY_COUNT reverse proxies that each append to X-Forwarded-For; then the address the
+# outermost of them saw (a client cannot forge it: anything it sends itself sits further left).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must not be negative")
+AXES_CLIENT_IP_CALLABLE = "trusts.activity.client_address"
 
 # Two-factor sign-in (django-otp, TOTP): required for every member of staff, optional for trust users.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Equality duties audit")

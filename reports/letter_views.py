@@ -1,13 +1,12 @@
 """Letter pages: the staff register, a letter's page and actions, bulk work per cycle, and the download
 that staff and the trust's own users share. A trust user asking for another trust's letter gets 404."""
 
-import datetime
 import logging
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +16,7 @@ from audits.models import AuditCycle
 from config import spreadsheets
 from trusts import activity
 from trusts.access import staff_required
+from trusts.validators import validate_text
 
 from . import letters
 from .letter_tables import LetterFilter, LetterTable, letters_csv
@@ -148,9 +148,21 @@ def _letter_action(service):
 
 letter_approve = _letter_action(lambda request, letter: letters.approve_letter(letter, request.user))
 letter_issue = _letter_action(lambda request, letter: letters.issue_letter(letter, request.user))
-_withdraw = _letter_action(
-    lambda request, letter: letters.withdraw_letter(letter, request.user, request.POST.get("reason", ""))
-)
+MAX_WITHDRAWAL_REASON_CHARS = 2000
+
+
+def _withdraw_with_reason(request, letter: Letter) -> Letter:
+    reason = request.POST.get("reason", "")
+    if len(reason) > MAX_WITHDRAWAL_REASON_CHARS:
+        raise LetterError(f"The reason must be {MAX_WITHDRAWAL_REASON_CHARS:,} characters or fewer.")
+    try:
+        validate_text(reason)
+    except ValidationError as error:
+        raise LetterError(f"The reason cannot be recorded. {' '.join(error.messages)}") from None
+    return letters.withdraw_letter(letter, request.user, reason)
+
+
+_withdraw = _letter_action(_withdraw_with_reason)
 
 
 @staff_required(SIGN)
@@ -186,56 +198,13 @@ def letter_download(request, pk: int):
 @register_required
 def cycle_letters(request, cycle_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
-    without_letter = letters.trusts_without_letter(cycle)
-    progress = _letters_progress(cycle, without_letter)
     context = {
         "cycle": cycle,
-        "progress": progress,
-        "without_letter": without_letter,
+        "progress": letters.cycle_progress(cycle),
+        "without_letter": letters.trusts_without_letter(cycle),
         "can_sign": request.user.has_perm(SIGN),
     }
     return render(request, "reports/letters/cycle.html", context)
-
-
-# How long after it was asked for a drafting or issuing run is followed: a run that failed part-way
-# leaves letters undrafted or unissued, and the page stops asking after this.
-FOLLOW_WORK_FOR = datetime.timedelta(minutes=15)
-READY_TO_DRAFT = "Not yet drafted: its findings are settled."
-
-
-def _letters_progress(cycle: AuditCycle, without_letter=None) -> dict:
-    """The counts of the cycle's letters, and whether drafting or issuing still waits on the worker:
-    asked for (the activity log) in the last FOLLOW_WORK_FOR and with letters still to do."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
-
-    from trusts.models import ActivityRecord
-
-    progress = letters.cycle_progress(cycle)
-    if without_letter is None:
-        without_letter = letters.trusts_without_letter(cycle)
-    asked = dict(
-        ActivityRecord.objects.filter(
-            action__in=["reports.letters.draft_queued", "reports.letters.issue_queued"],
-            target_type=ContentType.objects.get_for_model(AuditCycle),
-            target_id=str(cycle.pk),
-            at__gte=timezone.now() - FOLLOW_WORK_FOR,
-        )
-        .order_by("at")
-        .values_list("action", "at")
-    )
-    to_draft = sum(1 for row in without_letter if row.reason == READY_TO_DRAFT)
-    progress["drafting"] = "reports.letters.draft_queued" in asked and to_draft > 0
-    progress["issuing"] = "reports.letters.issue_queued" in asked and progress["approved"] > 0
-    progress["queued"] = progress["drafting"] or progress["issuing"]
-    return progress
-
-
-@register_required
-def cycle_letters_progress(request, cycle_pk: int):
-    """The letters page's live counts (static/js/letters-progress.mjs polls it while work is queued)."""
-    cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
-    return JsonResponse(_letters_progress(cycle))
 
 
 def _cycle_action(action):
@@ -279,7 +248,7 @@ def _confirmed_cycle_action(action, status: str, template: str):
 def _draft_all(request, cycle):
     letters.queue_draft_letters(cycle)
     activity.record("reports.letters.draft_queued", request.user, cycle, request=request)
-    return "Drafting letters for every trust. This page shows their progress."
+    return "Drafting letters for every trust. Refresh this page to follow progress."
 
 
 def _approve_all(request, cycle):
@@ -291,7 +260,7 @@ def _approve_all(request, cycle):
 def _issue_all(request, cycle):
     letters.queue_issue_letters(cycle, request.user)
     activity.record("reports.letters.issue_queued", request.user, cycle, request=request)
-    return "Issuing every approved letter. This page shows their progress."
+    return "Issuing every approved letter. Refresh this page to follow progress."
 
 
 cycle_draft = _cycle_action(_draft_all)

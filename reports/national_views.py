@@ -81,7 +81,11 @@ def compare_choose(request, pk: int):
     """The compare form's target: on to the comparison page for the cycle chosen."""
     cycle = get_object_or_404(AuditCycle, pk=pk)
     other = request.GET.get("other", "")
-    if not other.isdigit() or not AuditCycle.objects.filter(pk=other).exists():
+    # ASCII digits only: isdigit() passes "²", which int() refuses; and no id has more than 18 digits.
+    if (
+        not (other.isascii() and other.isdecimal() and len(other) <= 18)
+        or not AuditCycle.objects.filter(pk=int(other)).exists()
+    ):
         return redirect("national:report", pk=cycle.pk)
     return redirect("national:compare", pk=cycle.pk, other_pk=int(other))
 

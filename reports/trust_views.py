@@ -12,7 +12,6 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.validators import URLValidator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from audits import publication, responses
 from audits.evidence import stored_copy
 from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
+from trusts import validators
 
 from . import trust_words
 from .models import Letter
@@ -167,13 +167,18 @@ class ResponseForm(forms.Form):
         help_text="Tell the regulator what you have published and where. Up to 2,000 characters.",
         max_length=responses.MAX_COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[validators.validate_text],
         error_messages={"required": "Enter a comment", "max_length": "The comment must be 2,000 characters or fewer"},
     )
     urls = forms.CharField(
         label="Where it is published",
         help_text=f"Web addresses on your organisation's website, one on each line, up to {responses.MAX_URLS}.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        error_messages={"required": "Enter at least one web address"},
+        max_length=responses.MAX_URLS * 2000,
+        error_messages={
+            "required": "Enter at least one web address",
+            "max_length": f"Enter no more than {responses.MAX_URLS} web addresses of up to 2,000 characters each",
+        },
     )
 
     def __init__(self, *args, organisation, **kwargs):
@@ -184,12 +189,12 @@ class ResponseForm(forms.Form):
         urls = list(dict.fromkeys(line.strip() for line in self.cleaned_data["urls"].splitlines() if line.strip()))
         if len(urls) > responses.MAX_URLS:
             raise forms.ValidationError(f"Enter no more than {responses.MAX_URLS} web addresses")
-        validate = URLValidator(schemes=["http", "https"])
         for url in urls:
             try:
-                validate(url)
-            except forms.ValidationError:
-                raise forms.ValidationError(f"Enter a full web address starting with https://, not “{url}”") from None
+                # As a browser reads it (WHATWG): no backslash, user name or password.
+                validators.parse_web_address(url)
+            except forms.ValidationError as error:
+                raise forms.ValidationError(f"“{url}”: {' '.join(error.messages)}") from None
         if foreign := responses.foreign_urls(urls, self.organisation):
             host = responses.site_host(self.organisation) or "your organisation's website"
             raise forms.ValidationError(

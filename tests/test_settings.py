@@ -26,18 +26,45 @@ def test_production_settings_pass_check_deploy():
     assert "no issues" in result.stdout
 
 
-def test_default_secret_key_is_flagged_by_check_deploy():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+def _start(*, drop: tuple[str, ...] = (), **env) -> subprocess.CompletedProcess:
+    """Load the settings in a new process, as a server or worker does at start-up."""
+    base = {k: v for k, v in os.environ.items() if k not in drop}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=settings.BASE_DIR,
-        env={**env, "DEBUG": "false"},
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_with_debug_off_the_default_secret_key_stops_the_app_at_start_up():
+    result = _start(drop=("SECRET_KEY",), DEBUG="false")
+
     assert result.returncode != 0
-    assert "security.W009" in result.stderr + result.stdout
+    assert "started" not in result.stdout
+    assert "ImproperlyConfigured: SECRET_KEY is not set (or is Django's insecure default) and DEBUG is off" in (
+        result.stderr
+    )
+
+
+def test_an_insecure_django_key_is_refused_too():
+    result = _start(DEBUG="false", SECRET_KEY="django-insecure-" + "k" * 50)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_the_default_key_still_serves_development_with_debug_on():
+    result = _start(drop=("SECRET_KEY",), DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_a_negative_proxy_count_fails_at_start_up():
+    result = _start(TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must not be negative" in result.stderr
 
 
 def test_a_negative_crawl_delay_fails_at_start_up():

@@ -4,10 +4,11 @@
 issue a letter...) and by the receivers below for sign-in events.
 """
 
+import ipaddress
 import logging
 
-from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
@@ -98,8 +99,28 @@ def record(
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
-        ip_address=get_client_ip_address(request) if request is not None else None,
+        ip_address=client_address(request) if request is not None else None,
     )
+
+
+def client_address(request) -> str | None:
+    """The address of the person making the request, by the one rule django-axes also uses
+    (AXES_CLIENT_IP_CALLABLE): REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies that each append to
+    X-Forwarded-For, the address the outermost proxy saw. Entries further left are the client's own
+    claims and never trusted; a request that did not pass every proxy falls back to REMOTE_ADDR."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if not count:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def _write(**fields) -> ActivityRecord:

@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .models import ODS_CODE_VALIDATOR, Organisation, OrgType
+from .validators import describe, forbidden_character, validate_web_address
 
 CSV_COLUMNS = ("ods_code", "name", "org_type", "region", "website", "headcount")
 # Read when the header has them, so that a register without them never blanks what is known.
@@ -256,7 +257,7 @@ def _parse_ods(records: Iterator[tuple[int, list[str]]], errors: _Errors) -> Reg
         name = _check_text(cells[1], line, "name", errors, required=True)
         values = {
             "name": ods_title(name),
-            "region": REGIONS.get(grouping, grouping),
+            "region": _check_text(REGIONS.get(grouping, grouping), line, "region", errors),
             "address": _check_address([ods_title(c, upper=_ADDRESS_UPPER_WORDS) for c in cells[4:9]], line, errors),
             "postcode": _check_postcode(cells[9], line, "postcode", errors),
             "opened_on": _check_date(cells[10], line, "open date", errors),
@@ -289,6 +290,9 @@ def _check_text(raw: str, line: int, field_name: str, errors: _Errors, required:
         errors.add(line, field_name, "is required")
     elif len(raw) > _MAX_LENGTH[field_name]:
         errors.add(line, field_name, f"is longer than {_MAX_LENGTH[field_name]} characters")
+    elif (character := forbidden_character(raw)) is not None:
+        # A NUL cannot be stored; a right-to-left override makes a name read as another trust's.
+        errors.add(line, field_name, f"contains a control or text-direction character, {describe(character)}")
     return raw
 
 
@@ -303,8 +307,12 @@ def _check_website(raw: str, line: int, errors: _Errors) -> str:
     if raw:
         try:
             _URL_VALIDATOR(raw)
-        except ValidationError:
-            errors.add(line, "website", f"“{raw}” is not a valid web address (http:// or https://)")
+            # As a browser reads it: no backslash, user name or password.
+            validate_web_address(raw)
+        except ValidationError as error:
+            shown = raw if forbidden_character(raw) is None else repr(raw)[1:-1]
+            reason = " ".join(error.messages) if error.code != "invalid" else "(http:// or https://)"
+            errors.add(line, "website", f"“{shown[:200]}” is not a valid web address {reason}".rstrip())
         else:
             _check_text(raw, line, "website", errors)
     return raw
@@ -325,6 +333,8 @@ def _check_address(lines: list[str], line: int, errors: _Errors) -> str:
     kept = [text.strip() for text in lines if text.strip()]
     if any(len(text) > _MAX_ADDRESS_LINE for text in kept):
         errors.add(line, "address", f"has a line longer than {_MAX_ADDRESS_LINE} characters")
+    elif character := next(filter(None, map(forbidden_character, kept)), None):
+        errors.add(line, "address", f"contains a control or text-direction character, {describe(character)}")
     return "\n".join(kept)
 
 

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .validators import validate_single_line, validate_web_address
+
 ODS_CODE_VALIDATOR = RegexValidator(
     r"^[A-Z0-9]{3,5}$", "An ODS code is 3 to 5 capital letters or digits, such as RZA or 5ZC."
 )
@@ -35,10 +37,10 @@ class OrganisationQuerySet(models.QuerySet):
 
 class Organisation(models.Model):
     ods_code = models.CharField("ODS code", max_length=5, unique=True, validators=[ODS_CODE_VALIDATOR])
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     org_type = models.CharField("type", max_length=20, choices=OrgType.choices)
     region = models.CharField(max_length=100, blank=True)
-    website = models.URLField(max_length=500, blank=True)
+    website = models.URLField(max_length=500, blank=True, validators=[validate_web_address])
     headcount = models.PositiveIntegerField(null=True, blank=True, help_text="Number of employees")
     chief_executive = models.CharField(max_length=200, blank=True, help_text="Named on the trust's letters")
     address = models.TextField(blank=True, help_text="Postal address, one line each, without the postcode")

@@ -111,6 +111,11 @@ def test_submitting_is_refused_for_a_user_of_another_trust(finding):
         ("https://raa.nhs.example.evil.test/a.pdf", False),
         ("https://evil.test/raa.nhs.example/a.pdf", False),
         ("javascript://raa.nhs.example/a", False),
+        # As a browser reads them (WHATWG), not as urllib does (issue 15, found 3).
+        ("http://evil.example\\@raa.nhs.example/", False),
+        ("https://user:pw@raa.nhs.example/a.pdf", False),
+        ("https://raa.nhs.example:8443/a.pdf", False),
+        ("https://raa.nhs.example:443/a.pdf", True),
     ],
 )
 def test_only_addresses_on_the_trusts_own_site_count_as_its_own(trust, url, own):

@@ -413,3 +413,33 @@ def test_upload_page_sends_anonymous_visitor_to_sign_in(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Organisation.objects.exists()
+
+
+# Issue 15: control and text-direction characters, NUL bytes, and addresses a browser reads otherwise
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("RDD,\u202eTSURT SHN,acute,,,\n", "line 2: name: contains a control or text-direction character, U+202E"),
+        ("RDD,Trust\u2067 NHS,acute,,,\n", "line 2: name: contains a control or text-direction character, U+2067"),
+        ("RDD,Trust\x00NHS,acute,,,\n", "line 2: name: contains a control or text-direction character, U+0000"),
+        ("RDD,D NHS Trust,acute,Lon\x00don,,\n", "line 2: region: contains a control or text-direction character"),
+        ("RDD,D NHS Trust,acute,,http://evil.example\\@d.nhs.uk/,\n", "line 2: website: "),
+        ("RDD,D NHS Trust,acute,,https://user:pw@d.nhs.uk/,\n", "user name or password"),
+    ],
+)
+def test_names_and_addresses_with_hidden_tricks_are_refused_and_nothing_is_written(tmp_path, row, expected):
+    with pytest.raises(CommandError) as raised:
+        import_trusts(write(tmp_path, HEADER + GOOD_ROWS + row.replace("line 2", "")))
+    assert expected.replace("line 2", "line 5") in str(raised.value)
+    assert not Organisation.objects.exists()
+
+
+def test_a_nul_byte_in_an_uploaded_register_is_a_message_not_a_500(client):
+    client.force_login(UserFactory(role="admin"))
+    text = HEADER + "RDD,D\x00 NHS Trust,acute,,,\n"
+    response = client.post(reverse("trusts:import"), {"file": upload(text), "format": "csv"})
+    assert response.status_code == 200
+    assert "line 2: name: contains a control or text-direction character, U+0000" in response.content.decode()
+    assert not Organisation.objects.exists()
