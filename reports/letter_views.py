@@ -1,12 +1,13 @@
 """Letter pages: the staff register, a letter's page and actions, bulk work per cycle, and the download
 that staff and the trust's own users share. A trust user asking for another trust's letter gets 404."""
 
+import datetime
 import logging
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
@@ -198,13 +199,56 @@ def letter_download(request, pk: int):
 @register_required
 def cycle_letters(request, cycle_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
+    without_letter = letters.trusts_without_letter(cycle)
+    progress = _letters_progress(cycle, without_letter)
     context = {
         "cycle": cycle,
-        "progress": letters.cycle_progress(cycle),
-        "without_letter": letters.trusts_without_letter(cycle),
+        "progress": progress,
+        "without_letter": without_letter,
         "can_sign": request.user.has_perm(SIGN),
     }
     return render(request, "reports/letters/cycle.html", context)
+
+
+# How long after it was asked for a drafting or issuing run is followed: a run that failed part-way
+# leaves letters undrafted or unissued, and the page stops asking after this.
+FOLLOW_WORK_FOR = datetime.timedelta(minutes=15)
+READY_TO_DRAFT = "Not yet drafted: its findings are settled."
+
+
+def _letters_progress(cycle: AuditCycle, without_letter=None) -> dict:
+    """The counts of the cycle's letters, and whether drafting or issuing still waits on the worker:
+    asked for (the activity log) in the last FOLLOW_WORK_FOR and with letters still to do."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from trusts.models import ActivityRecord
+
+    progress = letters.cycle_progress(cycle)
+    if without_letter is None:
+        without_letter = letters.trusts_without_letter(cycle)
+    asked = dict(
+        ActivityRecord.objects.filter(
+            action__in=["reports.letters.draft_queued", "reports.letters.issue_queued"],
+            target_type=ContentType.objects.get_for_model(AuditCycle),
+            target_id=str(cycle.pk),
+            at__gte=timezone.now() - FOLLOW_WORK_FOR,
+        )
+        .order_by("at")
+        .values_list("action", "at")
+    )
+    to_draft = sum(1 for row in without_letter if row.reason == READY_TO_DRAFT)
+    progress["drafting"] = "reports.letters.draft_queued" in asked and to_draft > 0
+    progress["issuing"] = "reports.letters.issue_queued" in asked and progress["approved"] > 0
+    progress["queued"] = progress["drafting"] or progress["issuing"]
+    return progress
+
+
+@register_required
+def cycle_letters_progress(request, cycle_pk: int):
+    """The letters page's live counts (static/js/letters-progress.mjs polls it while work is queued)."""
+    cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
+    return JsonResponse(_letters_progress(cycle))
 
 
 def _cycle_action(action):
@@ -248,7 +292,7 @@ def _confirmed_cycle_action(action, status: str, template: str):
 def _draft_all(request, cycle):
     letters.queue_draft_letters(cycle)
     activity.record("reports.letters.draft_queued", request.user, cycle, request=request)
-    return "Drafting letters for every trust. Refresh this page to follow progress."
+    return "Drafting letters for every trust. This page shows their progress."
 
 
 def _approve_all(request, cycle):
@@ -260,7 +304,7 @@ def _approve_all(request, cycle):
 def _issue_all(request, cycle):
     letters.queue_issue_letters(cycle, request.user)
     activity.record("reports.letters.issue_queued", request.user, cycle, request=request)
-    return "Issuing every approved letter. Refresh this page to follow progress."
+    return "Issuing every approved letter. This page shows their progress."
 
 
 cycle_draft = _cycle_action(_draft_all)
