@@ -71,46 +71,69 @@ def cycle_list(request):
     return render(request, "audits/cycle/list.html", {"page": page})
 
 
+# What a person reads for each state of a site check on the cycle page (the JSON keeps the codes).
+CHECK_STATE_WORDS = {
+    SiteCheck.State.QUEUED: "Waiting to be checked",
+    SiteCheck.State.RUNNING: "Being checked",
+    SiteCheck.State.DONE: "Checked",
+    SiteCheck.State.FAILED: "Could not be checked",
+    SiteCheck.State.CANCELLED: "Not checked (cycle cancelled)",
+}
+
+
 @dataclass
-class MatrixRow:
-    check: SiteCheck
-    cells: list[tuple[Duty, Finding | None]]
+class DutyCounts:
+    duty: Duty
+    counts: list[tuple[str, str, int]]  # (status, words, trusts)
+    does_not_apply: int
 
 
-def _matrix_rows(cycle: AuditCycle, checks: list[SiteCheck], duties: list[Duty]) -> list[MatrixRow]:
-    """One row per site check, one cell per duty; two queries whatever the number of trusts."""
-    findings = (
+def _counts_by_duty(cycle: AuditCycle, duties: list[Duty], ended: int) -> list[DutyCounts]:
+    """Trusts by effective status for each duty, in one query."""
+    rows = (
         Finding.objects.with_effective_status()
-        .filter(cycle=cycle, site_check__in=checks)
-        # The cells need only the status; duty and trust come from the page's own lists.
-        .only("id", "site_check_id", "duty_id", "status", "reviewed_status")
+        .filter(cycle=cycle)
+        .values_list("duty_id", "effective")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    labels = dict(FindingStatus.choices)
-    by_cell = {}
-    for finding in findings:
-        finding.effective_label = labels.get(finding.effective, finding.effective)
-        by_cell[finding.site_check_id, finding.duty_id] = finding
-    return [MatrixRow(check, [(duty, by_cell.get((check.pk, duty.pk))) for duty in duties]) for check in checks]
+    counts: dict[tuple[int, str], int] = {}
+    for duty_id, effective, n in rows:
+        counts[duty_id, effective] = counts.get((duty_id, effective), 0) + n
+    result = []
+    for duty in duties:
+        per_status = [(status, label, counts.get((duty.pk, status), 0)) for status, label in FindingStatus.choices]
+        found = sum(n for _, _, n in per_status)
+        result.append(DutyCounts(duty, per_status, max(ended - found, 0)))
+    return result
 
 
 @staff_required("audits.view_auditcycle")
 def cycle_detail(request, pk: int):
+    """The cycle at a glance: its progress, trusts by status for each duty, and the website checks that
+    need a look (errors, failures, a budget that ran out). The matrix itself is on the results page."""
     cycle = get_object_or_404(AuditCycle, pk=pk)
     duties = list(cycle.duties.all())
-    checks = cycle.site_checks.select_related("organisation").order_by("organisation__name", "pk")
-    page = Paginator(checks, TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
+    attention = (
+        cycle.site_checks.select_related("organisation")
+        .filter(Q(state=SiteCheck.State.FAILED) | Q(budget_exhausted=True) | ~Q(errors=[]))
+        .order_by("organisation__name", "pk")
+    )
+    page = Paginator(attention, TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
     page_checks = list(page)
     for check in page_checks:
         check.tag_class = CHECK_TAG_CLASSES.get(check.state, "")
+        check.state_words = CHECK_STATE_WORDS.get(check.state, check.get_state_display())
     progress = services.cycle_progress(cycle)
     context = {
         "cycle": cycle,
         "cycle_tag_class": CYCLE_TAG_CLASSES.get(cycle.status, ""),
         "duties": duties,
         "progress": progress,
-        "state_counts": [(label, state, progress[state]) for state, label in SiteCheck.State.choices],
+        "state_counts": [(CHECK_STATE_WORDS[state], state, progress[state]) for state in SiteCheck.State.values],
+        "by_duty": _counts_by_duty(cycle, duties, progress["ended"]) if progress["ended"] else [],
         "page": page,
-        "rows": _matrix_rows(cycle, page_checks, duties),
+        "rows": page_checks,
         "can_cancel": cycle.status == AuditCycle.Status.RUNNING,
         "history": activity.history_of(cycle),
         "can_start": cycle.status == AuditCycle.Status.DRAFT,

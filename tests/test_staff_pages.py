@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -306,11 +307,13 @@ def test_the_ods_code_box_is_revealed_only_with_only_the_trusts_i_name(catalogue
     html = client.get(reverse("audits:cycle_create")).content.decode()
     chosen = client.post(reverse("audits:cycle_create"), {"scope": "chosen"}).content.decode()
 
-    assert 'data-module="govuk-radios"' in html
-    assert 'value="chosen" data-aria-controls="conditional-ods-codes"' in html
-    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-ods-codes"' in html
-    assert 'class="govuk-radios__conditional" id="conditional-ods-codes"' in chosen
-    assert "<script>" not in html  # the GOV.UK radios module from static/js/init.mjs does the reveal
+    assert 'value="chosen" aria-controls="conditional-ods-codes"' in html
+    assert 'class="app-reveal" id="conditional-ods-codes"' in html
+    assert 'id="id_ods_codes"' in chosen and "Enter the ODS code of at least one trust." in chosen
+    # Revealed by CSS while its radio is checked: no inline script, no aria-expanded on a radio.
+    css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
+    assert ":not(:has(.govuk-radios__input[aria-controls]:checked)) > .app-reveal { display: none; }" in css
+    assert "<script>" not in html
 
 
 # The results matrix

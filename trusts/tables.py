@@ -92,7 +92,7 @@ class ActivityTable(tables.Table):
     username = tables.Column(verbose_name="Who", empty_values=(), order_by=("username",))
     action = tables.Column(verbose_name="What")
     target_repr = tables.Column(verbose_name="About", empty_values=(), orderable=False)
-    message = tables.Column(verbose_name="Details", orderable=False)
+    message = tables.Column(verbose_name="Details", orderable=False, default="")
     ip_address = tables.Column(verbose_name="From address", default="")
 
     class Meta:
