@@ -29,8 +29,8 @@ class NoStoreForSignedInMiddleware:
 class RefuseBadInputMiddleware:
     """Input no field of ours takes is refused with a 400 page that says what is wrong:
 
-    - a NUL byte or another control character (other than tab, new line and carriage return) in any
-      query or form parameter, name or value (PostgreSQL cannot even store NUL);
+    - a NUL byte or another control character (other than tab, new line and carriage return) in the
+      path or in any query or form parameter, name or value (PostgreSQL cannot even store NUL);
     - a query parameter longer than MAX_QUERY_VALUE characters (searches, filters and page numbers are
       short; SQLite refuses a LIKE pattern over 50,000 bytes).
 
@@ -48,6 +48,11 @@ class RefuseBadInputMiddleware:
         return self.get_response(request)
 
     def _refusal(self, request) -> str | None:
+        if match := REQUEST_FORBIDDEN.search(request.path):
+            return (
+                f"The web address contains a control character, {describe(match.group())}. "
+                "Check the address and try again."
+            )
         for key, values in request.GET.lists():
             if any(len(text) > self.MAX_QUERY_VALUE for text in (key, *values)):
                 return (

