@@ -26,7 +26,7 @@ lint: install
 
 test: install
 	$(BIN)/ruff check .
-	SECRET_KEY=$${SECRET_KEY:-migrations-check-only-not-a-secret} $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 bench: install
@@ -37,3 +37,9 @@ bench: install
 .PHONY: scan
 scan: $(STAMP)
 	$(BIN)/python scripts/security_scan.py
+
+# Screenshots of every page pattern, as each role, at 1280 and 390 px wide, into var/screenshots/ for
+# review; the same run checks that no page scrolls sideways, shows a raw code or fails axe.
+.PHONY: screenshots
+screenshots: install
+	SCREENSHOTS_DIR=$(CURDIR)/var/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_every_page.py

@@ -21,17 +21,12 @@ if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is public: it only serves a laptop with DEBUG on. With DEBUG off the portal refuses
-# to start with it (or with any key Django marks "django-insecure-"): sessions, password reset and
-# invitation links would all be forgeable.
-INSECURE_DEFAULT_SECRET_KEY = "django-insecure-embedded-default-set-SECRET_KEY-in-production"
-SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
-if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
-    raise ImproperlyConfigured(
-        "SECRET_KEY is not set (or is Django's insecure default) and DEBUG is off. Set SECRET_KEY to a long "
-        "random value, for example the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
-        "For development on this machine only, set DEBUG=true instead."
-    )
+# The default key is public: it only serves a laptop with DEBUG on. With DEBUG off the web server
+# refuses to start with it (config/wsgi.py), or with any key Django marks "django-insecure-": sessions,
+# password reset and invitation links would all be forgeable. Management commands still run, so the
+# register can be imported and audits run on a machine that serves nothing.
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-embedded-default-set-SECRET_KEY-in-production")
+SECRET_KEY_IS_PUBLIC = SECRET_KEY.startswith("django-insecure")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -232,7 +227,7 @@ LOGGING = {
 # Celery. REDIS_URL (or CELERY_BROKER_URL) selects a shared broker; without one the broker is a
 # folder on this machine, served by workers that `make demo` and `run_audit --wait` start.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if EMBEDDED_BROKER:
     # One folder per database, so a demo worker never takes another database's messages.

@@ -27,10 +27,10 @@ def test_production_settings_pass_check_deploy():
 
 
 def _start(*, drop: tuple[str, ...] = (), **env) -> subprocess.CompletedProcess:
-    """Load the settings in a new process, as a server or worker does at start-up."""
+    """Load the web application in a new process, as gunicorn or runserver does at start-up."""
     base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", "import config.wsgi; print('started')"],
         cwd=settings.BASE_DIR,
         env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
@@ -53,6 +53,18 @@ def test_an_insecure_django_key_is_refused_too():
     result = _start(DEBUG="false", SECRET_KEY="django-insecure-" + "k" * 50)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_commands_still_run_with_the_default_key_on_a_machine_that_serves_nothing():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env={**{k: v for k, v in os.environ.items() if k != "SECRET_KEY"}, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_default_key_still_serves_development_with_debug_on():

@@ -45,7 +45,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "organisation", "is_active", "is_staff")
     list_filter = ("is_active", "groups", "organisation__org_type")
     list_select_related = ("organisation",)
-    autocomplete_fields = ("organisation",)
+    # A plain select: the autocomplete widget looked a re-posted value up as sent (a 500 on a non-id).
     # A signatory's full name and job title are printed under their signature on every letter.
     fieldsets = (
         *BaseUserAdmin.fieldsets,
