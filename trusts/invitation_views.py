@@ -21,12 +21,13 @@ from .forms import InvitationForm, StaffEnrolmentForm
 from .models import User
 
 
-def _user_status(user: User) -> tuple[str, str]:
+def account_status(user: User) -> tuple[str, str]:
+    """The account's state in words, and its GOV.UK tag colour (trust users and staff alike)."""
     if user.is_active:
         return "Active", "govuk-tag--green"
     if user.has_usable_password():
         return "Deactivated", "govuk-tag--grey"
-    return "Invited, no password yet", "govuk-tag--yellow"
+    return "Invited, not yet set up", "govuk-tag--yellow"
 
 
 @staff_required("trusts.view_user")
@@ -51,7 +52,7 @@ def user_list(request, ods_code: str):
     users = list(organisation.users.order_by("last_name", "first_name", "username"))
     with_app = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
     for user in users:
-        user.status_label, user.tag_class = _user_status(user)
+        user.status_label, user.tag_class = account_status(user)
         user.has_password = user.has_usable_password()
         user.has_app = user.pk in with_app
     context = {"organisation": organisation, "users": users, "form": form}

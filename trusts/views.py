@@ -13,6 +13,7 @@ from .access import organisation_for, staff_required
 from .filters import ActivityFilter, OrganisationFilter
 from .forms import RegisterUploadForm, StaffInvitationForm, StaffRolesForm
 from .importing import CSV_COLUMNS, save_register
+from .invitation_views import account_status
 from .models import ActivityRecord, User
 from .tables import ActivityTable, OrganisationTable
 
@@ -84,14 +85,6 @@ def may_manage(actor: User, person: User) -> bool:
     return person.pk != actor.pk and (actor.is_superuser or not person.is_superuser)
 
 
-def _staff_status(person: User) -> tuple[str, str]:
-    if person.is_active:
-        return "Active", "govuk-tag--green"
-    if person.has_usable_password():
-        return "Deactivated", "govuk-tag--grey"
-    return "Waiting for set-up link", "govuk-tag--yellow"
-
-
 @staff_required("trusts.view_user")
 @require_http_methods(["GET", "POST"])
 def staff_list(request):
@@ -116,7 +109,7 @@ def staff_list(request):
         groups = {group.name for group in person.groups.all()}
         person.role_names = [role for role in roles.STAFF_ROLES if role in groups]
         person.role_labels = [names[role].split(":")[0] for role in person.role_names]
-        person.status_label, person.tag_class = _staff_status(person)
+        person.status_label, person.tag_class = account_status(person)
         person.has_password = person.has_usable_password()
         person.has_app = person.pk in with_app
         person.manageable = may_manage(request.user, person)

@@ -2,6 +2,8 @@
 // once the cycle has ended so that the findings matrix shows the results. Loaded as a module from
 // a static file (no inline script) so that a strict Content-Security-Policy can apply.
 
+import { follow } from "./follow-progress.mjs";
+
 const POLL_INTERVAL_MS = 5000;
 
 function update(root, progress) {
@@ -18,25 +20,6 @@ function update(root, progress) {
   }
 }
 
-function watch(root) {
-  const url = root.dataset.cycleProgressUrl;
-  const poll = async () => {
-    try {
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (response.ok) {
-        const progress = await response.json();
-        update(root, progress);
-        if (progress.status !== "running") {
-          window.location.reload();
-          return;
-        }
-      }
-    } catch {
-      // A network blip should not stop the page following the cycle; try again at the next tick.
-    }
-    window.setTimeout(poll, POLL_INTERVAL_MS);
-  };
-  window.setTimeout(poll, POLL_INTERVAL_MS);
+for (const root of document.querySelectorAll("[data-cycle-progress-url]")) {
+  follow(root.dataset.cycleProgressUrl, POLL_INTERVAL_MS, (progress) => update(root, progress), (progress) => progress.status !== "running");
 }
-
-for (const root of document.querySelectorAll("[data-cycle-progress-url]")) watch(root);

@@ -2,6 +2,8 @@
 // page's progress JSON, updates the counts, and reloads once nothing is queued so that the list of
 // trusts without a letter is current. A static module (no inline script) for the strict CSP.
 
+import { follow } from "./follow-progress.mjs";
+
 const POLL_INTERVAL_MS = 3000;
 
 function sentence(progress) {
@@ -22,25 +24,7 @@ function update(root, progress) {
   if (text && progress.queued && text.textContent !== words) text.textContent = words;
 }
 
-function watch(root) {
-  const url = root.dataset.lettersProgressUrl;
-  const poll = async () => {
-    try {
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (response.ok) {
-        const progress = await response.json();
-        update(root, progress);
-        if (!progress.queued) {
-          window.location.reload(); // nothing queued: stop polling, show the settled page
-          return;
-        }
-      }
-    } catch {
-      // A network blip should not stop the page following the letters; try again at the next tick.
-    }
-    window.setTimeout(poll, POLL_INTERVAL_MS);
-  };
-  window.setTimeout(poll, POLL_INTERVAL_MS);
+// Nothing queued any more: reload once to show the settled page, and stop polling.
+for (const root of document.querySelectorAll("[data-letters-progress-url]")) {
+  follow(root.dataset.lettersProgressUrl, POLL_INTERVAL_MS, (progress) => update(root, progress), (progress) => !progress.queued);
 }
-
-for (const root of document.querySelectorAll("[data-letters-progress-url]")) watch(root);

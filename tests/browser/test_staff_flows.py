@@ -123,7 +123,9 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
         page.get_by_role("link", name="CSV").click()
     path = tmp_path / "results.csv"
     download.value.save_as(path)
-    rows = {row["ODS code"]: row for row in csv.DictReader(path.open())}
-    assert set(rows) == {"RGD", "ROL"}
-    assert rows["ROL"]["Race equality scheme"] == "not_met"
-    assert rows["RGD"]["Race equality scheme"] == "met"
+    rows = {(row["ODS code"], row["Duty"]): row for row in csv.DictReader(path.open())}
+    assert {ods for ods, _ in rows} == {"RGD", "ROL"}
+    overridden = rows["ROL", "Race equality scheme"]
+    assert (overridden["Status"], overridden["Reviewer"]) == ("Not met", "Rita Reviewer")
+    assert "robots.txt blocks it" in overridden["Reviewer's reason"]
+    assert rows["RGD", "Race equality scheme"]["Status"] == "Met"
