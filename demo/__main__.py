@@ -31,6 +31,8 @@ DUTIES_2007 = "race-equality-scheme,race-employment-monitoring,race-impact-asses
 
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DB}")
 os.environ.setdefault("MEDIA_ROOT", str(DEMO_MEDIA))
+# E-mails (letters issued, recheck outcomes, invitations) go to files, not into the demo's output.
+os.environ.setdefault("EMAIL_URL", "filemail:///var/demo-mail")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("AUDIT_ALLOW_PRIVATE_HOSTS", "true")
 os.environ.setdefault("AUDIT_CRAWL_DELAY", "0")
@@ -42,6 +44,7 @@ def main() -> None:
     for leftover in VAR.glob("demo.sqlite3*"):
         leftover.unlink()
     shutil.rmtree(DEMO_MEDIA, ignore_errors=True)
+    shutil.rmtree(VAR / "demo-mail", ignore_errors=True)
     import django
 
     django.setup()
@@ -79,6 +82,7 @@ def main() -> None:
         print(f"\nThe portal is at http://127.0.0.1:{PORT}/ (press Ctrl-C to stop). Demo sign-ins:")
         for username, description in logins:
             print(f"  {username:<12} password {PASSWORD:<20} {description}")
+        print("E-mails the portal sends are written to var/demo-mail/.")
         print("Staff sign in with a code from an authenticator app: add their key (above) to any TOTP app, or")
         print("run `oathtool --totp -b KEY`. (Real staff set up their app through their invitation link.)")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
