@@ -252,20 +252,18 @@ def _create_users(trust_ods_code: str):
 
 
 def _review_publish_and_write_letter(staff, organisation) -> None:
-    """Settle one trust's findings, issue its letter and publish the cycle, so a trust user has pages."""
+    """Settle the findings the engine left undecided, publish the cycle and issue one trust's letter, so a
+    trust user has pages (letters follow publication, and publication waits for every decision)."""
     from audits.models import AuditCycle, FindingStatus
+    from audits.publication import publication_blockers, publish
     from audits.review import review_finding
-    from audits.services import publish_cycle
-    from reports.letters import approve_letter, draft_letters_for_cycle, issue_letter
+    from reports.letters import approve_letter, draft_letter, issue_letter
 
     cycle = AuditCycle.objects.get(name=AUDIT_CYCLE)
-    for finding in cycle.findings.filter(organisation=organisation):
-        settled = FindingStatus.MET if finding.status == FindingStatus.MET else FindingStatus.NOT_MET
-        review_finding(finding, staff, settled, "Settled for the security scan.", finding.version)
-    draft_letters_for_cycle(cycle)  # the other trusts' letters wait for review: skipped, as in real life
-    letter = cycle.letters.get(organisation=organisation)
-    issue_letter(approve_letter(letter, staff), staff)
-    publish_cycle(cycle, staff)
+    for finding in publication_blockers(cycle).findings:
+        review_finding(finding, staff, FindingStatus.NOT_MET, "Settled for the security scan.", finding.version)
+    publish(cycle, staff)
+    issue_letter(approve_letter(draft_letter(cycle, organisation), staff), staff)
 
 
 def _date(value: str):
