@@ -19,9 +19,9 @@ from django.utils import timezone
 from trusts import activity
 from trusts.models import Organisation
 
-from .crawling import CrawlResult, DutyRules, Read, crawl
-from .fetching import Fetcher
-from .matching import Verdict, decide
+from .crawler.crawling import CrawlResult, DutyRules, Read, crawl
+from .crawler.fetching import Fetcher
+from .crawler.matching import Verdict, decide
 from .models import (
     AuditCycle,
     Duty,
@@ -395,6 +395,9 @@ def _fetched_evidence(
             content_type=read.content_type,
             fetched_at=datetime.datetime.fromtimestamp(read.fetched_at, tz=datetime.UTC),
             title=source.title[:500],
+            published_on=verdict.evidence.published,
+            covers_from=verdict.evidence.period.start if verdict.evidence.period else None,
+            covers_until=verdict.evidence.period.end if verdict.evidence.period else None,
             snippet=verdict.evidence.snippet,
             text=(read.text or source.text)[:EVIDENCE_TEXT_CHARS],
         )

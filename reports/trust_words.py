@@ -13,7 +13,7 @@ from audits.models import Evidence, Finding, FindingStatus
 
 # "Workforce ethnic monitoring (race employment duty)": the bracket names the law, not the document.
 _LAW_BRACKET = re.compile(r"\s*\([^)]*\bduty\)\s*$", re.IGNORECASE)
-# What the matcher says about the document's date (audits/matching.py, _recency).
+# What the matcher says about the document's date (audits/crawler/matching.py, currency).
 _COVERS = re.compile(r"\bit covers (.+?), which (?:includes|had ended)")
 _DATED = re.compile(r"\bit is dated ([A-Z][a-z]+ \d{4})")
 _OUT_OF_DATE = re.compile(r"^The only .+? found is out of date: .*; (it (?:covers|is dated) .+?)\.?$", re.DOTALL)

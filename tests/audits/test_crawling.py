@@ -3,8 +3,8 @@ import io
 
 from reportlab.pdfgen import canvas
 
-from audits.crawling import DutyRules, crawl
-from audits.fetching import Fetcher
+from audits.crawler.crawling import DutyRules, crawl
+from audits.crawler.fetching import Fetcher
 from demo.serve import Page, SiteServer
 
 RULES = DutyRules(

@@ -10,8 +10,8 @@ from docx.oxml.ns import nsdecls
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
-from audits import extraction
-from audits.extraction import PDF_PAGE_BREAK, decode_html, extract, sniff_kind
+from audits.crawler import extraction
+from audits.crawler.extraction import PDF_PAGE_BREAK, decode_html, extract, sniff_kind
 
 PAGE_URL = "https://www.example-trust.nhs.uk/about-us/equality/index.html"
 

@@ -12,8 +12,8 @@ from urllib.parse import unquote
 import pytest
 import trustme
 
-from audits import fetching
-from audits.fetching import BlockedByRobots, Fetcher, FetchError
+from audits.crawler import fetching
+from audits.crawler.fetching import BlockedByRobots, Fetcher, FetchError
 from demo.serve import Page, SiteServer
 
 FIXTURE_NETWORK = ipaddress.ip_network("127.0.41.0/24")

@@ -36,7 +36,8 @@ from django.db import connection
 from django.test import override_settings
 from pypdf import PdfWriter
 
-from audits import fetching, services
+from audits import services
+from audits.crawler import fetching
 from audits.models import AuditCycle, Finding, SiteCheck
 from demo.serve import Page, Route, SiteServer
 from tests.audits.test_run_audit import DISABILITY, SCHEME

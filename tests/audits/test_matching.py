@@ -5,7 +5,18 @@ import sys
 import pytest
 
 from audits.catalogue import load_catalogue
-from audits.matching import Candidate, Problem, Source, any_of, assess, compiled, currency, decide, document_dates, fold
+from audits.crawler.matching import (
+    Candidate,
+    Problem,
+    Source,
+    any_of,
+    assess,
+    compiled,
+    currency,
+    decide,
+    document_dates,
+    fold,
+)
 
 APRIL_2007 = datetime.date(2007, 4, 1)
 RULES = {

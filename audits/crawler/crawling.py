@@ -1,0 +1,294 @@
+"""Crawl one trust website best-first, reading pages and documents until every duty is settled.
+
+Links whose words suggest equality documents are read first, so evidence comes early on polite,
+slow sites; the crawl stays on the trust's own hosts and never follows external links.
+"""
+
+import datetime
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from heapq import heappop, heappush
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .extraction import DOCUMENT_EXTENSIONS, Document, extract
+from .fetching import BlockedByRobots, Fetcher, FetchError
+from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, fold, names_it, url_words
+
+# Words that make a link worth reading early, whatever the duties (weights add up).
+HINTS = {
+    r"equalit|diversit|inclusion|\bedi\b": 6,
+    r"\brace\b|racial|ethnic|disabilit|gender|\bpay gap\b|\bwres\b|\bwdes\b": 5,
+    r"publication|freedom of information|\bfoi\b|accessibilit": 5,
+    r"polic(y|ies)|strateg|scheme|report|monitoring|impact assessment|key documents|corporate": 3,
+    r"about|documents|publications|workforce|human resources|board|governance|annual": 2,
+}
+# Words of pages that never hold the documents: read them last.
+DETOURS = r"news|press|vacanc|\bjobs?\b|career|event|calendar|login|sign in|search|print|feedback|cookie"
+MAX_SITEMAP_URLS = 2000
+# An address the trust itself gave (in its answer) is read before any link.
+SEED_SCORE = 1000
+
+
+@dataclass
+class DutyRules:
+    code: str
+    title: str
+    rules: dict
+    recency_rule: str
+    recency_months: int
+
+
+@dataclass
+class Read:
+    """A document the crawl read that may be evidence for a duty."""
+
+    source: Source
+    final_url: str
+    status: int
+    content_type: str
+    body: bytes
+    fetched_at: float
+    candidates: dict[str, Candidate]
+    text: str = ""  # the document's text as read, line breaks kept, for a person to read
+
+
+@dataclass
+class CrawlResult:
+    failure: str = ""
+    reads: list[Read] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    covered: bool = True
+    pages: int = 0
+
+    def candidates(self, code: str) -> list[Candidate]:
+        return [read.candidates[code] for read in self.reads if code in read.candidates]
+
+
+@dataclass(order=True)
+class _Link:
+    priority: float
+    order: int
+    url: str = field(compare=False)
+
+
+@lru_cache(maxsize=4096)  # every page's menus offer the same links again
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
+    words = f"{text} {url_words(url)}"
+    folded = fold(words)
+    score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words, folded))
+    if any_of([p for duty in duties for p in duty.rules.get("names", [])]).search(words, folded):
+        score += 10
+    if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
+        score += 1
+    if compiled(DETOURS).search(words, folded):
+        score -= 4
+    return score
+
+
+def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
+    """URLs from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml), one level deep."""
+    queue = fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
+    urls: list[str] = []
+    for sitemap in queue:  # grows as a sitemap index names its children, up to five in all
+        try:
+            response = fetcher.fetch(sitemap)
+        except FetchError:
+            continue
+        if response.status != 200:
+            continue
+        locs = LexborHTMLParser(response.body.decode("utf-8", "replace")).css("loc")
+        for loc in locs[:MAX_SITEMAP_URLS]:
+            url = urljoin(response.final_url, loc.text(strip=True))
+            if url.endswith(".xml") and len(queue) < 5:
+                queue.append(url)
+            else:
+                urls.append(url)
+    return urls
+
+
+def crawl(
+    site_url: str,
+    duties: list[DutyRules],
+    audit_date: datetime.date,
+    fetcher: Fetcher,
+    page_budget: int,
+    keep_going: Callable[[], bool] = lambda: True,
+    seeds: Iterable[str] = (),
+) -> CrawlResult:
+    """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends.
+
+    `seeds` are addresses on the site to read first, whether or not a page links to them: those a
+    trust gave in its answer when it asked for the recheck."""
+    result = CrawlResult()
+    try:
+        home = fetcher.fetch(site_url)
+    except FetchError as error:
+        result.failure = error.reason
+        return result
+    if home.status >= 400:
+        result.failure = f"its home page answered HTTP {home.status}"
+        return result
+    hosts = {_host(site_url), _host(home.final_url)}
+    frontier: list[_Link] = []
+    seen: set[str] = set()
+    incoming: dict[str, tuple[list[str], str]] = {}  # url -> (link texts, first page linking to it)
+
+    def offer(url: str, text: str, linked_from: str, first: bool = False) -> None:
+        url = urldefrag(url)[0]
+        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts:
+            return
+        texts, first_from = incoming.setdefault(url, ([], linked_from))
+        if linked_from and not first_from:
+            incoming[url] = (texts, linked_from)
+        if text and text not in texts and len(texts) < 5:
+            texts.append(text)
+        if url not in seen:
+            seen.add(url)
+            score = SEED_SCORE if first else link_score(url, text, duties)
+            heappush(frontier, _Link(-score, len(seen), url))
+
+    seen.add(urldefrag(site_url)[0])
+    seen.add(urldefrag(home.final_url)[0])
+    result.pages = 1
+    for url in seeds:
+        offer(url, "", "", first=True)
+    _read(result, home, site_url, duties, incoming, offer)
+    for url in _sitemap_links(fetcher, home.final_url):
+        offer(url, "", "")
+
+    while frontier and keep_going():
+        if _settled(result, duties, audit_date):
+            break
+        if result.pages >= page_budget:
+            # Out of budget: covered only if nothing left looked relevant.
+            result.covered = frontier[0].priority >= 0
+            break
+        link = heappop(frontier)
+        texts, linked_from = incoming.get(link.url, ([], ""))
+        if not fetcher.allowed(link.url):
+            result.problems.append(
+                Problem(link.url, "robots.txt asks crawlers not to read it", _first(texts), linked_from)
+            )
+            continue
+        try:
+            response = fetcher.fetch(link.url)
+        except BlockedByRobots as error:
+            result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
+            continue
+        except FetchError as error:
+            result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
+            result.errors.append(f"{link.url}: {error.reason}")
+            if "time budget" in error.reason:
+                result.covered = False
+                break
+            continue
+        result.pages += 1
+        if response.status >= 400:
+            result.problems.append(
+                Problem(
+                    link.url,
+                    f"the link is broken (HTTP {response.status})",
+                    _first(texts),
+                    linked_from,
+                    status=response.status,
+                    final_url=response.final_url,
+                )
+            )
+            continue
+        if _host(response.final_url) not in hosts:
+            continue
+        _read(result, response, link.url, duties, incoming, offer)
+    if not keep_going():
+        result.covered = False
+    return result
+
+
+def _first(texts: list[str]) -> str:
+    return texts[0] if texts else ""
+
+
+def _read(result, response, url, duties, incoming, offer) -> None:
+    texts, linked_from = incoming.get(url, ([], ""))
+
+    def source_of(document: Document) -> Source:
+        return Source(
+            url=response.final_url,
+            kind=document.kind,
+            title=document.title,
+            headings=document.headings,
+            link_texts=list(texts),
+            linked_from=linked_from,
+            # Patterns must match across the line breaks of wrapped PDF text.
+            text=" ".join(document.text.split()),
+            error=document.error,
+            image_only=document.image_only,
+        )
+
+    def worth_reading_on(first_page: Document) -> bool:
+        # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
+        # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
+        if first_page.error:
+            return True
+        source = source_of(first_page)
+        return any(names_it(source, d.rules) for d in duties)
+
+    document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
+    source = source_of(document)
+    if document.error or document.image_only:
+        reason = document.error or "the PDF has no text layer (it is scanned images only)"
+        problem = Problem(response.final_url, reason, _first(texts), linked_from, document.title)
+        if _names_a_duty(problem, duties):
+            # Only a document that may become a finding's evidence keeps its bytes in memory.
+            problem.status, problem.content_type = response.status, response.content_type
+            problem.body, problem.fetched_at, problem.final_url = response.body, time.time(), response.final_url
+        result.problems.append(problem)
+        result.errors.append(f"{response.final_url}: {reason}")
+    else:
+        candidates = {d.code: c for d in duties if (c := assess(source, d.rules))}
+        if candidates:
+            result.reads.append(
+                Read(
+                    source,
+                    response.final_url,
+                    response.status,
+                    response.content_type,
+                    response.body,
+                    time.time(),
+                    candidates,
+                    document.text,
+                )
+            )
+    for link in document.links:
+        offer(link.url, link.text, response.final_url)
+
+
+def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:
+    """Whether an unreadable document is named as a duty's, as the matcher judges problems."""
+    source = Source(
+        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+    )
+    return any(names_it(source, d.rules) for d in duties)
+
+
+def _settled(result: CrawlResult, duties: list[DutyRules], audit_date: datetime.date) -> bool:
+    """Every duty already has complete, current, undisqualified evidence: no need to read further."""
+    return all(
+        any(
+            c.complete
+            and not c.negative
+            and c.name_score >= 3
+            and currency(c, d.recency_rule, d.recency_months, audit_date)[0] is True
+            for c in result.candidates(d.code)
+        )
+        for d in duties
+    )

@@ -1,0 +1,485 @@
+"""The polite, hardened HTTP client that crawls one trust website.
+
+Politeness: robots.txt is read once per host (scheme, host and port) and obeyed; one request at a
+time; the start of two requests to one host are at least max(delay, Crawl-delay) seconds apart.
+
+robots.txt answers, following Google's convention:
+- 2xx: parsed with protego (the rules for our product token, else for "*");
+- 4xx other than 429 (including 401 and 403): no rules, everything is allowed;
+- 429 and 5xx: the whole host is disallowed (BlockedByRobots), as the site asked us to stay away;
+- unreachable (connection refused, timeout, refused address...): nothing is fetched from the host,
+  and the FetchError says why; this is not remembered, so a later attempt (the crawler decides
+  about retries) tries robots.txt again.
+
+Hardening: only http and https; every host (each redirect hop's too) is resolved once, refused if any
+of its addresses is not a public internet address (unless allow_private), and its connections go to
+the checked address, so a DNS answer that changes after the check cannot reach an internal service.
+Bodies are streamed and capped at max_bytes of decoded content (compression bombs included), a
+body shorter than its Content-Length is an error, and a deadline bounds the whole crawl of a site.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import urllib3
+import urllib3.connection
+import urllib3.connectionpool
+import urllib3.exceptions
+from protego import Protego
+from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
+
+MAX_CRAWL_DELAY = 30.0
+CHUNK_SIZE = 64 * 1024
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ACCEPT = (
+    "text/html,application/xhtml+xml,application/pdf,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "text/plain;q=0.9,*/*;q=0.5"
+)
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass
+class Response:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    headers: dict[str, str]  # lower-case names
+    content_type: str  # media type only, lower-case ("" if none)
+    charset: str | None  # from the Content-Type header, if any
+    body: bytes
+    redirects: list[str]  # every URL redirected to, in order (final_url is the last)
+    elapsed: float  # seconds on the network, politeness pauses excluded
+
+
+class FetchError(Exception):
+    """A transport problem; .reason is a sentence for the regulator's staff."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class BlockedByRobots(FetchError):
+    """robots.txt does not allow our User-Agent to fetch this URL."""
+
+
+def address_problem(ip: IPAddress) -> str | None:
+    """Why this address must not be fetched from the internet-facing crawler, or None."""
+    # An IPv4 address hidden in an IPv6 form reaches the IPv4 host it embeds: judge that first.
+    embedded: list[IPAddress] = []
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            embedded.append(ip.ipv4_mapped)
+        if ip.sixtofour:
+            embedded.append(ip.sixtofour)
+        if ip in NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    for address in [*embedded, ip]:
+        for test, problem in (
+            (address.is_loopback, "is a loopback address"),
+            (address.is_link_local, "is link-local"),
+            (address.is_multicast, "is multicast"),
+            (address.is_unspecified, "is unspecified"),
+            (address.is_private, "is private"),
+            (address.is_reserved, "is reserved"),
+            (
+                # is_global also covers shared (100.64/10) space; the extra ranges cover gaps
+                # in older Python releases.
+                not address.is_global or any(address in net for net in EXTRA_BLOCKED_NET_RANGES),
+                "is not a public internet address",
+            ),
+        ):
+            if test:
+                return problem if address is ip else f"{problem} ({address} in IPv6 form)"
+    return None
+
+
+_current = threading.local()  # the Fetcher sending a request on this thread
+
+
+class _WatchedConnectionMixin:
+    """Tell the sending Fetcher which socket its request is on, so its deadline can cut it."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        if (fetcher := getattr(_current, "fetcher", None)) is not None:
+            fetcher._in_flight = self.sock
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _checked_address(url: str, hostname: str, port: int) -> IPAddress:
+    try:
+        infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(url, f"the site could not be reached: the name {hostname} was not found") from exc
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    for address in addresses:
+        if problem := address_problem(address):
+            raise FetchError(url, f"the address {address} {problem} and was refused")
+    return addresses[0]
+
+
+@dataclass
+class _Robots:
+    parser: Protego | None = None  # None: no rules, all allowed
+    closed_reason: str | None = None  # set: the whole host is disallowed
+    crawl_delay: float = 0.0
+    sitemaps: list[str] = field(default_factory=list)
+
+
+class Fetcher:
+    """Fetches the pages of one website, politely. Not meant to be shared between threads."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        delay: float,
+        allow_private: bool,
+        max_bytes: int,
+        connect_timeout: float,
+        read_timeout: float,
+        max_redirects: int = 5,
+        deadline: float | None = None,
+    ):
+        self.user_agent = user_agent
+        self.robots_agent = user_agent.split("/")[0].strip()
+        self.delay = delay
+        self.allow_private = allow_private
+        self.max_bytes = max_bytes
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_redirects = max_redirects
+        self.deadline = deadline
+        self.pages_fetched = 0
+        self.bytes_fetched = 0
+        self._robots: dict[str, _Robots] = {}
+        self._last_start: dict[str, float] = {}
+        self._lock = threading.Lock()
+        # urllib3 itself, one connection per host: requests' per-request merging of settings cost
+        # as much CPU as the rest of the fetch, and it would read proxies from the environment.
+        self._pools: dict[str, tuple[urllib3.HTTPConnectionPool, dict[str, str]]] = {}
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": "en-GB,en;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        # The read timeout restarts with every byte, so a site that drips its headers or a chunk-size
+        # line never hits it; at the deadline a watchdog shuts the socket of the request in flight.
+        self._in_flight: socket.socket | None = None
+        self._watchdog: threading.Timer | None = None
+        if deadline is not None:
+            self._watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut_in_flight)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+    def fetch(self, url: str) -> Response:
+        """GET url, following redirects; non-2xx answers are returned, transport problems raise."""
+        with self._lock:
+            return self._fetch(urldefrag(url).url, obey_robots=True)
+
+    def allowed(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch url (False when robots.txt cannot be read)."""
+        with self._lock:
+            try:
+                robots = self._robots_for(url, _host_key(url, url))
+            except FetchError:
+                return False
+            return self._robots_allow(robots, url)
+
+    def sitemap_urls(self, base_url: str) -> list[str]:
+        with self._lock:
+            try:
+                return list(self._robots_for(base_url, _host_key(base_url, base_url)).sitemaps)
+            except FetchError:
+                return []
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        for pool, _ in self._pools.values():
+            pool.close()
+
+    def _cut_in_flight(self) -> None:
+        if (sock := self._in_flight) is not None:
+            try:
+                # The plain socket's shutdown, not SSLSocket's, which would drop its state under a reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _fetch(self, url: str, *, obey_robots: bool) -> Response:
+        current, redirects, elapsed = url, [], 0.0
+        while True:
+            host = _host_key(url, current)
+            if obey_robots:
+                self._obey_robots(url, current, host)
+            answer, started = self._send(url, current, host)
+            location = answer.headers.get("location")
+            if answer.status not in REDIRECT_STATUSES or not location:
+                body = self._read_body(url, current, answer)
+                return _response(url, current, answer, body, redirects, elapsed + time.monotonic() - started)
+            answer.close()  # its body is not wanted: the connection goes, a new one is made
+            answer.release_conn()
+            self._in_flight = None
+            elapsed += time.monotonic() - started
+            target = urldefrag(urljoin(current, location.strip())).url
+            if target == url or target in redirects:
+                raise FetchError(url, f"the redirects went round in a loop (back to {target})")
+            if len(redirects) >= self.max_redirects:
+                raise FetchError(url, f"too many redirects (more than {self.max_redirects})")
+            redirects.append(target)
+            current = target
+
+    def _send(self, url: str, current: str, host: str) -> tuple[urllib3.BaseHTTPResponse, float]:
+        """Send one GET after the host's politeness pause; the body is left unread."""
+        pool, headers = self._pool_for(url, host)
+        self._wait_turn(url, host)
+        remaining = self._remaining()
+        timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
+        parts = urlsplit(current)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        started = self._last_start[host] = time.monotonic()
+        _current.fetcher = self
+        try:
+            answer = pool.urlopen(
+                "GET",
+                target,
+                headers=headers,
+                timeout=timeout,
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise FetchError(url, self._explain(exc, current)) from exc
+        self.pages_fetched += 1
+        return answer, started
+
+    def _pool_for(self, url: str, host: str) -> tuple[urllib3.HTTPConnectionPool, dict[str, str]]:
+        """The host's connection pool, to its address checked once and then pinned, and its headers."""
+        if host not in self._pools:
+            parts = urlsplit(host)
+            hostname, port, https = parts.hostname or "", parts.port or 80, parts.scheme == "https"
+            if not hostname.isascii():
+                try:
+                    hostname = hostname.encode("idna").decode("ascii")
+                except UnicodeError as exc:
+                    raise FetchError(url, f"{host} is not a valid web address") from exc
+            address = hostname if self.allow_private else str(_checked_address(url, hostname, port))
+            if ":" in address:
+                address = f"[{address}]"
+            if https:
+                # The certificate is checked against the name, not the pinned address.
+                pool = _WatchedHTTPSPool(address, port, maxsize=1, server_hostname=hostname, assert_hostname=hostname)
+            else:
+                pool = _WatchedHTTPPool(address, port, maxsize=1)
+            named = f"[{hostname}]" if ":" in hostname else hostname
+            default_port = 443 if https else 80
+            headers = {**self._headers, "Host": named if port == default_port else f"{named}:{port}"}
+            self._pools[host] = pool, headers
+        return self._pools[host]
+
+    def _read_body(self, url: str, current: str, answer: urllib3.BaseHTTPResponse) -> bytes:
+        declared = answer.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            answer.close()
+            raise FetchError(url, f"the response exceeded the {_size(self.max_bytes)} limit")
+        chunks, received = [], 0
+        try:
+            # read1 returns what has arrived instead of waiting for a full chunk, so a body that
+            # drips in slowly still meets the deadline check; decoding is capped per call, so a
+            # compression bomb is stopped at max_bytes too.
+            while chunk := answer.read1(CHUNK_SIZE, decode_content=True):
+                received += len(chunk)
+                self.bytes_fetched += len(chunk)
+                if received > self.max_bytes:
+                    raise FetchError(url, f"the response exceeded the {_size(self.max_bytes)} limit")
+                if self._remaining() <= 0:
+                    raise FetchError(url, "the site's time budget ran out")
+                chunks.append(chunk)
+            if self._remaining() <= 0:
+                # The watchdog cut the connection: what arrived may look like a whole (empty) body.
+                raise FetchError(url, "the site's time budget ran out")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise FetchError(url, self._explain(exc, current, received)) from exc
+        finally:
+            answer.close()  # after a complete body the connection is already back in the pool
+            answer.release_conn()
+            self._in_flight = None
+        return b"".join(chunks)
+
+    def _wait_turn(self, url: str, host: str) -> None:
+        robots = self._robots.get(host)
+        pause = max(self.delay, robots.crawl_delay if robots else 0.0)
+        now = time.monotonic()
+        ready = max(now, self._last_start.get(host, now - pause) + pause)
+        if self.deadline is not None and ready >= self.deadline:
+            raise FetchError(url, "the site's time budget ran out")
+        if ready > now:
+            time.sleep(ready - now)
+
+    def _remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def _obey_robots(self, url: str, current: str, host: str) -> None:
+        robots = self._robots_for(url, host)
+        if robots.closed_reason:
+            raise BlockedByRobots(url, robots.closed_reason)
+        if not self._robots_allow(robots, current):
+            raise BlockedByRobots(url, f"robots.txt does not allow {self.robots_agent} to fetch {current}")
+
+    def _robots_allow(self, robots: _Robots, url: str) -> bool:
+        if robots.closed_reason:
+            return False
+        return robots.parser is None or robots.parser.can_fetch(url, self.robots_agent)
+
+    def _robots_for(self, url: str, host: str) -> _Robots:
+        if host not in self._robots:
+            try:
+                answer = self._fetch(host + "/robots.txt", obey_robots=False)
+            except FetchError as exc:
+                raise FetchError(url, exc.reason) from exc
+            self._robots[host] = self._parse_robots(answer)
+        return self._robots[host]
+
+    def _parse_robots(self, answer: Response) -> _Robots:
+        if answer.status == 429 or answer.status >= 500:
+            return _Robots(
+                closed_reason=f"robots.txt answered with status {answer.status}, "
+                "so the site is treated as closed to crawlers"
+            )
+        if not 200 <= answer.status < 300:
+            return _Robots()
+        # robots.txt is UTF-8 by standard (RFC 9309), whatever the header claims.
+        parser = Protego.parse(answer.body.decode("utf-8", errors="replace"))
+        delay = parser.crawl_delay(self.robots_agent) or 0.0
+        return _Robots(parser, None, min(float(delay), MAX_CRAWL_DELAY), list(parser.sitemaps))
+
+    def _explain(self, exc: BaseException, current: str, received: int | None = None) -> str:
+        """A sentence for staff about what went wrong with the request."""
+        causes = list(_causes(exc))
+
+        def find(*types: type[BaseException]) -> Any:
+            return next((cause for cause in causes if isinstance(cause, types)), None)
+
+        if self._remaining() <= 0:
+            return "the site's time budget ran out"
+        if cut := find(urllib3.exceptions.IncompleteRead):
+            total = cut.partial + cut.expected
+            reason = f"the download was cut short ({cut.partial:,} of {total:,} bytes)"
+        elif find(http.client.IncompleteRead):
+            reason = f"the download was cut short ({received or 0:,} bytes received)"
+        elif find(ConnectionRefusedError):
+            reason = "the site could not be reached: connection refused"
+        elif find(urllib3.exceptions.ConnectTimeoutError) and not find(urllib3.exceptions.NewConnectionError):
+            reason = f"the connection timed out after {self.connect_timeout:g} seconds"
+        elif find(urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            reason = f"the site stopped answering for {self.read_timeout:g} seconds"
+        elif find(ConnectionResetError):
+            reason = "the site reset the connection" + (
+                f" during the download ({received:,} bytes received)" if received is not None else ""
+            )
+        elif ssl_error := find(urllib3.exceptions.SSLError):
+            reason = f"the secure connection failed: {ssl_error}"
+        elif find(urllib3.exceptions.DecodeError):
+            reason = "the compressed response could not be decoded"
+        elif find(urllib3.exceptions.LocationParseError, http.client.InvalidURL):
+            reason = f"{current} is not a valid web address"
+        elif find(urllib3.exceptions.ProtocolError):
+            reason = "the connection broke during the download"
+        elif os_error := find(OSError):
+            reason = f"the site could not be reached: {os_error.strerror or os_error}"
+        else:
+            reason = f"the request failed: {exc}"
+        return reason
+
+
+def _response(
+    url: str, final_url: str, answer: urllib3.BaseHTTPResponse, body: bytes, redirects: list[str], elapsed: float
+) -> Response:
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    content_type = headers.get("content-type", "")
+    charset = re.search(r"""charset\s*=\s*["']?([^"';\s]+)""", content_type, re.IGNORECASE)
+    return Response(
+        url=url,
+        final_url=final_url,
+        status=answer.status,
+        headers=headers,
+        content_type=content_type.split(";")[0].strip().lower(),
+        charset=charset.group(1).lower() if charset else None,
+        body=body,
+        redirects=redirects,
+        elapsed=elapsed,
+    )
+
+
+def _host_key(url: str, current: str) -> str:
+    """scheme://host:port of current, the unit of robots.txt and politeness."""
+    parts = urlsplit(current)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(url, f"only http and https addresses are fetched, not {current}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(url, f"{current} is not a valid web address") from exc
+    if not parts.hostname:
+        raise FetchError(url, f"{current} is not a valid web address")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (urllib3 nests them in args and reason)."""
+    stack, seen = [exc], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        stack.extend(item for item in nested if isinstance(item, BaseException))
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:,} bytes"

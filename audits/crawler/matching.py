@@ -1,0 +1,503 @@
+"""Decide each duty from the documents a crawl read, driven only by the catalogue's evidence rules.
+
+A document is scored for a duty by where the duty's names appear (title, headings, the text of the
+links that point at it, its opening lines, its URL), the supporting phrases in its body and the
+required content; negatives (drafts, templates, job adverts) disqualify it; its own period or date
+is judged against the cycle's audit date. `decide` turns the candidates of one site into a verdict.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from re import _parser  # the standard library's own regex parser, to find a pattern's literal words
+from urllib.parse import unquote, urlsplit
+
+# Where a duty's name may appear, and how much each place says about the document itself.
+NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1, "section": 1}
+OPENING_CHARS = 400
+DATE_SCAN_CHARS = 4000
+
+
+@dataclass
+class Source:
+    """What the matcher knows about one document the crawl read."""
+
+    url: str
+    kind: str
+    title: str = ""
+    headings: list[str] = field(default_factory=list)
+    link_texts: list[str] = field(default_factory=list)
+    linked_from: str = ""
+    text: str = ""
+    error: str = ""
+    image_only: bool = False
+
+    @cached_property
+    def places(self) -> dict[str, list[str]]:
+        """Where a document may be named, whitespace-normalised once for every duty's rules."""
+        places = {
+            "title": [self.title],
+            "heading": self.headings[:6],
+            "link": self.link_texts,
+            "url": [url_words(self.url)],
+        }
+        if self.kind != "html":
+            # A PDF's or Word document's first lines are its title page; a web page's are its menus.
+            places["opening"] = [self.text[:OPENING_CHARS]]
+        return {place: [_normalise(t) for t in texts if t] for place, texts in places.items()}
+
+    @cached_property
+    def folded_places(self) -> str:
+        """Every place's texts in one folded string: a name whose words are missing here is named nowhere."""
+        return fold("\n".join(t for texts in self.places.values() for t in texts))
+
+    @cached_property
+    def folded_text(self) -> str:
+        """The body folded once for all the patterns searched in it (see Pattern)."""
+        return fold(self.text)
+
+
+@dataclass
+class Period:
+    start: datetime.date
+    end: datetime.date
+    label: str
+
+
+@dataclass
+class Candidate:
+    source: Source
+    named_in: list[str]
+    phrases: list[str]
+    required_found: int
+    required_min: int
+    negative: str = ""
+    combined: bool = False
+    period: Period | None = None
+    published: datetime.date | None = None
+    snippet: str = ""
+
+    @property
+    def name_score(self) -> int:
+        return sum(NAME_WEIGHTS[place] for place in set(self.named_in))
+
+    @property
+    def complete(self) -> bool:
+        return self.required_found >= self.required_min
+
+
+@dataclass
+class Problem:
+    """A likely document the crawl could not read: blocked, broken or unreadable."""
+
+    url: str
+    reason: str
+    link_text: str = ""
+    linked_from: str = ""
+    title: str = ""
+    # What was fetched, when the document came back but could not be read (scanned, broken): the
+    # bytes are kept as evidence, since these are exactly the documents a reviewer must open.
+    status: int | None = None
+    content_type: str = ""
+    body: bytes | None = None
+    fetched_at: float | None = None
+    final_url: str = ""
+
+
+@dataclass
+class Verdict:
+    status: str
+    confidence: float
+    rationale: str
+    evidence: Candidate | None = None
+    problem: Problem | None = None
+
+
+def fold(text: str) -> str:
+    """Lower case as re.IGNORECASE compares ASCII letters, where 'İ' and 'ı' are 'i' and 'ſ' is 's'."""
+    folded = text.lower()
+    if folded.isascii():
+        return folded
+    return folded.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")  # "İ".lower() is "i\u0307"
+
+
+class Pattern:
+    """A catalogue pattern, matched case-insensitively, that skips the texts lacking a word it needs.
+
+    re gets no literal-prefix speed-up from IGNORECASE patterns, so it tries every position of the
+    text in turn; most texts lack a word that every match needs ("race equality " for
+    'race equality (\\w+ ){0,2}scheme'), and a substring test on the folded text says so far sooner.
+    """
+
+    def __init__(self, pattern: str, words: frozenset[str]):
+        self.regex = re.compile(pattern, re.IGNORECASE)
+        # One of these is in every match; none known: every text is searched. A word that holds
+        # another ("equality scheme", "equalit") adds nothing to the test.
+        self.words = tuple(word for word in words if not any(other in word for other in words if other != word))
+
+    def search(self, text: str, folded: str | None = None) -> re.Match | None:
+        """regex.search(text); `folded` is fold(text), passed when the caller has it already."""
+        if self.words and not self.may_occur_in(fold(text) if folded is None else folded):
+            return None
+        return self.regex.search(text)
+
+    def may_occur_in(self, folded: str) -> bool:
+        """False when the folded text lacks every word a match needs, so that no part of it can match."""
+        return not self.words or any(word in folded for word in self.words)
+
+
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+
+
+def _required_words(items) -> frozenset[str] | None:
+    """Folded ASCII strings one of which every match of the parsed pattern contains (None: no such set known)."""
+    options: list[frozenset[str]] = []
+    run = ""  # consecutive literal characters
+    for op, av in [*items, (None, None)]:
+        if op is _parser.LITERAL and av < 128:
+            run += chr(av).lower()
+            continue
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        words = None
+        if op is _parser.SUBPATTERN:
+            words = _required_words(av[3])
+        elif op is _parser.ATOMIC_GROUP:
+            words = _required_words(av)
+        elif op in _REPEATS and av[0] >= 1:
+            words = _required_words(av[2])
+        elif op is _parser.BRANCH:
+            branches = [_required_words(branch) for branch in av[1]]
+            words = frozenset().union(*branches) if all(branches) else None
+        if words:
+            options.append(words)
+    # Any option will do; the one whose shortest word is longest rules out the most texts.
+    return max(options, key=lambda words: min(map(len, words)), default=None)
+
+
+@lru_cache(maxsize=4096)
+def compiled(pattern: str) -> Pattern:
+    return Pattern(pattern, _required_words(_parser.parse(pattern, re.IGNORECASE)) or frozenset())
+
+
+def _find(patterns: list[str], source: Source) -> list[str]:
+    """The patterns found in the document's body."""
+    return [p for p in patterns if compiled(p).search(source.text, source.folded_text)]
+
+
+def _section(patterns: list[str], source: Source) -> str:
+    """The words that open this duty's section inside another document ("Equality objectives
+    2024-2028" in an annual report), or ""."""
+    for pattern in patterns:
+        if match := compiled(pattern).search(source.text, source.folded_text):
+            return match.group(0)
+    return ""
+
+
+def any_of(patterns: list[str]) -> Pattern:
+    """One pattern matching wherever any of the patterns does: one pass instead of many."""
+    return _alternation(tuple(patterns))
+
+
+@lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> Pattern:
+    # Each pattern's own words: parsed together, the alternatives lose the prefix they share
+    # ("race equality", "res 2005" need only "r"), and a short word rules little out.
+    words = [compiled(p).words for p in patterns]
+    needed = frozenset().union(*words) if all(words) else frozenset()
+    return Pattern("|".join(f"(?:{p})" for p in patterns) or r"(?!)", needed)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def url_words(url: str) -> str:
+    """The words of a URL's path: '/docs/race-equality_scheme.pdf' -> 'docs race equality scheme pdf'."""
+    return _normalise(re.sub(r"[-_/.+%=&?]+", " ", unquote(urlsplit(url).path)))
+
+
+def _named_in(patterns: list[str], source: Source) -> list[str]:
+    names = any_of(patterns)
+    if not names.may_occur_in(source.folded_places):
+        return []
+    return [place for place, texts in source.places.items() if any(names.search(t) for t in texts)]
+
+
+def _negative(rules: dict, source: Source) -> str:
+    """The reason the document is not the published thing, if a negative rule names it so."""
+    places = source.places
+    # Only the places that name the document itself: a sidebar heading "Vacancies" says nothing.
+    texts = [*places["title"], *places["heading"][:1], *places["link"], *places["url"]]
+    # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
+    texts += [opening[:200] for opening in places.get("opening", [])]
+    negatives = rules.get("negatives", [])
+    if not any(any_of([n["pattern"] for n in negatives]).search(t) for t in texts):
+        return ""
+    for negative in negatives:
+        if any(compiled(negative["pattern"]).search(t) for t in texts):
+            return negative["reason"]
+    return ""
+
+
+def names_it(source: Source, rules: dict) -> bool:
+    """Whether the document's title, headings, links, URL or opening name it as this duty's (or a combined) document."""
+    combined = rules.get("combined")
+    return bool(_named_in(rules.get("names", []), source) or (combined and _named_in(combined["names"], source)))
+
+
+def assess(source: Source, rules: dict) -> Candidate | None:
+    """Score one document for one duty; None when it has nothing to do with the duty."""
+    names = rules.get("names", [])
+    named_in = _named_in(names, source)
+    combined = False
+    combined_rules = rules.get("combined")
+    if not named_in and combined_rules and (named_as_combined := _named_in(combined_rules["names"], source)):
+        # A combined scheme counts for a strand only if it explicitly covers it.
+        if not _find(combined_rules["strand"], source):
+            return None
+        named_in, combined = named_as_combined, True
+    section = "" if named_in else _section(rules.get("sections", []), source)
+    if section:
+        # The content sits in a section of another document, e.g. an appendix of results.
+        named_in = ["section"]
+    if not named_in:
+        return None
+    required = rules.get("required", {"min": 0, "patterns": []})
+    candidate = Candidate(
+        source=source,
+        named_in=named_in,
+        phrases=_find(rules.get("phrases", []), source),
+        required_found=len(_find(required["patterns"], source)),
+        required_min=required["min"],
+        negative=_negative(rules, source),
+        combined=combined,
+        snippet=_snippet(source, names + rules.get("phrases", [])),
+    )
+    candidate.period, candidate.published = document_dates(source)
+    # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
+    # duty's part of the document better than the report's own year.
+    name = any_of(names)
+    named_period = _period_in(
+        [t for place in ("heading", "link", "title") for t in source.places[place] if name.search(t)] + [section]
+    )
+    candidate.period = named_period or candidate.period
+    return candidate
+
+
+def _snippet(source: Source, patterns: list[str], width: int = 220) -> str:
+    text = source.text
+    for pattern in patterns:
+        match = compiled(pattern).search(text, source.folded_text)
+        if match:
+            start = max(0, match.start() - width // 3)
+            return _normalise(text[start : start + width])
+    return _normalise(text[:width])
+
+
+# Periods such as "2005-2008", "2005 to 2008", "2005/06", "2006-07", "April 2005 – March 2008".
+_YEAR = r"(19[89]\d|20\d\d)"
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NAMES = {name: i + 1 for i, name in enumerate(_MONTHS.split())}
+_MONTH = r"(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS.split()) + r")\.?"
+_PERIOD_RE = re.compile(
+    rf"(?:{_MONTH}\s+)?{_YEAR}\s*(?:-|–|—|/|\bto\b|\buntil\b)\s*(?:{_MONTH}\s+)?(19[89]\d|20\d\d|\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_DATE_RE = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+)?{_MONTH}\s+{_YEAR}\b|\b(\d{{1,2}})/(\d{{1,2}})/{_YEAR}\b",
+    re.IGNORECASE,
+)
+_PUBLISHED_RE = re.compile(
+    r"\b(published|issued|approved|adopted|updated|reviewed|revised|dated?|produced|last modified)\b",
+    re.IGNORECASE,
+)
+
+
+def _month(name: str | None) -> int | None:
+    return _MONTH_NAMES.get(next((m for m in _MONTH_NAMES if name and m.startswith(name.lower()[:3])), ""))
+
+
+def _period_from(match: re.Match) -> Period | None:
+    start_month, start_year, end_month, end_text = match.groups()
+    start = int(start_year)
+    end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
+    if not 0 <= end - start <= 10:
+        return None
+    if end - start == 1 and not end_month:
+        # "2005/06" or "2005-2006": a financial year, April to March.
+        return Period(datetime.date(start, 4, 1), datetime.date(end, 3, 31), match.group(0))
+    first = datetime.date(start, _month(start_month) or 1, 1)
+    last_month = _month(end_month) or 12
+    last = datetime.date(end + (last_month == 12), last_month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return Period(first, last, match.group(0))
+
+
+def _dates(text: str) -> list[datetime.date]:
+    found = []
+    for day, month, year, d, m, y in _DATE_RE.findall(text):
+        try:
+            if year:
+                found.append(datetime.date(int(year), _month(month) or 1, int(day or 1)))
+            else:
+                found.append(datetime.date(int(y), int(m), int(d)))  # UK order: day/month/year
+        except ValueError:
+            continue
+    return found
+
+
+def _period_in(texts: list[str]) -> Period | None:
+    for text in texts:
+        match = _PERIOD_RE.search(text or "")
+        if match and (period := _period_from(match)):
+            return period
+    return None
+
+
+def _years(texts: list[str]) -> list[int]:
+    return [int(year) for text in texts for year in re.findall(r"\b(19[89]\d|20\d\d)\b", text or "")]
+
+
+def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
+    """The period the document states it covers, and when it says it was published."""
+    period = _period_in(
+        [source.title, *source.headings[:3], *source.link_texts, url_words(source.url), source.text[:DATE_SCAN_CHARS]]
+    )
+    published = None
+    opening = source.text[:DATE_SCAN_CHARS]
+    for match in _PUBLISHED_RE.finditer(opening):
+        dates = _dates(opening[match.end() : match.end() + 40])
+        if dates:
+            published = max(dates) if published is None else max(published, *dates)
+    if published is None and period is None:
+        # A bare year in the title or links, as in "Gender pay gap report 2024"; the URL's only
+        # without one there, as its numbers are often no year at all ("doc_2029.pdf").
+        years = _years([source.title, *source.link_texts]) or _years([url_words(source.url)])
+        if years:
+            published = datetime.date(max(years), 12, 31)
+    return period, published
+
+
+def _months_before(date: datetime.date, months: int) -> datetime.date:
+    month_index = date.year * 12 + date.month - 1 - months
+    return datetime.date(month_index // 12, month_index % 12 + 1, min(date.day, 28))
+
+
+def currency(candidate: Candidate, rule: str, months: int, audit_date: datetime.date) -> tuple[bool | None, str]:
+    """Whether the document was current on the audit date (None: no date to judge by), and why."""
+    on = f"{audit_date:%-d %B %Y}"
+    period, published = candidate.period, candidate.published
+    window_start = _months_before(audit_date, months)
+    if rule == "covers" and period:
+        if period.end < audit_date:
+            return False, f"it covers {period.label}, which had ended by the audit date ({on})"
+        return True, f"it covers {period.label}, which includes the audit date ({on})"
+    latest = max(d for d in (published, period.end if period else None) if d) if (published or period) else None
+    if latest is None:
+        return None, "it states no date or period"
+    described = f"it covers {period.label}" if period and latest == period.end else f"it is dated {latest:%B %Y}"
+    if latest < window_start:
+        return False, f"{described}, more than {months} months before the audit date ({on})"
+    return True, f"{described}, within {months} months of the audit date ({on})"
+
+
+def _describe(source: Source) -> str:
+    kind = {"pdf": "PDF", "docx": "Word document", "html": "web page", "text": "text file"}.get(source.kind, "document")
+    title = f"“{source.title}”" if source.title else "an untitled document"
+    where = f", linked from {source.linked_from}" if source.linked_from else ""
+    link = f" as “{source.link_texts[0]}”" if source.link_texts else ""
+    return f"{title} ({kind}, {source.url}){where}{link}"
+
+
+def _rank(candidate: Candidate) -> tuple:
+    return (candidate.complete, candidate.name_score, len(candidate.phrases), candidate.required_found)
+
+
+def decide(
+    duty_title: str,
+    rules: dict,
+    recency_rule: str,
+    recency_months: int,
+    audit_date: datetime.date,
+    candidates: list[Candidate],
+    problems: list[Problem],
+    covered: bool,
+    pages: int,
+) -> Verdict:
+    """The verdict on one duty for one site, from its candidates and the documents it could not read."""
+    usable = sorted((c for c in candidates if not c.negative and c.complete), key=_rank, reverse=True)
+    judged = [(c, *currency(c, recency_rule, recency_months, audit_date)) for c in usable]
+    current = [j for j in judged if j[1] is not False]
+    if current:
+        candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))
+        confidence = min(0.99, 0.55 + 0.06 * candidate.name_score + 0.04 * min(len(candidate.phrases), 4))
+        strand = " It is a combined scheme that explicitly covers this duty's strand." if candidate.combined else ""
+        if is_current is None:
+            confidence = min(confidence, 0.7)
+        return Verdict(
+            "met",
+            round(confidence, 2),
+            f"Found the {duty_title.lower()}: {_describe(candidate.source)}. It counts because it is named as "
+            f"such in its {', '.join(sorted(set(candidate.named_in)))} and contains what the duty requires; "
+            f"{why}.{strand}",
+            evidence=candidate,
+        )
+    likely_problems = [p for p in problems if _named_in(rules.get("names", []), _problem_source(p))]
+    if likely_problems:
+        problem = likely_problems[0]
+        return Verdict(
+            "review",
+            0.5,
+            f"A document that looks like the {duty_title.lower()} could not be read: {problem.url}"
+            f"{' (linked as “' + problem.link_text + '”)' if problem.link_text else ''} – {problem.reason}. "
+            "A person should check it.",
+            problem=problem,
+        )
+    if judged:
+        candidate, _, why = judged[0]
+        return Verdict(
+            "not_met",
+            0.9,
+            f"The only {duty_title.lower()} found is out of date: {_describe(candidate.source)}; {why}.",
+            evidence=candidate,
+        )
+    disqualified = sorted((c for c in candidates if c.negative), key=_rank, reverse=True)
+    if disqualified:
+        candidate = disqualified[0]
+        return Verdict(
+            "not_met",
+            0.85,
+            f"No published {duty_title.lower()} was found. {_describe(candidate.source)} mentions it, "
+            f"but does not count: {candidate.negative}.",
+            evidence=candidate,
+        )
+    if not covered:
+        return Verdict(
+            "review",
+            0.4,
+            f"No {duty_title.lower()} was found in the {pages} pages read, but the site's page or time "
+            "budget ran out before it was fully covered. A person should check the rest of the site.",
+        )
+    partial = sorted(candidates, key=_rank, reverse=True)
+    if partial:
+        candidate = partial[0]
+        return Verdict(
+            "not_met",
+            0.7,
+            f"No published {duty_title.lower()} was found. The closest is {_describe(candidate.source)}, "
+            "which names it but does not contain it (it may only describe or point to it).",
+            evidence=candidate,
+        )
+    return Verdict(
+        "not_met",
+        0.8,
+        f"No {duty_title.lower()} was found in the {pages} pages and documents read on the trust's website.",
+    )
+
+
+def _problem_source(problem: Problem) -> Source:
+    return Source(
+        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+    )
