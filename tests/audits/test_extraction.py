@@ -12,6 +12,7 @@ from reportlab.pdfgen import canvas
 
 from audits.crawler import extraction
 from audits.crawler.extraction import PDF_PAGE_BREAK, decode_html, extract, sniff_kind
+from audits.crawler.extraction import pdf as pdf_extraction
 
 PAGE_URL = "https://www.example-trust.nhs.uk/about-us/equality/index.html"
 
@@ -143,7 +144,7 @@ def test_malformed_pdf_is_reported(body):
 
 
 def test_pdf_page_cap_marks_document_truncated(monkeypatch):
-    monkeypatch.setattr(extraction, "MAX_PDF_PAGES", 2)
+    monkeypatch.setattr(pdf_extraction, "MAX_PDF_PAGES", 2)
 
     document = extract(PAGE_URL, "application/pdf", TEXT_PDF)
 

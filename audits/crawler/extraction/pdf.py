@@ -1,0 +1,101 @@
+"""PDFs: the text layer of each page via PDFium, the title, and whether it is scanned images only."""
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
+from itertools import islice
+
+import pypdfium2 as pdfium
+
+from ..statuses import DocumentKind
+from .document import Document
+from .text import MAX_TEXT_CHARS, MAX_TITLE_CHARS, cap, first_line, normalise, normalise_lines
+
+MAX_PDF_PAGES = 200
+# Fewer extractable characters than this per page on average means scanned images.
+MIN_PDF_CHARS_PER_PAGE = 20
+PDF_PAGE_BREAK = "\n\f\n"
+# Metadata titles that tools fill in by themselves; the first line of page 1 says more.
+_JUNK_PDF_TITLE = re.compile(
+    r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
+)
+
+# PDFium keeps global state and is not thread-safe; the crawler runs in a threads pool.
+_PDFIUM_LOCK = threading.Lock()
+
+
+def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | None) -> Document:
+    with _PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(body)
+        except pdfium.PdfiumError as exc:
+            return Document(url, DocumentKind.PDF, error=_pdf_open_error(exc))
+        try:
+            page_count = len(pdf)
+            metadata_title = normalise(pdf.get_metadata_value("Title"))
+            pages = _pdf_page_texts(pdf, min(page_count, MAX_PDF_PAGES))
+            if read_on is None:
+                return _pdf_document(url, list(pages), page_count, metadata_title)
+            # Opening a PDF and its first page cost the most (PDFium loads the fonts), so the rest
+            # is read from the same open file; read_on runs with PDFium locked, and must not extract.
+            page_texts = list(islice(pages, 1))
+            first_page = _pdf_document(url, page_texts, page_count, metadata_title)
+            if page_count <= 1 or not read_on(first_page):
+                return first_page
+            return _pdf_document(url, page_texts + list(pages), page_count, metadata_title)
+        except pdfium.PdfiumError:  # a page that will not load
+            return Document(url, DocumentKind.PDF, error="the PDF is malformed")
+        finally:
+            pdf.close()
+
+
+def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_title: str) -> Document:
+    text, truncated = cap(PDF_PAGE_BREAK.join(page_texts))
+    document = Document(
+        url,
+        DocumentKind.PDF,
+        title=first_line(page_texts[0] if page_texts else "")
+        if _JUNK_PDF_TITLE.match(metadata_title)
+        else metadata_title[:MAX_TITLE_CHARS],
+        text=text,
+        pages=page_count,
+        truncated=truncated or page_count > len(page_texts),
+    )
+    letters = sum(len(page.replace(" ", "").replace("\n", "")) for page in page_texts)
+    if page_texts and letters < MIN_PDF_CHARS_PER_PAGE * len(page_texts):
+        document.image_only = True
+        document.error = "the PDF has no text layer (scanned images only)"
+    return document
+
+
+def _pdf_page_texts(pdf: pdfium.PdfDocument, count: int) -> Iterator[str]:
+    total = 0
+    for index in range(count):
+        page = pdf[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                raw = textpage.get_text_bounded()
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        # NFKC folds the ligatures PDFs are full of ("ﬁ" -> "fi") so phrases match.
+        text = normalise_lines(unicodedata.normalize("NFKC", _strip_controls(raw)))
+        yield text
+        total += len(text)
+        if total > MAX_TEXT_CHARS:
+            return
+
+
+def _strip_controls(text: str) -> str:
+    # PDFium marks a soft hyphen at a line end with \x02 (and emits other control characters).
+    return re.sub(r"\x02\r?\n?|[\x00-\x08\x0b\x0e-\x1f]", "", text)
+
+
+def _pdf_open_error(exc: pdfium.PdfiumError) -> str:
+    # PDFium error codes: 4 wrong password, 6 unsupported security handler.
+    if getattr(exc, "err_code", None) in (4, 6):
+        return "the PDF is password-protected"
+    return "the PDF is malformed"
