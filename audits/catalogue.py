@@ -19,6 +19,7 @@ from trusts.models import OrgType
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "duties"
 STRANDS = ("race", "disability", "gender", "equality", "workforce", "access", "information")
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MONTH_DAY_PATTERN = re.compile(r"^(\d\d)-(\d\d)$")
 
 
 class CatalogueError(Exception):
@@ -42,6 +43,7 @@ class DutySpec:
     in_force_until: datetime.date | None
     recency_rule: str
     recency_months: int
+    cadence: dict[str, Any]
     evidence: dict[str, Any]
     source_file: str
 
@@ -60,6 +62,7 @@ class DutySpec:
             "in_force_until": self.in_force_until,
             "recency_rule": self.recency_rule,
             "recency_months": self.recency_months,
+            "cadence": dict(self.cadence),
             "evidence_rules": self.evidence,
             "source_file": self.source_file,
             "catalogue_version": self.version,
@@ -133,6 +136,17 @@ class _File:
         except ValueError:
             raise self.error(field, f"must be a date YYYY-MM-DD, not {value!r}") from None
 
+    def month_day(self, value: Any, field: str) -> str:
+        """A day of the year, MM-DD, that comes every year (so never 29 February)."""
+        match = MONTH_DAY_PATTERN.match(value) if isinstance(value, str) else None
+        if match:
+            try:
+                datetime.date(2001, int(match[1]), int(match[2]))  # 2001 is not a leap year
+                return value
+            except ValueError:
+                pass
+        raise self.error(field, f'must be a day of every year as MM-DD, such as "03-30", not {value!r}')
+
     def choice(self, value: Any, field: str, choices) -> str:
         if value not in choices:
             raise self.error(field, f"must be one of {', '.join(choices)}")
@@ -197,6 +211,21 @@ def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
     return evidence
 
 
+def _parse_cadence(f: _File, raw: Any) -> dict[str, Any]:
+    """When the duty falls due: every `every_months` after the last publication, or, with `due_by`,
+    on that day of the year, for the data as at `snapshot` (audits/calendar.py reads it)."""
+    f.check_mapping(raw, "cadence", {"every_months"}, {"due_by", "snapshot"})
+    cadence: dict[str, Any] = {"every_months": f.integer(raw["every_months"], "cadence.every_months", 1)}
+    for key in ("due_by", "snapshot"):
+        if key in raw:
+            cadence[key] = f.month_day(raw[key], f"cadence.{key}")
+    if "snapshot" in cadence and "due_by" not in cadence:
+        raise f.error("cadence.snapshot", "needs cadence.due_by: a snapshot goes with a fixed deadline")
+    if "due_by" in cadence and cadence["every_months"] % 12:
+        raise f.error("cadence.every_months", "must be a whole number of years (12, 24, ...) with cadence.due_by")
+    return cadence
+
+
 def parse_duty_file(path: Path) -> DutySpec:
     """Read and validate one catalogue file."""
     f = _File(path.name)
@@ -207,7 +236,7 @@ def parse_duty_file(path: Path) -> DutySpec:
         raise CatalogueError(f"{path.name}: cannot read: {exc}") from None
     top = {
         "code", "version", "order", "title", "strand", "legal_basis", "citation",
-        "requirement", "guidance", "applies_to", "in_force", "recency", "evidence",
+        "requirement", "guidance", "applies_to", "in_force", "recency", "cadence", "evidence",
     }  # fmt: skip
     f.check_mapping(raw, "", top)
 
@@ -244,6 +273,7 @@ def parse_duty_file(path: Path) -> DutySpec:
         in_force_until=until,
         recency_rule=f.choice(recency["rule"], "recency.rule", Duty.RecencyRule.values),
         recency_months=f.integer(recency["months"], "recency.months", 1),
+        cadence=_parse_cadence(f, raw["cadence"]),
         evidence=_parse_evidence(f, raw["evidence"]),
         source_file=path.name,
     )

@@ -34,6 +34,10 @@ class Duty(models.Model):
 
     recency_rule = models.CharField(max_length=20, choices=RecencyRule.choices)
     recency_months = models.PositiveIntegerField(help_text="The window, in months before the audit date")
+    cadence = models.JSONField(
+        default=dict,
+        help_text="When it falls due: every_months, and for a fixed yearly deadline due_by and snapshot (MM-DD)",
+    )
     evidence_rules = models.JSONField(default=dict)
     source_file = models.CharField(max_length=200)
     catalogue_version = models.CharField(max_length=40)
@@ -164,6 +168,10 @@ class Evidence(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     fetched_at = models.DateTimeField()
     title = models.CharField(max_length=500, blank=True)
+    # The dates the matcher read in the document: the calendar counts the next publication from them.
+    published_on = models.DateField(null=True, blank=True, help_text="When the document says it was published")
+    covers_from = models.DateField(null=True, blank=True, help_text="The start of the period it says it covers")
+    covers_until = models.DateField(null=True, blank=True, help_text="The end of the period it says it covers")
     snippet = models.TextField(blank=True)
     error = models.TextField(blank=True, help_text="Why the document could not be read, if so")
     text = models.TextField(blank=True, help_text="The text read from the document, for a person to read")

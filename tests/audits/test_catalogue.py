@@ -143,6 +143,7 @@ def valid_duty(**overrides) -> dict:
         "applies_to": {"org_types": ["acute"], "min_headcount": None},
         "in_force": {"from": "2002-05-31", "until": None},
         "recency": {"rule": "covers", "months": 36},
+        "cadence": {"every_months": 36},
         "evidence": {
             "names": [r"\btest scheme\b"],
             "phrases": ["action plan"],
