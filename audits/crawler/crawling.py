@@ -14,8 +14,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
-from .fetching import BlockedByRobots, Fetcher, FetchError
+from .fetching import Fetcher
 from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, fold, names_it, url_words
 
 # Words that make a link worth reading early, whatever the duties (weights add up).
@@ -188,7 +189,7 @@ def crawl(
         except FetchError as error:
             result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
             result.errors.append(f"{link.url}: {error.reason}")
-            if "time budget" in error.reason:
+            if isinstance(error, TimeBudgetExceeded):
                 result.covered = False
                 break
             continue

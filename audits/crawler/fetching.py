@@ -38,6 +38,8 @@ import urllib3.exceptions
 from protego import Protego
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
+from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
+
 MAX_CRAWL_DELAY = 30.0
 CHUNK_SIZE = 64 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -61,19 +63,6 @@ class Response:
     body: bytes
     redirects: list[str]  # every URL redirected to, in order (final_url is the last)
     elapsed: float  # seconds on the network, politeness pauses excluded
-
-
-class FetchError(Exception):
-    """A transport problem; .reason is a sentence for the regulator's staff."""
-
-    def __init__(self, url: str, reason: str):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-
-
-class BlockedByRobots(FetchError):
-    """robots.txt does not allow our User-Agent to fetch this URL."""
 
 
 def address_problem(ip: IPAddress) -> str | None:
@@ -288,7 +277,7 @@ class Fetcher:
                 assert_same_host=False,
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise FetchError(url, self._explain(exc, current)) from exc
+            raise self._failure(url, exc, current) from exc
         self.pages_fetched += 1
         return answer, started
 
@@ -332,13 +321,13 @@ class Fetcher:
                 if received > self.max_bytes:
                     raise FetchError(url, f"the response exceeded the {_size(self.max_bytes)} limit")
                 if self._remaining() <= 0:
-                    raise FetchError(url, "the site's time budget ran out")
+                    raise TimeBudgetExceeded(url)
                 chunks.append(chunk)
             if self._remaining() <= 0:
                 # The watchdog cut the connection: what arrived may look like a whole (empty) body.
-                raise FetchError(url, "the site's time budget ran out")
+                raise TimeBudgetExceeded(url)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise FetchError(url, self._explain(exc, current, received)) from exc
+            raise self._failure(url, exc, current, received) from exc
         finally:
             answer.close()  # after a complete body the connection is already back in the pool
             answer.release_conn()
@@ -351,7 +340,7 @@ class Fetcher:
         now = time.monotonic()
         ready = max(now, self._last_start.get(host, now - pause) + pause)
         if self.deadline is not None and ready >= self.deadline:
-            raise FetchError(url, "the site's time budget ran out")
+            raise TimeBudgetExceeded(url)
         if ready > now:
             time.sleep(ready - now)
 
@@ -374,8 +363,8 @@ class Fetcher:
         if host not in self._robots:
             try:
                 answer = self._fetch(host + "/robots.txt", obey_robots=False)
-            except FetchError as exc:
-                raise FetchError(url, exc.reason) from exc
+            except FetchError as exc:  # named after the URL asked for, keeping its type
+                raise type(exc)(url, exc.reason) from exc
             self._robots[host] = self._parse_robots(answer)
         return self._robots[host]
 
@@ -392,6 +381,11 @@ class Fetcher:
         delay = parser.crawl_delay(self.robots_agent) or 0.0
         return _Robots(parser, None, min(float(delay), MAX_CRAWL_DELAY), list(parser.sitemaps))
 
+    def _failure(self, url: str, exc: BaseException, current: str, received: int | None = None) -> FetchError:
+        if self._remaining() <= 0:  # the watchdog cut the request at the deadline
+            return TimeBudgetExceeded(url)
+        return FetchError(url, self._explain(exc, current, received))
+
     def _explain(self, exc: BaseException, current: str, received: int | None = None) -> str:
         """A sentence for staff about what went wrong with the request."""
         causes = list(_causes(exc))
@@ -399,8 +393,6 @@ class Fetcher:
         def find(*types: type[BaseException]) -> Any:
             return next((cause for cause in causes if isinstance(cause, types)), None)
 
-        if self._remaining() <= 0:
-            return "the site's time budget ran out"
         if cut := find(urllib3.exceptions.IncompleteRead):
             total = cut.partial + cut.expected
             reason = f"the download was cut short ({cut.partial:,} of {total:,} bytes)"

@@ -13,7 +13,8 @@ import pytest
 import trustme
 
 from audits.crawler import fetching
-from audits.crawler.fetching import BlockedByRobots, Fetcher, FetchError
+from audits.crawler.errors import BlockedByRobots, FetchError, TimeBudgetExceeded
+from audits.crawler.fetching import Fetcher
 from demo.serve import Page, SiteServer
 
 FIXTURE_NETWORK = ipaddress.ip_network("127.0.41.0/24")
@@ -402,7 +403,7 @@ def test_slow_drip_hits_the_deadline(server, make_fetcher):
     started = time.monotonic()
     fetcher = make_fetcher(read_timeout=5, deadline=started + 1.2)
 
-    with pytest.raises(FetchError) as error:
+    with pytest.raises(TimeBudgetExceeded) as error:
         fetcher.fetch(server.url("trust") + "drip")
 
     assert error.value.reason == "the site's time budget ran out"
@@ -412,7 +413,7 @@ def test_slow_drip_hits_the_deadline(server, make_fetcher):
 def test_passed_deadline_sends_nothing(server, make_fetcher):
     fetcher = make_fetcher(deadline=time.monotonic() - 1)
 
-    with pytest.raises(FetchError, match="time budget ran out"):
+    with pytest.raises(TimeBudgetExceeded, match="time budget ran out"):
         fetcher.fetch(server.url("plain-trust"))
     assert fetcher.pages_fetched == 0
 
@@ -422,7 +423,7 @@ def test_deadline_inside_the_politeness_pause_fails_at_once(server, make_fetcher
     assert fetcher.allowed(server.url("plain-trust"))  # fetches robots.txt: the next must wait
     started = time.monotonic()
 
-    with pytest.raises(FetchError, match="time budget ran out"):
+    with pytest.raises(TimeBudgetExceeded, match="time budget ran out"):
         fetcher.fetch(server.url("plain-trust"))
     assert time.monotonic() - started < 0.5
 
