@@ -19,9 +19,11 @@ from django.utils import timezone
 from trusts import activity
 from trusts.models import Organisation
 
-from .crawler.crawling import CrawlResult, DutyRules, Read, crawl
+from .crawler.crawling import CrawlResult, Read, crawl
 from .crawler.fetching import Fetcher
 from .crawler.matching import Verdict, decide
+from .crawler.rules import DutyRules
+from .crawler.statuses import VerdictStatus
 from .models import (
     AuditCycle,
     Duty,
@@ -239,7 +241,7 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
             return not AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.CANCELLED).exists()
         return True
 
-    rules = [DutyRules(d.code, d.title, d.evidence_rules, d.recency_rule, d.recency_months) for d in duties]
+    rules = [DutyRules.of(d) for d in duties]
     try:
         if not check.website:
             result = CrawlResult(failure="the register has no website address for this trust")
@@ -267,17 +269,14 @@ def _answered_addresses(check: SiteCheck, duties: list[Duty]) -> list[str]:
 
 def _verdict(duty: Duty, result: CrawlResult, audit_date: datetime.date) -> Verdict:
     if result.failure:
-        return Verdict("error", 0.0, f"The trust's website could not be checked: {result.failure}.")
+        return Verdict(VerdictStatus.ERROR, 0.0, f"The trust's website could not be checked: {result.failure}.")
     return decide(
-        duty.title,
-        duty.evidence_rules,
-        duty.recency_rule,
-        duty.recency_months,
+        DutyRules.of(duty),
         audit_date,
-        result.candidates(duty.code),
-        result.problems,
-        result.covered,
-        result.pages,
+        candidates=result.candidates(duty.code),
+        problems=result.problems,
+        covered=result.covered,
+        pages=result.pages,
     )
 
 

@@ -17,7 +17,10 @@ from selectolax.lexbor import LexborHTMLParser
 from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
 from .fetching import Fetcher
-from .matching import Candidate, Problem, Source, any_of, assess, compiled, currency, fold, names_it, url_words
+from .matching import Candidate, Problem, Source, assess, currency, names_it, url_words
+from .patterns import any_of, compiled, fold
+from .rules import DutyRules
+from .statuses import DocumentKind
 
 # Words that make a link worth reading early, whatever the duties (weights add up).
 HINTS = {
@@ -32,15 +35,6 @@ DETOURS = r"news|press|vacanc|\bjobs?\b|career|event|calendar|login|sign in|sear
 MAX_SITEMAP_URLS = 2000
 # An address the trust itself gave (in its answer) is read before any link.
 SEED_SCORE = 1000
-
-
-@dataclass
-class DutyRules:
-    code: str
-    title: str
-    rules: dict
-    recency_rule: str
-    recency_months: int
 
 
 @dataclass
@@ -87,7 +81,7 @@ def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     words = f"{text} {url_words(url)}"
     folded = fold(words)
     score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words, folded))
-    if any_of([p for duty in duties for p in duty.rules.get("names", [])]).search(words, folded):
+    if any_of([p for duty in duties for p in duty.evidence.names]).search(words, folded):
         score += 10
     if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
         score += 1
@@ -241,7 +235,7 @@ def _read(result, response, url, duties, incoming, offer) -> None:
         if first_page.error:
             return True
         source = source_of(first_page)
-        return any(names_it(source, d.rules) for d in duties)
+        return any(names_it(source, d.evidence) for d in duties)
 
     document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
     source = source_of(document)
@@ -255,7 +249,7 @@ def _read(result, response, url, duties, incoming, offer) -> None:
         result.problems.append(problem)
         result.errors.append(f"{response.final_url}: {reason}")
     else:
-        candidates = {d.code: c for d in duties if (c := assess(source, d.rules))}
+        candidates = {d.code: c for d in duties if (c := assess(source, d.evidence))}
         if candidates:
             result.reads.append(
                 Read(
@@ -276,9 +270,12 @@ def _read(result, response, url, duties, incoming, offer) -> None:
 def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:
     """Whether an unreadable document is named as a duty's, as the matcher judges problems."""
     source = Source(
-        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+        url=problem.url,
+        kind=DocumentKind.HTML,
+        title=problem.title,
+        link_texts=[problem.link_text] if problem.link_text else [],
     )
-    return any(names_it(source, d.rules) for d in duties)
+    return any(names_it(source, d.evidence) for d in duties)
 
 
 def _settled(result: CrawlResult, duties: list[DutyRules], audit_date: datetime.date) -> bool:

@@ -8,10 +8,14 @@ is judged against the cycle's audit date. `decide` turns the candidates of one s
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from re import _parser  # the standard library's own regex parser, to find a pattern's literal words
+from functools import cached_property
 from urllib.parse import unquote, urlsplit
+
+from .patterns import any_of, compiled, fold
+from .rules import DutyRules, EvidenceRules
+from .statuses import DocumentKind, RecencyRule, VerdictStatus
 
 # Where a duty's name may appear, and how much each place says about the document itself.
 NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1, "section": 1}
@@ -24,7 +28,7 @@ class Source:
     """What the matcher knows about one document the crawl read."""
 
     url: str
-    kind: str
+    kind: DocumentKind
     title: str = ""
     headings: list[str] = field(default_factory=list)
     link_texts: list[str] = field(default_factory=list)
@@ -42,7 +46,7 @@ class Source:
             "link": self.link_texts,
             "url": [url_words(self.url)],
         }
-        if self.kind != "html":
+        if self.kind != DocumentKind.HTML:
             # A PDF's or Word document's first lines are its title page; a web page's are its menus.
             places["opening"] = [self.text[:OPENING_CHARS]]
         return {place: [_normalise(t) for t in texts if t] for place, texts in places.items()}
@@ -107,107 +111,25 @@ class Problem:
 
 @dataclass
 class Verdict:
-    status: str
+    status: VerdictStatus
     confidence: float
     rationale: str
     evidence: Candidate | None = None
     problem: Problem | None = None
 
 
-def fold(text: str) -> str:
-    """Lower case as re.IGNORECASE compares ASCII letters, where 'İ' and 'ı' are 'i' and 'ſ' is 's'."""
-    folded = text.lower()
-    if folded.isascii():
-        return folded
-    return folded.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")  # "İ".lower() is "i\u0307"
-
-
-class Pattern:
-    """A catalogue pattern, matched case-insensitively, that skips the texts lacking a word it needs.
-
-    re gets no literal-prefix speed-up from IGNORECASE patterns, so it tries every position of the
-    text in turn; most texts lack a word that every match needs ("race equality " for
-    'race equality (\\w+ ){0,2}scheme'), and a substring test on the folded text says so far sooner.
-    """
-
-    def __init__(self, pattern: str, words: frozenset[str]):
-        self.regex = re.compile(pattern, re.IGNORECASE)
-        # One of these is in every match; none known: every text is searched. A word that holds
-        # another ("equality scheme", "equalit") adds nothing to the test.
-        self.words = tuple(word for word in words if not any(other in word for other in words if other != word))
-
-    def search(self, text: str, folded: str | None = None) -> re.Match | None:
-        """regex.search(text); `folded` is fold(text), passed when the caller has it already."""
-        if self.words and not self.may_occur_in(fold(text) if folded is None else folded):
-            return None
-        return self.regex.search(text)
-
-    def may_occur_in(self, folded: str) -> bool:
-        """False when the folded text lacks every word a match needs, so that no part of it can match."""
-        return not self.words or any(word in folded for word in self.words)
-
-
-_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
-
-
-def _required_words(items) -> frozenset[str] | None:
-    """Folded ASCII strings one of which every match of the parsed pattern contains (None: no such set known)."""
-    options: list[frozenset[str]] = []
-    run = ""  # consecutive literal characters
-    for op, av in [*items, (None, None)]:
-        if op is _parser.LITERAL and av < 128:
-            run += chr(av).lower()
-            continue
-        if run:
-            options.append(frozenset([run]))
-            run = ""
-        words = None
-        if op is _parser.SUBPATTERN:
-            words = _required_words(av[3])
-        elif op is _parser.ATOMIC_GROUP:
-            words = _required_words(av)
-        elif op in _REPEATS and av[0] >= 1:
-            words = _required_words(av[2])
-        elif op is _parser.BRANCH:
-            branches = [_required_words(branch) for branch in av[1]]
-            words = frozenset().union(*branches) if all(branches) else None
-        if words:
-            options.append(words)
-    # Any option will do; the one whose shortest word is longest rules out the most texts.
-    return max(options, key=lambda words: min(map(len, words)), default=None)
-
-
-@lru_cache(maxsize=4096)
-def compiled(pattern: str) -> Pattern:
-    return Pattern(pattern, _required_words(_parser.parse(pattern, re.IGNORECASE)) or frozenset())
-
-
-def _find(patterns: list[str], source: Source) -> list[str]:
+def _find(patterns: Sequence[str], source: Source) -> list[str]:
     """The patterns found in the document's body."""
     return [p for p in patterns if compiled(p).search(source.text, source.folded_text)]
 
 
-def _section(patterns: list[str], source: Source) -> str:
+def _section(patterns: Sequence[str], source: Source) -> str:
     """The words that open this duty's section inside another document ("Equality objectives
     2024-2028" in an annual report), or ""."""
     for pattern in patterns:
         if match := compiled(pattern).search(source.text, source.folded_text):
             return match.group(0)
     return ""
-
-
-def any_of(patterns: list[str]) -> Pattern:
-    """One pattern matching wherever any of the patterns does: one pass instead of many."""
-    return _alternation(tuple(patterns))
-
-
-@lru_cache(maxsize=1024)
-def _alternation(patterns: tuple[str, ...]) -> Pattern:
-    # Each pattern's own words: parsed together, the alternatives lose the prefix they share
-    # ("race equality", "res 2005" need only "r"), and a short word rules little out.
-    words = [compiled(p).words for p in patterns]
-    needed = frozenset().union(*words) if all(words) else frozenset()
-    return Pattern("|".join(f"(?:{p})" for p in patterns) or r"(?!)", needed)
 
 
 def _normalise(text: str) -> str:
@@ -219,62 +141,60 @@ def url_words(url: str) -> str:
     return _normalise(re.sub(r"[-_/.+%=&?]+", " ", unquote(urlsplit(url).path)))
 
 
-def _named_in(patterns: list[str], source: Source) -> list[str]:
+def _named_in(patterns: Sequence[str], source: Source) -> list[str]:
     names = any_of(patterns)
     if not names.may_occur_in(source.folded_places):
         return []
     return [place for place, texts in source.places.items() if any(names.search(t) for t in texts)]
 
 
-def _negative(rules: dict, source: Source) -> str:
+def _negative(rules: EvidenceRules, source: Source) -> str:
     """The reason the document is not the published thing, if a negative rule names it so."""
     places = source.places
     # Only the places that name the document itself: a sidebar heading "Vacancies" says nothing.
     texts = [*places["title"], *places["heading"][:1], *places["link"], *places["url"]]
     # The opening lines of a PDF often carry its real title ("DRAFT for consultation").
     texts += [opening[:200] for opening in places.get("opening", [])]
-    negatives = rules.get("negatives", [])
-    if not any(any_of([n["pattern"] for n in negatives]).search(t) for t in texts):
+    if not any(any_of([n.pattern for n in rules.negatives]).search(t) for t in texts):
         return ""
-    for negative in negatives:
-        if any(compiled(negative["pattern"]).search(t) for t in texts):
-            return negative["reason"]
+    for negative in rules.negatives:
+        if any(compiled(negative.pattern).search(t) for t in texts):
+            return negative.reason
     return ""
 
 
-def names_it(source: Source, rules: dict) -> bool:
+def names_it(source: Source, rules: EvidenceRules) -> bool:
     """Whether the document's title, headings, links, URL or opening name it as this duty's (or a combined) document."""
-    combined = rules.get("combined")
-    return bool(_named_in(rules.get("names", []), source) or (combined and _named_in(combined["names"], source)))
+    combined = rules.combined
+    return bool(_named_in(rules.names, source) or (combined and _named_in(combined.names, source)))
 
 
-def assess(source: Source, rules: dict) -> Candidate | None:
+def assess(source: Source, rules: EvidenceRules) -> Candidate | None:
     """Score one document for one duty; None when it has nothing to do with the duty."""
-    names = rules.get("names", [])
+    names = rules.names
     named_in = _named_in(names, source)
     combined = False
-    combined_rules = rules.get("combined")
-    if not named_in and combined_rules and (named_as_combined := _named_in(combined_rules["names"], source)):
+    combined_rules = rules.combined
+    if not named_in and combined_rules and (named_as_combined := _named_in(combined_rules.names, source)):
         # A combined scheme counts for a strand only if it explicitly covers it.
-        if not _find(combined_rules["strand"], source):
+        if not _find(combined_rules.strand, source):
             return None
         named_in, combined = named_as_combined, True
-    section = "" if named_in else _section(rules.get("sections", []), source)
+    section = "" if named_in else _section(rules.sections, source)
     if section:
         # The content sits in a section of another document, e.g. an appendix of results.
         named_in = ["section"]
     if not named_in:
         return None
-    required = rules.get("required", {"min": 0, "patterns": []})
     candidate = Candidate(
         source=source,
         named_in=named_in,
-        phrases=_find(rules.get("phrases", []), source),
-        required_found=len(_find(required["patterns"], source)),
-        required_min=required["min"],
+        phrases=_find(rules.phrases, source),
+        required_found=len(_find(rules.required, source)),
+        required_min=rules.required_min,
         negative=_negative(rules, source),
         combined=combined,
-        snippet=_snippet(source, names + rules.get("phrases", [])),
+        snippet=_snippet(source, names + rules.phrases),
     )
     candidate.period, candidate.published = document_dates(source)
     # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
@@ -287,7 +207,7 @@ def assess(source: Source, rules: dict) -> Candidate | None:
     return candidate
 
 
-def _snippet(source: Source, patterns: list[str], width: int = 220) -> str:
+def _snippet(source: Source, patterns: Sequence[str], width: int = 220) -> str:
     text = source.text
     for pattern in patterns:
         match = compiled(pattern).search(text, source.folded_text)
@@ -385,12 +305,14 @@ def _months_before(date: datetime.date, months: int) -> datetime.date:
     return datetime.date(month_index // 12, month_index % 12 + 1, min(date.day, 28))
 
 
-def currency(candidate: Candidate, rule: str, months: int, audit_date: datetime.date) -> tuple[bool | None, str]:
+def currency(
+    candidate: Candidate, rule: RecencyRule, months: int, audit_date: datetime.date
+) -> tuple[bool | None, str]:
     """Whether the document was current on the audit date (None: no date to judge by), and why."""
     on = f"{audit_date:%-d %B %Y}"
     period, published = candidate.period, candidate.published
     window_start = _months_before(audit_date, months)
-    if rule == "covers" and period:
+    if rule == RecencyRule.COVERS and period:
         if period.end < audit_date:
             return False, f"it covers {period.label}, which had ended by the audit date ({on})"
         return True, f"it covers {period.label}, which includes the audit date ({on})"
@@ -404,7 +326,12 @@ def currency(candidate: Candidate, rule: str, months: int, audit_date: datetime.
 
 
 def _describe(source: Source) -> str:
-    kind = {"pdf": "PDF", "docx": "Word document", "html": "web page", "text": "text file"}.get(source.kind, "document")
+    kind = {
+        DocumentKind.PDF: "PDF",
+        DocumentKind.DOCX: "Word document",
+        DocumentKind.HTML: "web page",
+        DocumentKind.TEXT: "text file",
+    }.get(source.kind, "document")
     title = f"“{source.title}”" if source.title else "an untitled document"
     where = f", linked from {source.linked_from}" if source.linked_from else ""
     link = f" as “{source.link_texts[0]}”" if source.link_texts else ""
@@ -416,19 +343,19 @@ def _rank(candidate: Candidate) -> tuple:
 
 
 def decide(
-    duty_title: str,
-    rules: dict,
-    recency_rule: str,
-    recency_months: int,
+    duty: DutyRules,
     audit_date: datetime.date,
+    *,
     candidates: list[Candidate],
     problems: list[Problem],
     covered: bool,
     pages: int,
 ) -> Verdict:
-    """The verdict on one duty for one site, from its candidates and the documents it could not read."""
+    """The verdict on one duty for one site, from its candidates and the documents it could not read;
+    `covered`: the crawl read every link that looked relevant; `pages`: how many it read."""
+    title = duty.title.lower()
     usable = sorted((c for c in candidates if not c.negative and c.complete), key=_rank, reverse=True)
-    judged = [(c, *currency(c, recency_rule, recency_months, audit_date)) for c in usable]
+    judged = [(c, *currency(c, duty.recency_rule, duty.recency_months, audit_date)) for c in usable]
     current = [j for j in judged if j[1] is not False]
     if current:
         candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))
@@ -437,20 +364,20 @@ def decide(
         if is_current is None:
             confidence = min(confidence, 0.7)
         return Verdict(
-            "met",
+            VerdictStatus.MET,
             round(confidence, 2),
-            f"Found the {duty_title.lower()}: {_describe(candidate.source)}. It counts because it is named as "
+            f"Found the {title}: {_describe(candidate.source)}. It counts because it is named as "
             f"such in its {', '.join(sorted(set(candidate.named_in)))} and contains what the duty requires; "
             f"{why}.{strand}",
             evidence=candidate,
         )
-    likely_problems = [p for p in problems if _named_in(rules.get("names", []), _problem_source(p))]
+    likely_problems = [p for p in problems if _named_in(duty.evidence.names, _problem_source(p))]
     if likely_problems:
         problem = likely_problems[0]
         return Verdict(
-            "review",
+            VerdictStatus.REVIEW,
             0.5,
-            f"A document that looks like the {duty_title.lower()} could not be read: {problem.url}"
+            f"A document that looks like the {title} could not be read: {problem.url}"
             f"{' (linked as “' + problem.link_text + '”)' if problem.link_text else ''} – {problem.reason}. "
             "A person should check it.",
             problem=problem,
@@ -458,46 +385,49 @@ def decide(
     if judged:
         candidate, _, why = judged[0]
         return Verdict(
-            "not_met",
+            VerdictStatus.NOT_MET,
             0.9,
-            f"The only {duty_title.lower()} found is out of date: {_describe(candidate.source)}; {why}.",
+            f"The only {title} found is out of date: {_describe(candidate.source)}; {why}.",
             evidence=candidate,
         )
     disqualified = sorted((c for c in candidates if c.negative), key=_rank, reverse=True)
     if disqualified:
         candidate = disqualified[0]
         return Verdict(
-            "not_met",
+            VerdictStatus.NOT_MET,
             0.85,
-            f"No published {duty_title.lower()} was found. {_describe(candidate.source)} mentions it, "
+            f"No published {title} was found. {_describe(candidate.source)} mentions it, "
             f"but does not count: {candidate.negative}.",
             evidence=candidate,
         )
     if not covered:
         return Verdict(
-            "review",
+            VerdictStatus.REVIEW,
             0.4,
-            f"No {duty_title.lower()} was found in the {pages} pages read, but the site's page or time "
+            f"No {title} was found in the {pages} pages read, but the site's page or time "
             "budget ran out before it was fully covered. A person should check the rest of the site.",
         )
     partial = sorted(candidates, key=_rank, reverse=True)
     if partial:
         candidate = partial[0]
         return Verdict(
-            "not_met",
+            VerdictStatus.NOT_MET,
             0.7,
-            f"No published {duty_title.lower()} was found. The closest is {_describe(candidate.source)}, "
+            f"No published {title} was found. The closest is {_describe(candidate.source)}, "
             "which names it but does not contain it (it may only describe or point to it).",
             evidence=candidate,
         )
     return Verdict(
-        "not_met",
+        VerdictStatus.NOT_MET,
         0.8,
-        f"No {duty_title.lower()} was found in the {pages} pages and documents read on the trust's website.",
+        f"No {title} was found in the {pages} pages and documents read on the trust's website.",
     )
 
 
 def _problem_source(problem: Problem) -> Source:
     return Source(
-        url=problem.url, kind="html", title=problem.title, link_texts=[problem.link_text] if problem.link_text else []
+        url=problem.url,
+        kind=DocumentKind.HTML,
+        title=problem.title,
+        link_texts=[problem.link_text] if problem.link_text else [],
     )

@@ -3,19 +3,17 @@ import io
 
 from reportlab.pdfgen import canvas
 
-from audits.crawler.crawling import DutyRules, crawl
+from audits.crawler.crawling import crawl
 from audits.crawler.fetching import Fetcher
+from audits.crawler.rules import DutyRules, EvidenceRules
+from audits.crawler.statuses import RecencyRule
 from demo.serve import Page, SiteServer
 
 RULES = DutyRules(
     "race-equality-scheme",
     "Race equality scheme",
-    {
-        "names": [r"race equality scheme"],
-        "required": {"min": 2, "patterns": [r"action plan", r"impact assessment"]},
-        "negatives": [],
-    },
-    "covers",
+    EvidenceRules(names=(r"race equality scheme",), required=(r"action plan", r"impact assessment"), required_min=2),
+    RecencyRule.COVERS,
     36,
 )
 

@@ -5,27 +5,22 @@ import sys
 import pytest
 
 from audits.catalogue import load_catalogue
-from audits.crawler.matching import (
-    Candidate,
-    Problem,
-    Source,
-    any_of,
-    assess,
-    compiled,
-    currency,
-    decide,
-    document_dates,
-    fold,
-)
+from audits.crawler.matching import Candidate, Problem, Source, assess, currency, decide, document_dates
+from audits.crawler.patterns import any_of, compiled, fold
+from audits.crawler.rules import DutyRules, EvidenceRules
+from audits.crawler.statuses import RecencyRule
 
 APRIL_2007 = datetime.date(2007, 4, 1)
-RULES = {
-    "names": [r"race equality scheme"],
-    "phrases": [r"race relations \(amendment\) act", r"action plan"],
-    "required": {"min": 2, "patterns": [r"action plan", r"impact assess", r"monitor", r"consult"]},
-    "negatives": [{"pattern": r"\bdraft\b", "reason": "it is a draft"}],
-    "combined": {"names": [r"single equality scheme"], "strand": [r"race equality", r"racial equality"]},
-}
+RULES = EvidenceRules.from_catalogue(
+    {
+        "names": [r"race equality scheme"],
+        "phrases": [r"race relations \(amendment\) act", r"action plan"],
+        "required": {"min": 2, "patterns": [r"action plan", r"impact assess", r"monitor", r"consult"]},
+        "negatives": [{"pattern": r"\bdraft\b", "reason": "it is a draft"}],
+        "combined": {"names": [r"single equality scheme"], "strand": [r"race equality", r"racial equality"]},
+    }
+)
+SCHEME_DUTY = DutyRules("race-equality-scheme", "Race equality scheme", RULES, RecencyRule.COVERS, 36)
 SCHEME_TEXT = (
     "Our commitment under the Race Relations (Amendment) Act 2000. We assess the impact of our policies, "
     "consult local communities, monitor our workforce and publish an action plan."
@@ -81,7 +76,7 @@ def test_an_annual_report_for_2005_06_is_current_within_18_months():
 def test_draft_is_disqualified_with_its_reason():
     candidate = assess(scheme("DRAFT Race Equality Scheme 2005-2008 for consultation"), RULES)
     assert candidate.negative == "it is a draft"
-    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [candidate], [], True, 20)
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[candidate], problems=[], covered=True, pages=20)
     assert verdict.status == "not_met"
     assert "it is a draft" in verdict.rationale
 
@@ -99,7 +94,7 @@ def test_current_complete_scheme_is_met_with_a_rationale_naming_it():
         link_texts=["Our race scheme (PDF)"],
         linked_from="http://trust.example/equality/",
     )
-    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [assess(source, RULES)], [], True, 12)
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[assess(source, RULES)], problems=[], covered=True, pages=12)
     assert verdict.status == "met"
     assert verdict.confidence >= 0.8
     assert "http://trust.example/docs/scheme.pdf" in verdict.rationale
@@ -109,7 +104,7 @@ def test_current_complete_scheme_is_met_with_a_rationale_naming_it():
 
 def test_a_landing_page_that_only_names_the_scheme_is_not_enough():
     landing = scheme("Race equality scheme", "Our race equality scheme is available on request.")
-    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [assess(landing, RULES)], [], True, 12)
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[assess(landing, RULES)], problems=[], covered=True, pages=12)
     assert verdict.status == "not_met"
 
 
@@ -117,14 +112,14 @@ def test_a_blocked_document_that_looks_like_the_scheme_needs_review():
     problem = Problem(
         "http://trust.example/private/res.pdf", "robots.txt asks crawlers not to read it", "Race equality scheme"
     )
-    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [problem], True, 12)
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[], problems=[problem], covered=True, pages=12)
     assert verdict.status == "review"
     assert "robots.txt" in verdict.rationale
 
 
 def test_nothing_found_on_a_fully_read_site_is_not_met_but_an_unfinished_crawl_is_review():
-    assert decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [], True, 40).status == "not_met"
-    assert decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [], [], False, 40).status == "review"
+    assert decide(SCHEME_DUTY, APRIL_2007, candidates=[], problems=[], covered=True, pages=40).status == "not_met"
+    assert decide(SCHEME_DUTY, APRIL_2007, candidates=[], problems=[], covered=False, pages=40).status == "review"
 
 
 def test_unrelated_race_is_not_a_candidate():
@@ -139,13 +134,15 @@ def test_unrelated_race_is_not_a_candidate():
 
 def test_candidate_without_dates_is_met_with_lower_confidence():
     candidate: Candidate = assess(scheme("Race Equality Scheme"), RULES)
-    verdict = decide("Race equality scheme", RULES, "covers", 36, APRIL_2007, [candidate], [], True, 5)
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[candidate], problems=[], covered=True, pages=5)
     assert verdict.status == "met"
     assert verdict.confidence <= 0.7
 
 
 def test_period_in_the_heading_that_names_the_duty_wins_over_the_reports_own_year():
-    rules = {"names": [r"equality objectives"], "required": {"min": 1, "patterns": [r"objective 1"]}}
+    rules = EvidenceRules.from_catalogue(
+        {"names": [r"equality objectives"], "required": {"min": 1, "patterns": [r"objective 1"]}}
+    )
     report = Source(
         url="http://trust.example/edi-annual-report.html",
         kind="html",
@@ -244,7 +241,7 @@ def test_objectives_set_out_in_a_section_of_an_annual_report_are_dated_by_that_s
         ),
     )
 
-    candidate = assess(report, objectives.evidence)
+    candidate = assess(report, EvidenceRules.from_catalogue(objectives.evidence))
 
     assert candidate.named_in == ["section"]
     assert candidate.complete
