@@ -1,3 +1,6 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 
@@ -16,25 +19,32 @@ def _plain_http(settings, tmp_path):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _own_broker_folder(tmp_path_factory):
-    """With the embedded broker, each test session gets a folder of its own, so that the workers of
-    another session (or of the demo) never take this session's tasks."""
+def _own_broker(tmp_path_factory):
+    """Each test process gets a broker of its own, so that the workers of another process (a parallel
+    pytest-xdist process, another session, the demo) never take its tasks: with the embedded broker a
+    folder of its own, with Redis a database of its own (the workers it starts inherit REDIS_URL)."""
     from django.conf import settings
 
     from config.celery import app
 
-    if not settings.EMBEDDED_BROKER:
-        yield
-        return
-    folder = tmp_path_factory.mktemp("broker")
-    (folder / "control").mkdir()
-    settings.EMBEDDED_BROKER_DIR = str(folder)
-    app.conf.broker_transport_options = {
-        **app.conf.broker_transport_options,
-        "data_folder_in": str(folder),
-        "data_folder_out": str(folder),
-        "control_folder": str(folder / "control"),
-    }
+    if settings.EMBEDDED_BROKER:
+        folder = tmp_path_factory.mktemp("broker")
+        (folder / "control").mkdir()
+        settings.EMBEDDED_BROKER_DIR = str(folder)
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
+        }
+    elif os.environ.get("PYTEST_XDIST_WORKER") and settings.REDIS_URL == settings.CELERY_BROKER_URL:
+        redis_url = urlsplit(settings.REDIS_URL)
+        worker_number = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+        database = (int(redis_url.path.strip("/") or 0) - worker_number) % 16
+        url = urlunsplit(redis_url._replace(path=f"/{database}"))
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = app.conf.broker_url = url
+        os.environ["REDIS_URL"] = url
+        os.environ.pop("CELERY_BROKER_URL", None)
     yield
 
 
