@@ -1,11 +1,16 @@
-"""The findings of a cycle as flat rows: the stable open-data schema behind every export."""
+"""The findings of a cycle as flat rows: the stable open-data schema behind every export.
 
+An export is a sensitive action: `export_findings` and `export_results` build one and record who took it.
+"""
+
+import json
 from collections.abc import Iterator
 from typing import TextIO
 
 from django.utils import timezone
 
 from config import spreadsheets
+from trusts import activity
 
 from .models import AuditCycle, Finding, FindingStatus
 
@@ -81,6 +86,22 @@ def findings_json(cycle: AuditCycle) -> dict:
     return {"schema": FINDINGS_SCHEMA, "cycle": cycle_ref(cycle), "findings": list(finding_rows(cycle))}
 
 
+def export_findings(cycle: AuditCycle, fmt: str, out, user=None, address: str | None = None) -> int:
+    """Write the cycle's open-data findings to `out` (text for csv and json, bytes for xlsx) and record
+    the export (`user` None: the command line); returns the number of findings."""
+    if fmt == "csv":
+        count = write_findings_csv(cycle, out)
+    elif fmt == "xlsx":
+        out.write(findings_xlsx(cycle))
+        count = Finding.objects.filter(cycle=cycle).count()
+    else:
+        document = findings_json(cycle)
+        count = len(document["findings"])
+        json.dump(document, out, indent=2)
+    activity.record("audits.cycle.exported", user, cycle, f"Findings as {fmt}", address=address)
+    return count
+
+
 def _value_rows(cycle: AuditCycle) -> Iterator[list]:
     for row in finding_rows(cycle):
         yield [row[field] for field in FIELDS]
@@ -105,6 +126,14 @@ PERSON_HEADER = [
     "Reviewer's reason",
 ]
 DOES_NOT_APPLY = "Does not apply"
+
+
+def export_results(
+    cycle: AuditCycle, site_checks, duties, fmt: str, user, address: str | None = None
+) -> Iterator[list]:
+    """The results matrix as a person downloads it (`person_rows`), with the export recorded."""
+    activity.record("audits.cycle.exported", user, cycle, f"Results as {fmt}", address=address)
+    return person_rows(cycle, site_checks, duties)
 
 
 def person_rows(cycle: AuditCycle, site_checks, duties) -> Iterator[list]:

@@ -150,6 +150,20 @@ class SiteCheck(models.Model):
         return self.state in self.ENDED
 
 
+def _scoped(queryset, user, organisation: str, cycle: str):
+    """Rows a user may see (trusts/access.py): a trust user only their own, of cycles shown to trusts."""
+    from trusts.access import scoped
+
+    from .lifecycle import shown_to_trusts
+
+    return scoped(queryset, user, organisation, shown_to_trusts(cycle))
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, "site_check__organisation", "site_check__cycle")
+
+
 def evidence_path(evidence: "Evidence", filename: str) -> str:
     return f"evidence/{evidence.site_check.cycle_id}/{evidence.site_check.organisation.ods_code}/{evidence.sha256}"
 
@@ -177,6 +191,8 @@ class Evidence(models.Model):
     text = models.TextField(blank=True, help_text="The text read from the document, for a person to read")
     file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
 
+    objects = EvidenceQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["site_check", "id"]
@@ -193,6 +209,9 @@ class FindingStatus(models.TextChoices):
 
 
 class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, "organisation", "cycle")
+
     def with_effective_status(self):
         """Annotate `effective` with the status that counts: the reviewed one if any, else automated."""
         return self.annotate(effective=Coalesce(NullIf("reviewed_status", Value("")), "status"))
@@ -280,6 +299,11 @@ class FindingChange(models.Model):
         raise PermissionDenied("Finding history cannot be deleted.")
 
 
+class TrustResponseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, "organisation", "finding__cycle")
+
+
 class TrustResponse(models.Model):
     """A trust's answer to a published finding: a comment and where on its website the document is."""
 
@@ -306,6 +330,8 @@ class TrustResponse(models.Model):
         max_length=10, choices=FindingStatus.choices, blank=True, help_text="The automated status the recheck found"
     )
     outcome_evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = TrustResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

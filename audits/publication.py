@@ -16,15 +16,10 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from trusts import activity
-
+from . import lifecycle
+from .lifecycle import AuditError
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
-from .services import AuditError, _move
 
-# A closed cycle stays on the record the trust was shown.
-SHOWN_TO_TRUSTS = (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED)
-# Cycles a trust is told are under way (a draft may still change; a cancelled one never reports).
-UNDER_WAY = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
 # Effective statuses that block publication, and that a trust sees as "being checked".
 UNSETTLED = (FindingStatus.REVIEW, FindingStatus.ERROR)
 
@@ -50,24 +45,16 @@ def trust_status_class(status: str) -> str:
     return "app-status--review" if status in UNSETTLED else f"app-status--{status}"
 
 
-# What a trust may see
-
-
-def findings_for_trust(user) -> QuerySet[Finding]:
-    """The findings a trust user may see: their own organisation's, in published or closed cycles,
-    each annotated with `effective`, the status that counts."""
-    if not getattr(user, "organisation_id", None):
-        return Finding.objects.none()
-    return Finding.objects.with_effective_status().filter(
-        organisation_id=user.organisation_id, cycle__status__in=SHOWN_TO_TRUSTS
-    )
+# What a trust is told of its cycles (what it may see of their findings: Finding.objects.visible_to)
 
 
 def cycles_under_way_for_trust(user) -> QuerySet[AuditCycle]:
     """The cycles checking the user's organisation whose results are not yet published."""
     if not getattr(user, "organisation_id", None):
         return AuditCycle.objects.none()
-    return AuditCycle.objects.filter(status__in=UNDER_WAY, site_checks__organisation_id=user.organisation_id).distinct()
+    return AuditCycle.objects.filter(
+        status__in=lifecycle.states("under_way"), site_checks__organisation_id=user.organisation_id
+    ).distinct()
 
 
 def cycles_shown_to_trust(user) -> QuerySet[AuditCycle]:
@@ -75,7 +62,7 @@ def cycles_shown_to_trust(user) -> QuerySet[AuditCycle]:
     if not getattr(user, "organisation_id", None):
         return AuditCycle.objects.none()
     return AuditCycle.objects.filter(
-        status__in=SHOWN_TO_TRUSTS, site_checks__organisation_id=user.organisation_id
+        lifecycle.shown_to_trusts(), site_checks__organisation_id=user.organisation_id
     ).distinct()
 
 
@@ -183,30 +170,25 @@ def publication_preview(cycle: AuditCycle) -> Preview:
 # The publish step
 
 
-def publish(cycle: AuditCycle, user) -> AuditCycle:
+def publish(cycle: AuditCycle, user, address: str | None = None) -> AuditCycle:
     """Show the cycle's results to its trusts: only from review, and only when nothing blocks.
 
     The move is a conditional update (two presses make one move); the blockers are read again inside
     the same transaction, so a recheck or review that lands first is seen and the move undone."""
     try:
         with transaction.atomic():
-            _move(
+            trusts = Finding.objects.filter(cycle=cycle).values("organisation_id").distinct().count()
+            lifecycle.move(
                 cycle,
-                AuditCycle.Status.IN_REVIEW,
-                AuditCycle.Status.PUBLISHED,
-                "published",
+                "publish",
+                user,
+                address=address,
+                message=f"Published: {trusts} trust{'s' if trusts != 1 else ''} see their results.",
                 published_at=timezone.now(),
             )
             blockers = publication_blockers(cycle)
             if blockers:
                 raise AuditError(blockers.reason(cycle))
-            trusts = Finding.objects.filter(cycle=cycle).values("organisation_id").distinct().count()
-            activity.record(
-                "audits.cycle.published",
-                user,
-                cycle,
-                f"Published: {trusts} trust{'s' if trusts != 1 else ''} see their results.",
-            )
     except AuditError:
         cycle.refresh_from_db()
         raise

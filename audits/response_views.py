@@ -9,6 +9,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from trusts.access import staff_required
+from trusts.activity import client_address
 
 from . import responses
 from .evidence import stored_copy
@@ -84,7 +85,7 @@ def response_evidence(request, pk: int):
 def response_recheck(request, pk: int):
     response = get_object_or_404(_unresolved(), pk=pk)
     try:
-        responses.recheck_response(response, request.user)
+        responses.recheck_response(response, request.user, client_address(request))
     except responses.ResponseError as error:
         messages.error(request, str(error))
     else:
@@ -101,7 +102,7 @@ def response_resolve(request, pk: int):
     response = get_object_or_404(_unresolved(), pk=pk)
     note = request.POST.get("note", "")
     try:
-        responses.resolve_response(response, request.user, note)
+        responses.resolve_response(response, request.user, note, client_address(request))
     except responses.ResponseError as error:
         messages.error(request, f"{response.organisation.name}: {error}")
     else:

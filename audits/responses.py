@@ -66,7 +66,9 @@ def responses_today(organisation: Organisation) -> int:
     return TrustResponse.objects.filter(organisation=organisation, created_at__gte=timezone.now() - RATE_WINDOW).count()
 
 
-def submit_response(finding: Finding, author, comment: str, urls: list[str]) -> TrustResponse:
+def submit_response(
+    finding: Finding, author, comment: str, urls: list[str], address: str | None = None
+) -> TrustResponse:
     """Record a trust's answer and, if the cycle still allows it, queue a recheck of that duty."""
     organisation = finding.organisation
     if author.organisation_id != organisation.pk:
@@ -93,7 +95,7 @@ def submit_response(finding: Finding, author, comment: str, urls: list[str]) -> 
         refusal = services.recheck_refusal(site_check)
         if not refusal:
             try:
-                services.recheck(site_check, [finding.duty.code])
+                services.recheck(site_check, [finding.duty.code], author, address)
             except services.AuditError as error:
                 refusal = str(error)
         if refusal:
@@ -101,26 +103,27 @@ def submit_response(finding: Finding, author, comment: str, urls: list[str]) -> 
         else:
             response.status = TrustResponse.Status.RECHECKING
         response.save(update_fields=["status", "recheck_note"])
-    activity.record("audits.response.submitted", author, response, "Recheck queued" if not refusal else refusal)
+    message = "Recheck queued" if not refusal else refusal
+    activity.record("audits.response.submitted", author, response, message, address=address)
     return response
 
 
-def recheck_response(response: TrustResponse, user) -> TrustResponse:
+def recheck_response(response: TrustResponse, user, address: str | None = None) -> TrustResponse:
     """Staff ask for the duty the response is about to be checked again."""
     if response.is_resolved:
         raise ResponseError("This response is resolved; it needs no recheck.")
     finding = response.finding
     try:
-        services.recheck(finding.site_check, [finding.duty.code])
+        services.recheck(finding.site_check, [finding.duty.code], user, address)
     except services.AuditError as error:
         raise ResponseError(str(error)) from error
     TrustResponse.objects.filter(pk=response.pk).update(status=TrustResponse.Status.RECHECKING, recheck_note="")
     response.refresh_from_db()
-    activity.record("audits.response.rechecked", user, response)
+    activity.record("audits.response.rechecked", user, response, address=address)
     return response
 
 
-def resolve_response(response: TrustResponse, user, note: str) -> TrustResponse:
+def resolve_response(response: TrustResponse, user, note: str, address: str | None = None) -> TrustResponse:
     """Staff close a response, saying what they decided; the trust sees the note."""
     note = note.strip()
     if not note:
@@ -134,7 +137,7 @@ def resolve_response(response: TrustResponse, user, note: str) -> TrustResponse:
     ):
         raise ResponseError("This response is already resolved.")
     response.refresh_from_db()
-    activity.record("audits.response.resolved", user, response, note)
+    activity.record("audits.response.resolved", user, response, note, address=address)
     return response
 
 

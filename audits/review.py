@@ -25,13 +25,10 @@ from django.utils import timezone
 
 from trusts import activity
 
+from . import lifecycle
+from .lifecycle import AuditError
 from .models import AuditCycle, Duty, Finding, FindingChange, FindingStatus
-from .services import AuditError
 
-# A published finding can still be corrected (after a trust's answer, say), with its history; a
-# closed cycle is on the record and final.
-REVIEWABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
-BEFORE_PUBLICATION = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW)
 # What a reviewer decides; `review` and `error` are the automated check's ways of saying it could not.
 DECISIONS = (FindingStatus.MET, FindingStatus.NOT_MET)
 UNDECIDED = (FindingStatus.REVIEW, FindingStatus.ERROR)
@@ -42,13 +39,16 @@ _SAMPLE_STRIDE = 7919  # prime, so consecutive ids land in different buckets
 
 
 def review_refusal(cycle: AuditCycle) -> str:
-    """Why findings of this cycle cannot be reviewed now ("" when they can)."""
-    if cycle.status in REVIEWABLE:
+    """Why findings of this cycle cannot be reviewed now ("" when they can): a published finding can
+    still be corrected (after a trust's answer, say), with its history; a closed cycle is final."""
+    if lifecycle.can(cycle, "review"):
         return ""
     return f"{cycle} is {cycle.get_status_display().lower()}; its findings can no longer be reviewed."
 
 
-def review_finding(finding: Finding, user, status: str, reason: str, expected_version: int) -> Finding:
+def review_finding(
+    finding: Finding, user, status: str, reason: str, expected_version: int, address: str | None = None
+) -> Finding:
     """Confirm or override the finding's status, if no one has changed it since `expected_version`."""
     if status not in DECISIONS:
         raise AuditError("A reviewer decides met or not met; choose one of them.")
@@ -80,7 +80,7 @@ def review_finding(finding: Finding, user, status: str, reason: str, expected_ve
             reason=reason,
             evidence_id=current.evidence_id,  # what the reviewer had in front of them
         )
-    activity.record("audits.finding.reviewed", user, finding, f"{previous} → {status}: {reason}")
+    activity.record("audits.finding.reviewed", user, finding, f"{previous} → {status}: {reason}", address=address)
     return Finding.objects.get(pk=finding.pk)
 
 
@@ -105,7 +105,9 @@ class BulkResult:
     conflicts: list[str]
 
 
-def confirm_findings(versions: dict[int, int], user, reason: str, *, cycle: AuditCycle) -> BulkResult:
+def confirm_findings(
+    versions: dict[int, int], user, reason: str, *, cycle: AuditCycle, address: str | None = None
+) -> BulkResult:
     """Confirm the automated status of each finding of the cycle (id → version seen); changed ones
     are skipped, and an id that is not a finding of this cycle is refused as a whole."""
     if not reason.strip():
@@ -122,7 +124,9 @@ def confirm_findings(versions: dict[int, int], user, reason: str, *, cycle: Audi
             )
             continue
         try:
-            result.confirmed.append(review_finding(finding, user, finding.status, reason, versions[finding.pk]))
+            result.confirmed.append(
+                review_finding(finding, user, finding.status, reason, versions[finding.pk], address)
+            )
         except AuditError as error:
             result.conflicts.append(f"{finding.organisation.name}, {finding.duty.title}: {error}")
     return result
@@ -138,7 +142,7 @@ def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
     """
     needs_a_person = Q(status__in=UNDECIDED) | Q(reviewed_before=True)
     # Once published, the sample has done its work: only what still needs a decision is listed.
-    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person & Q(cycle__status__in=BEFORE_PUBLICATION)
+    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person & Q(cycle__status__in=lifecycle.states("sample"))
     return (
         Finding.objects.filter(cycle=cycle, reviewed_status="")
         .annotate(
@@ -160,7 +164,9 @@ class Queue:
 
 def review_queues() -> list[Queue]:
     """Each reviewable cycle with how many findings its review queue holds, newest first."""
-    cycles = AuditCycle.objects.filter(status__in=REVIEWABLE).order_by("-audit_date", "-created_at", "-pk")
+    cycles = AuditCycle.objects.filter(status__in=lifecycle.states("review")).order_by(
+        "-audit_date", "-created_at", "-pk"
+    )
     return [Queue(cycle, review_queue(cycle).count()) for cycle in cycles]
 
 

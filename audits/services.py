@@ -13,17 +13,20 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from trusts import activity
 from trusts.models import Organisation
 
+from . import lifecycle
 from .crawler.crawling import CrawlResult, Read, crawl
 from .crawler.fetching import Fetcher
 from .crawler.matching import Verdict, decide
 from .crawler.rules import DutyRules
 from .crawler.statuses import VerdictStatus
+from .lifecycle import AuditError
 from .models import (
     AuditCycle,
     Duty,
@@ -39,38 +42,51 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
-class AuditError(Exception):
-    """A request the audit cannot carry out, in words for the person who made it."""
-
-
 def start_cycle(
     name: str,
     audit_date: datetime.date,
     duty_codes: Iterable[str],
     ods_codes: Iterable[str] | None = None,
     user=None,
+    address: str | None = None,
 ) -> AuditCycle:
-    """Create the cycle if needed and queue a site check for every active trust (or those named)."""
+    """Create the cycle if needed and check every active trust (or those named): `run_audit`'s one call.
+
+    A new cycle is created as a draft and started, as in the browser. A cycle that exists (draft,
+    running or in review) gains the duties and trusts given and is run again: its queued checks are
+    sent. `user` None is the command line."""
+    cycle = AuditCycle.objects.filter(name=name).first()
+    if cycle is None:
+        return start_draft_cycle(create_cycle(name, audit_date, duty_codes, ods_codes, user, address), user, address)
+    if cycle.audit_date != audit_date:
+        raise AuditError(f"Cycle {name!r} already exists with audit date {cycle.audit_date}.")
+    if refusal := lifecycle.refusal(cycle, "rerun"):
+        raise AuditError(f"{refusal} Start a new cycle instead.")
     duties = _duties(duty_codes)
     organisations = _organisations(audit_date, ods_codes)
     with transaction.atomic():
-        cycle, _ = AuditCycle.objects.get_or_create(name=name, defaults={"audit_date": audit_date, "created_by": user})
-        if cycle.audit_date != audit_date:
-            raise AuditError(f"Cycle {name!r} already exists with audit date {cycle.audit_date}.")
-        if cycle.status in (AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED):
-            raise AuditError(f"Cycle {name!r} is {cycle.get_status_display().lower()}; start a new cycle instead.")
         cycle.duties.add(*duties)
         SiteCheck.objects.bulk_create(
             [SiteCheck(cycle=cycle, organisation=o, website=o.website) for o in organisations],
             ignore_conflicts=True,
         )
-        cycle.status, cycle.started_at, cycle.finished_at = (
-            AuditCycle.Status.RUNNING,
-            cycle.started_at or timezone.now(),
-            None,
-        )
-        cycle.save(update_fields=["status", "started_at", "finished_at"])
+        return _run(cycle, "rerun", user, address)
+
+
+def _run(cycle: AuditCycle, move: str, user, address: str | None) -> AuditCycle:
+    """Move the cycle to running and send its queued checks once that commits."""
+    with transaction.atomic():
         queued = list(cycle.site_checks.filter(state=SiteCheck.State.QUEUED).values_list("id", flat=True))
+        who = "" if user is not None else " from the command line"
+        lifecycle.move(
+            cycle,
+            move,
+            user,
+            address=address,
+            message=f"Started {len(queued)} site checks{who}.",
+            started_at=Coalesce("started_at", Value(timezone.now())),
+            finished_at=None,
+        )
         transaction.on_commit(lambda: _enqueue(queued))
     return cycle
 
@@ -106,33 +122,28 @@ def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> 
         check_site.delay(site_check_id, duty_codes)
 
 
-def cancel_cycle(cycle: AuditCycle) -> int:
+def cancel_cycle(cycle: AuditCycle, user=None, address: str | None = None) -> int:
     """Stop a running cycle: queued checks are cancelled, running ones stop at their next page.
 
-    The move is conditional, so a cycle that finished (or was cancelled) meanwhile is not touched."""
+    The move is conditional and in the same transaction, so a cycle that finished (or was cancelled)
+    meanwhile is not touched and its checks are left as they were."""
     with transaction.atomic():
-        moved = AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.RUNNING).update(
-            status=AuditCycle.Status.CANCELLED, finished_at=timezone.now()
-        )
-        if not moved:
-            cycle.refresh_from_db(fields=["status"])
-            raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a running cycle can be cancelled.")
         cancelled = cycle.site_checks.filter(state=SiteCheck.State.QUEUED).update(
             state=SiteCheck.State.CANCELLED, finished_at=timezone.now()
         )
-    cycle.refresh_from_db()
+        lifecycle.move(
+            cycle, "cancel", user, address=address, message=f"{cancelled} checks stopped", finished_at=timezone.now()
+        )
     return cancelled
 
 
-# A published cycle can still be rechecked (a trust says it has published the document); it stays
-# published, and the new automated result waits for a reviewer. A closed cycle is on the record.
-RECHECKABLE = (AuditCycle.Status.RUNNING, AuditCycle.Status.IN_REVIEW, AuditCycle.Status.PUBLISHED)
-
-
 def recheck_refusal(site_check: SiteCheck) -> str:
-    """Why this check cannot be run again now ("" when it can)."""
+    """Why this check cannot be run again now ("" when it can).
+
+    A published cycle can still be rechecked (a trust says it has published the document); it stays
+    published, and the new automated result waits for a reviewer. A closed cycle is on the record."""
     cycle = site_check.cycle
-    if cycle.status not in RECHECKABLE:
+    if not lifecycle.can(cycle, "recheck"):
         return f"{cycle} is {cycle.get_status_display().lower()}; its checks can no longer be rerun."
     if not site_check.is_ended:
         return (
@@ -142,8 +153,9 @@ def recheck_refusal(site_check: SiteCheck) -> str:
     return ""
 
 
-def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
-    """Run one trust's check again (all duties, or only those given) once its last run has ended."""
+def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None, user=None, address: str | None = None) -> None:
+    """Run one trust's check again (all duties, or only those given) once its last run has ended;
+    `user` asked for it (staff, or a trust user through their answer)."""
     cycle = site_check.cycle
     if refusal := recheck_refusal(site_check):
         raise AuditError(refusal)
@@ -154,9 +166,9 @@ def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None) -> None:
         SiteCheck.objects.filter(pk=site_check.pk).update(
             state=SiteCheck.State.QUEUED, finished_at=None, lease_expires_at=None
         )
-        AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.IN_REVIEW).update(
-            status=AuditCycle.Status.RUNNING, finished_at=None
-        )
+        lifecycle.move_if_still(cycle.pk, "reopen", f"Recheck of {site_check.organisation.name}.", finished_at=None)
+        duties = ", ".join(duty_codes) if duty_codes else "all"
+        activity.record("audits.site_check.rechecked", user, site_check, f"Duty: {duties}", address=address)
         transaction.on_commit(lambda: _enqueue([site_check.pk], duty_codes))
 
 
@@ -170,7 +182,7 @@ def recover_stale_checks() -> int:
     SiteCheck.objects.filter(id__in=stale, state=SiteCheck.State.RUNNING).update(state=SiteCheck.State.QUEUED)
     quiet_since = now - datetime.timedelta(seconds=settings.AUDIT_STALL_SECONDS)
     stalled = (
-        AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING, started_at__lt=quiet_since)
+        AuditCycle.objects.filter(status__in=lifecycle.states("checking"), started_at__lt=quiet_since)
         .exclude(site_checks__state=SiteCheck.State.RUNNING)
         .exclude(site_checks__finished_at__gte=quiet_since)
     )
@@ -179,7 +191,7 @@ def recover_stale_checks() -> int:
     )
     # A duplicate message is harmless: a check that has already been claimed is not claimed again.
     _enqueue(stale + forgotten)
-    for cycle_id in AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING).values_list("id", flat=True):
+    for cycle_id in AuditCycle.objects.filter(status__in=lifecycle.states("finish")).values_list("id", flat=True):
         _finish_cycle_if_done(cycle_id)
     return len(stale) + len(forgotten)
 
@@ -196,7 +208,7 @@ def _claim(site_check_id: int, worker: str) -> SiteCheck | None:
             Q(state=SiteCheck.State.QUEUED) | Q(state=SiteCheck.State.RUNNING, lease_expires_at__lt=now),
             pk=site_check_id,
         )
-        .exclude(cycle__status=AuditCycle.Status.CANCELLED)
+        .exclude(cycle__status__in=lifecycle.states("stopped"))
         .update(
             state=SiteCheck.State.RUNNING,
             started_at=now,
@@ -238,7 +250,7 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         if time.monotonic() - last_renewal[0] > settings.AUDIT_LEASE_SECONDS / 3:
             last_renewal[0] = time.monotonic()
             SiteCheck.objects.filter(pk=check.pk).update(lease_expires_at=timezone.now() + _lease())
-            return not AuditCycle.objects.filter(pk=cycle.pk, status=AuditCycle.Status.CANCELLED).exists()
+            return not AuditCycle.objects.filter(pk=cycle.pk, status__in=lifecycle.states("stopped")).exists()
         return True
 
     rules = [DutyRules.of(d) for d in duties]
@@ -491,9 +503,7 @@ def _recheck_change(
 def _finish_cycle_if_done(cycle_id: int) -> None:
     open_checks = SiteCheck.objects.filter(cycle_id=cycle_id).exclude(state__in=SiteCheck.ENDED)
     if not open_checks.exists():
-        AuditCycle.objects.filter(pk=cycle_id, status=AuditCycle.Status.RUNNING).update(
-            status=AuditCycle.Status.IN_REVIEW, finished_at=timezone.now()
-        )
+        lifecycle.move_if_still(cycle_id, "finish", "Every site check has ended.", finished_at=timezone.now())
 
 
 def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
@@ -505,28 +515,13 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
     return progress
 
 
-# The cycle's lifecycle: draft → running → in review → published → closed. Each move checks the
-# state it starts from with a conditional update, so two people pressing the same button at once
-# make one move and the other is told why not.
-
-
-def _move(cycle: AuditCycle, source: str, target: str, verb: str, **fields) -> None:
-    moved = AuditCycle.objects.filter(pk=cycle.pk, status=source).update(status=target, **fields)
-    if not moved:
-        cycle.refresh_from_db(fields=["status"])
-        needed = AuditCycle.Status(source).label.lower()
-        raise AuditError(
-            f"{cycle} is {cycle.get_status_display().lower()}; only a cycle that is {needed} can be {verb}."
-        )
-    cycle.refresh_from_db()
-
-
 def create_cycle(
     name: str,
     audit_date: datetime.date,
     duty_codes: Iterable[str],
     ods_codes: Iterable[str] | None = None,
     user=None,
+    address: str | None = None,
 ) -> AuditCycle:
     """A draft cycle with its duties and the trusts it will check (every active one, or those named).
 
@@ -544,37 +539,28 @@ def create_cycle(
         SiteCheck.objects.bulk_create(
             [SiteCheck(cycle=cycle, organisation=o, website=o.website) for o in organisations]
         )
-        activity.record("audits.cycle.created", user, cycle, f"Created with {len(organisations)} trusts.")
+        activity.record(
+            "audits.cycle.created", user, cycle, f"Created with {len(organisations)} trusts.", address=address
+        )
     return cycle
 
 
-def start_draft_cycle(cycle: AuditCycle, user=None) -> AuditCycle:
-    """Start checking the trusts a draft cycle names."""
-    if cycle.status != AuditCycle.Status.DRAFT:
-        raise AuditError(f"{cycle} is {cycle.get_status_display().lower()}; only a draft cycle can be started.")
-    ods_codes = list(cycle.site_checks.values_list("organisation__ods_code", flat=True))
-    duty_codes = list(cycle.duties.values_list("code", flat=True))
-    with transaction.atomic():
-        # Claim the draft first: a second press of Start finds it running and is refused.
-        _move(cycle, AuditCycle.Status.DRAFT, AuditCycle.Status.RUNNING, "started")
-        started = start_cycle(cycle.name, cycle.audit_date, duty_codes, ods_codes or None, user)
-        activity.record("audits.cycle.started", user, started, f"Started {len(ods_codes)} site checks.")
-    return started
+def start_draft_cycle(cycle: AuditCycle, user=None, address: str | None = None) -> AuditCycle:
+    """Start checking the trusts a draft cycle names; a second press of Start finds it running and is refused."""
+    return _run(cycle, "start", user, address)
 
 
-def publish_cycle(cycle: AuditCycle, user) -> AuditCycle:
+def publish_cycle(cycle: AuditCycle, user, address: str | None = None) -> AuditCycle:
     """Show the cycle's results to the trusts: only from review, and only when nothing blocks
     (audits/publication.py holds the rule)."""
     from .publication import publish
 
-    return publish(cycle, user)
+    return publish(cycle, user, address)
 
 
-def close_cycle(cycle: AuditCycle, user) -> AuditCycle:
+def close_cycle(cycle: AuditCycle, user, address: str | None = None) -> AuditCycle:
     """End a published cycle; its results stay visible and can no longer change."""
-    with transaction.atomic():
-        _move(cycle, AuditCycle.Status.PUBLISHED, AuditCycle.Status.CLOSED, "closed")
-        activity.record("audits.cycle.closed", user, cycle, "Closed.")
+    lifecycle.move(cycle, "close", user, address=address, message="Closed.")
     return cycle
 
 

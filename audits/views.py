@@ -19,7 +19,7 @@ from config import spreadsheets
 from trusts import activity
 from trusts.access import staff_required
 
-from . import publication, review, services
+from . import exports, lifecycle, publication, review, services
 from .evidence import is_html, is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
@@ -46,7 +46,6 @@ CHECK_TAG_CLASSES = {
     SiteCheck.State.FAILED: "govuk-tag--red",
     SiteCheck.State.CANCELLED: "govuk-tag--grey",
 }
-# A recheck reopens the cycle, so it is offered only before the cycle's results are published.
 
 
 @staff_required("audits.view_duty")
@@ -134,12 +133,8 @@ def cycle_detail(request, pk: int):
         "by_duty": _counts_by_duty(cycle, duties, progress["ended"]) if progress["ended"] else [],
         "page": page,
         "rows": page_checks,
-        "can_cancel": cycle.status == AuditCycle.Status.RUNNING,
         "history": activity.history_of(cycle),
-        "can_start": cycle.status == AuditCycle.Status.DRAFT,
-        "can_publish": cycle.status == AuditCycle.Status.IN_REVIEW,
-        "can_close": cycle.status == AuditCycle.Status.PUBLISHED,
-        "can_recheck": cycle.status in services.RECHECKABLE,
+        "allows": lifecycle.allowed(cycle),
     }
     return render(request, "audits/cycle/detail.html", context)
 
@@ -157,11 +152,10 @@ def site_check_recheck(request, pk: int, check_pk: int):
     cycle = check.cycle
     duty_code = request.POST.get("duty", "").strip()
     try:
-        services.recheck(check, [duty_code] if duty_code else None)
+        services.recheck(check, [duty_code] if duty_code else None, request.user, activity.client_address(request))
     except services.AuditError as error:
         messages.error(request, str(error))
         return redirect("audits:cycle_detail", pk=cycle.pk)
-    activity.record("audits.site_check.rechecked", request.user, check, f"Duty: {duty_code or 'all'}", request=request)
     what = f"the duty {duty_code}" if duty_code else "every duty"
     messages.success(request, f"{check.organisation.name} queued for a recheck of {what}.")
     return redirect(_next_url(request) or reverse("audits:cycle_detail", kwargs={"pk": cycle.pk}))
@@ -278,7 +272,14 @@ def finding_review(request, pk: int, finding_pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            review.review_finding(finding, request.user, data["status"], data["reason"], data["version"])
+            review.review_finding(
+                finding,
+                request.user,
+                data["status"],
+                data["reason"],
+                data["version"],
+                activity.client_address(request),
+            )
         except services.AuditError as error:
             # Show the finding as it is now, keeping what the reviewer wrote, against the current version.
             current = Finding.objects.get(pk=finding.pk)
@@ -309,7 +310,12 @@ def cycle_create(request):
         data = form.cleaned_data
         try:
             cycle = services.create_cycle(
-                data["name"], data["audit_date"], [d.code for d in data["duties"]], data["ods_code_list"], request.user
+                data["name"],
+                data["audit_date"],
+                [d.code for d in data["duties"]],
+                data["ods_code_list"],
+                request.user,
+                activity.client_address(request),
             )
         except services.AuditError as error:
             form.add_error(None, str(error))
@@ -330,8 +336,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 @dataclass
 class Move:
-    source: str  # the status the move starts from
-    verb: str  # "started", for "only a draft cycle can be started"
+    name: str  # the lifecycle's move (audits/lifecycle.py), which says when it is allowed
     confirmation: Callable[[AuditCycle], dict]
     act: Callable  # (request, cycle) -> the success message
     template: str = "audits/cycle/confirm.html"
@@ -348,17 +353,12 @@ def _transition(move: Move):
             except services.AuditError as error:
                 messages.error(request, str(error))
                 cycle.refresh_from_db()
-                if cycle.status == move.source:
+                if lifecycle.can(cycle, move.name):
                     return redirect(request.path)
             else:
                 messages.success(request, message)
             return redirect("audits:cycle_detail", pk=cycle.pk)
-        refusal = ""
-        if cycle.status != move.source:
-            needed = AuditCycle.Status(move.source).label.lower()
-            refusal = (
-                f"{cycle} is {cycle.get_status_display().lower()}; only a cycle that is {needed} can be {move.verb}."
-            )
+        refusal = lifecycle.refusal(cycle, move.name)
         context = {"cycle": cycle, "refusal": refusal, "back_label": "Cancel", **move.confirmation(cycle)}
         return render(request, move.template, context)
 
@@ -382,7 +382,7 @@ def _start_confirmation(cycle: AuditCycle) -> dict:
 
 
 def _start(request, cycle: AuditCycle) -> str:
-    services.start_draft_cycle(cycle, request.user)
+    services.start_draft_cycle(cycle, request.user, activity.client_address(request))
     queued = cycle.site_checks.count()
     return f"{cycle} started: {_plural(queued, 'site check')} queued."
 
@@ -401,7 +401,7 @@ def _publish_confirmation(cycle: AuditCycle) -> dict:
 
 
 def _publish(request, cycle: AuditCycle) -> str:
-    publication.publish(cycle, request.user)
+    publication.publish(cycle, request.user, activity.client_address(request))
     trusts = cycle.findings.values("organisation_id").distinct().count()
     return f"{cycle} published: {_plural(trusts, 'trust')} can now see {'its' if trusts == 1 else 'their'} results."
 
@@ -422,7 +422,7 @@ def _close_confirmation(cycle: AuditCycle) -> dict:
 
 
 def _close(request, cycle: AuditCycle) -> str:
-    services.close_cycle(cycle, request.user)
+    services.close_cycle(cycle, request.user, activity.client_address(request))
     return f"{cycle} closed: its results can no longer change."
 
 
@@ -445,17 +445,14 @@ def _cancel_confirmation(cycle: AuditCycle) -> dict:
 
 
 def _cancel(request, cycle: AuditCycle) -> str:
-    cancelled = services.cancel_cycle(cycle)
-    activity.record("audits.cycle.cancelled", request.user, cycle, f"{cancelled} checks stopped", request=request)
+    cancelled = services.cancel_cycle(cycle, request.user, activity.client_address(request))
     return f"{cycle} cancelled. {cancelled} queued checks will not run; running checks stop at their next page."
 
 
-cycle_start = _transition(Move(AuditCycle.Status.DRAFT, "started", _start_confirmation, _start))
-cycle_publish = _transition(
-    Move(AuditCycle.Status.IN_REVIEW, "published", _publish_confirmation, _publish, "audits/cycle/publish.html")
-)
-cycle_close = _transition(Move(AuditCycle.Status.PUBLISHED, "closed", _close_confirmation, _close))
-cycle_cancel = _transition(Move(AuditCycle.Status.RUNNING, "cancelled", _cancel_confirmation, _cancel))
+cycle_start = _transition(Move("start", _start_confirmation, _start))
+cycle_publish = _transition(Move("publish", _publish_confirmation, _publish, "audits/cycle/publish.html"))
+cycle_close = _transition(Move("close", _close_confirmation, _close))
+cycle_cancel = _transition(Move("cancel", _cancel_confirmation, _cancel))
 
 
 # The review queues of every cycle that can be reviewed now
@@ -489,7 +486,13 @@ def cycle_results(request, pk: int):
     table.load_findings(cycle, [row.record.pk for row in table.page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"cycle": cycle, "table": table, "filter": filterset, "query": query.urlencode()}
+    context = {
+        "cycle": cycle,
+        "table": table,
+        "filter": filterset,
+        "query": query.urlencode(),
+        "allows": lifecycle.allowed(cycle),
+    }
     return render(request, "audits/cycle/results.html", context)
 
 
@@ -498,18 +501,15 @@ def cycle_results_export(request, pk: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(f"No export as {fmt}.")
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    from . import exports
-
     table, filterset = _results_table(request, cycle)
     RequestConfig(request, paginate=False).configure(table)
     # The trusts the matrix shows, in its order; one row per (trust, duty), in words (audits.exports).
     checks = [row.record for row in table.rows]
     code = filterset.form.cleaned_data.get("duty") if filterset.is_valid() else None
     duties = [d for d in cycle.duties.order_by("sort_order", "code") if not code or d.code == code]
-    rows = exports.person_rows(cycle, checks, duties)
+    rows = exports.export_results(cycle, checks, duties, fmt, request.user, activity.client_address(request))
     header = exports.PERSON_HEADER
     filename = f"{slugify(cycle.name) or cycle.pk}-results.{fmt}"
-    activity.record("audits.cycle.exported", request.user, cycle, f"Results as {fmt}", request=request)
     if fmt == "csv":
         return spreadsheets.csv_response(rows, filename, header=header)
     return spreadsheets.xlsx_response(rows, filename, header=header, title="Results")
@@ -525,7 +525,13 @@ def cycle_review(request, pk: int):
     form = BulkConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = review.confirm_findings(form.versions(), request.user, form.cleaned_data["reason"], cycle=cycle)
+            result = review.confirm_findings(
+                form.versions(),
+                request.user,
+                form.cleaned_data["reason"],
+                cycle=cycle,
+                address=activity.client_address(request),
+            )
         except services.AuditError as error:
             messages.error(request, str(error))
         else:

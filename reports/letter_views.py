@@ -48,13 +48,11 @@ def register_required(view):
 
 
 def letter_for(user, pk: int) -> Letter:
-    """The letter if this user may see it: a trust user only its own issued letters (else 404)."""
-    letters_ = Letter.objects.select_related("cycle", "organisation", "replaces")
-    if user.is_trust_user:
-        return get_object_or_404(letters_, pk=pk, organisation_id=user.organisation_id, issued_at__isnull=False)
-    if not _reads_register(user):
+    """The letter if this user may see it (Letter.objects.visible_to: a trust user only its own issued
+    letters, else 404); staff who may not read the register get 403."""
+    if not user.is_trust_user and not _reads_register(user):
         raise PermissionDenied
-    return get_object_or_404(letters_, pk=pk)
+    return get_object_or_404(Letter.objects.visible_to(user).select_related("cycle", "organisation", "replaces"), pk=pk)
 
 
 @register_required
@@ -76,11 +74,7 @@ def letter_list(request):
 def my_letters(request):
     if not request.user.is_trust_user:
         return redirect("letters:list")
-    issued = (
-        Letter.objects.filter(organisation_id=request.user.organisation_id, issued_at__isnull=False)
-        .select_related("cycle")
-        .order_by("-issued_at")
-    )
+    issued = Letter.objects.visible_to(request.user).select_related("cycle").order_by("-issued_at")
     return render(request, "reports/letters/mine.html", {"letters": issued, "organisation": request.user.organisation})
 
 
@@ -147,8 +141,12 @@ def _letter_action(service):
     return view
 
 
-letter_approve = _letter_action(lambda request, letter: letters.approve_letter(letter, request.user))
-letter_issue = _letter_action(lambda request, letter: letters.issue_letter(letter, request.user))
+letter_approve = _letter_action(
+    lambda request, letter: letters.approve_letter(letter, request.user, activity.client_address(request))
+)
+letter_issue = _letter_action(
+    lambda request, letter: letters.issue_letter(letter, request.user, activity.client_address(request))
+)
 MAX_WITHDRAWAL_REASON_CHARS = 2000
 
 
@@ -160,7 +158,7 @@ def _withdraw_with_reason(request, letter: Letter) -> Letter:
         validate_text(reason)
     except ValidationError as error:
         raise LetterError(f"The reason cannot be recorded. {' '.join(error.messages)}") from None
-    return letters.withdraw_letter(letter, request.user, reason)
+    return letters.withdraw_letter(letter, request.user, reason, activity.client_address(request))
 
 
 _withdraw = _letter_action(_withdraw_with_reason)
@@ -184,15 +182,12 @@ def letter_download(request, pk: int):
     if not letter.pdf:
         raise Http404("This letter has not been issued.")
     try:
-        content = letters.verify_letter_file(letter)
-    except LetterError as error:
-        logger.error("reports.letter.tampered %s: %s", letter.reference, error)
-        activity.record("reports.letter.tampered", request.user, letter, str(error), request=request)
+        content = letters.download_letter(letter, request.user, activity.client_address(request))
+    except LetterError:
         return render(request, "reports/letters/tampered.html", {"letter": letter}, status=409)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{letter.reference.replace("/", "-")}.pdf"'
     response["Cache-Control"] = "private, no-store"
-    activity.record("reports.letter.downloaded", request.user, letter, request=request)
     return response
 
 
@@ -290,20 +285,18 @@ def _confirmed_cycle_action(action, status: str, template: str):
 
 
 def _draft_all(request, cycle):
-    letters.queue_draft_letters(cycle)
-    activity.record("reports.letters.draft_queued", request.user, cycle, request=request)
+    letters.queue_draft_letters(cycle, request.user, activity.client_address(request))
     return "Drafting letters for every trust. This page shows their progress."
 
 
 def _approve_all(request, cycle):
     letters.check_can_sign(request.user)
-    result = letters.approve_letters(Letter.objects.filter(cycle=cycle), request.user)
+    result = letters.approve_letters(Letter.objects.filter(cycle=cycle), request.user, activity.client_address(request))
     return f"Approved letters: {result.summary}."
 
 
 def _issue_all(request, cycle):
-    letters.queue_issue_letters(cycle, request.user)
-    activity.record("reports.letters.issue_queued", request.user, cycle, request=request)
+    letters.queue_issue_letters(cycle, request.user, activity.client_address(request))
     return "Issuing every approved letter. This page shows their progress."
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from audits import lifecycle
 from audits.models import AuditCycle, Finding, FindingStatus
 from trusts import activity
 from trusts.models import Organisation
@@ -36,8 +37,6 @@ ADDRESSEE_ROLE = "Chief Executive"
 # first name (Sir Jim Mackey: Dear Sir Jim).
 _SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor"}
 _FIRST_NAME_TITLES = {"sir", "dame"}
-# Letters state reviewed results, so they are drafted once a cycle's findings are in review or published.
-LETTER_CYCLE_STATUSES = (AuditCycle.Status.PUBLISHED,)
 
 __all__ = ["LetterError"]
 
@@ -114,7 +113,7 @@ def _not_published(cycle: AuditCycle) -> str:
 
 def draft_letter(cycle: AuditCycle, organisation: Organisation, replaces: Letter | None = None) -> Letter:
     """A draft letter stating the trust's current effective findings in the cycle."""
-    if cycle.status not in LETTER_CYCLE_STATUSES:
+    if not lifecycle.can(cycle, "letters"):
         raise LetterError(_not_published(cycle))
     if replaces is not None and (replaces.status != Letter.Status.WITHDRAWN or not replaces.is_issued):
         raise LetterError(f"Only an issued letter that has been withdrawn can be replaced; {replaces} is not.")
@@ -162,7 +161,7 @@ def check_can_sign(user) -> None:
         )
 
 
-def approve_letter(letter: Letter, user) -> Letter:
+def approve_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """A signatory approves the draft; they sign it with their full name and job title."""
     check_can_sign(user)
     with transaction.atomic():
@@ -176,7 +175,7 @@ def approve_letter(letter: Letter, user) -> Letter:
         letter.signatory_name = user.get_full_name().strip()
         letter.signatory_title = user.job_title.strip()
         letter.save()
-    activity.record("reports.letter.approved", user, letter)
+    activity.record("reports.letter.approved", user, letter, address=address)
     return letter
 
 
@@ -238,11 +237,11 @@ def render_draft_pdf(letter: Letter) -> bytes:
     return render_letter_pdf(letter, draft=True)
 
 
-def issue_letter(letter: Letter, user) -> Letter:
+def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
     if letter.status != Letter.Status.APPROVED:
         raise LetterError(f"Letter {letter} is {letter.get_status_display().lower()}; only an approved one is issued.")
-    if letter.cycle.status not in LETTER_CYCLE_STATUSES:
+    if not lifecycle.can(letter.cycle, "letters"):
         raise LetterError(_not_published(letter.cycle))
     if snapshot_findings(letter.cycle, letter.organisation) != letter.findings:
         raise LetterError(
@@ -270,7 +269,7 @@ def issue_letter(letter: Letter, user) -> Letter:
     except BaseException:
         letter.pdf.storage.delete(stored_name)
         raise
-    activity.record("reports.letter.issued", user, current, f"sha256 {current.sha256}")
+    activity.record("reports.letter.issued", user, current, f"sha256 {current.sha256}", address=address)
     return current
 
 
@@ -295,7 +294,7 @@ def notify_trust(letter: Letter) -> int:
     return len(recipients)
 
 
-def withdraw_letter(letter: Letter, user, reason: str) -> Letter:
+def withdraw_letter(letter: Letter, user, reason: str, address: str | None = None) -> Letter:
     """Withdraw a letter with a reason. An issued letter's file is kept: it was sent."""
     if not reason.strip():
         raise LetterError("Say why the letter is withdrawn.")
@@ -306,7 +305,7 @@ def withdraw_letter(letter: Letter, user, reason: str) -> Letter:
         letter.status = Letter.Status.WITHDRAWN
         letter.withdrawn_by, letter.withdrawn_at, letter.withdrawal_reason = user, timezone.now(), reason.strip()
         letter.save()
-    activity.record("reports.letter.withdrawn", user, letter, reason)
+    activity.record("reports.letter.withdrawn", user, letter, reason, address=address)
     return letter
 
 
@@ -398,7 +397,7 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     )
     result = []
     for organisation, waiting in unsettled.items():
-        if cycle.status not in LETTER_CYCLE_STATUSES:
+        if not lifecycle.can(cycle, "letters"):
             reason = _not_published(cycle)
         elif waiting:
             reason = f"Findings still wait for a reviewer's decision: {'; '.join(waiting)}."
@@ -410,11 +409,11 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     return result
 
 
-def approve_letters(letters, user) -> BulkResult:
+def approve_letters(letters, user, address: str | None = None) -> BulkResult:
     result = BulkResult()
     for letter in letters.filter(status=Letter.Status.DRAFT):
         try:
-            approve_letter(letter, user)
+            approve_letter(letter, user, address)
             result.done += 1
         except LetterError as error:
             result.skipped[letter.reference] = str(error)
@@ -443,14 +442,30 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
     return counts
 
 
-def queue_draft_letters(cycle: AuditCycle) -> None:
-    if cycle.status not in LETTER_CYCLE_STATUSES:
+def queue_draft_letters(cycle: AuditCycle, user=None, address: str | None = None) -> None:
+    if not lifecycle.can(cycle, "letters"):
         raise LetterError(_not_published(cycle))
+    # The letters page follows the work from this entry (letter_views._letters_progress).
+    activity.record("reports.letters.draft_queued", user, cycle, address=address)
     transaction.on_commit(lambda: _enqueue("draft_letters", cycle.pk))
 
 
-def queue_issue_letters(cycle: AuditCycle, user) -> None:
+def queue_issue_letters(cycle: AuditCycle, user, address: str | None = None) -> None:
+    activity.record("reports.letters.issue_queued", user, cycle, address=address)
     transaction.on_commit(lambda: _enqueue("issue_letters", cycle.pk, user.pk))
+
+
+def download_letter(letter: Letter, user, address: str | None = None) -> bytes:
+    """The issued letter's PDF for someone to download, recorded; a stored file changed since it was
+    issued is recorded too, and refused with LetterError."""
+    try:
+        content = verify_letter_file(letter)
+    except LetterError as error:
+        logger.error("reports.letter.tampered %s: %s", letter.reference, error)
+        activity.record("reports.letter.tampered", user, letter, str(error), address=address)
+        raise
+    activity.record("reports.letter.downloaded", user, letter, address=address)
+    return content
 
 
 def _enqueue(task_name: str, *args) -> None:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from audits.models import AuditCycle
+from trusts.access import scoped
 from trusts.models import Organisation
 
 
@@ -15,6 +16,13 @@ class LetterError(Exception):
 def letter_path(letter: "Letter", filename: str) -> str:
     # Under MEDIA_ROOT, which nothing serves: letters leave only through the download view.
     return f"letters/{letter.cycle_id}/{letter.organisation.ods_code}/{letter.reference.replace('/', '-')}.pdf"
+
+
+class LetterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The letters the user may see (trusts/access.py): a trust user only their own organisation's
+        issued letters, withdrawn ones included, never a draft."""
+        return scoped(self, user, "organisation", Q(issued_at__isnull=False))
 
 
 class Letter(models.Model):
@@ -84,6 +92,8 @@ class Letter(models.Model):
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
     pdf = models.FileField(upload_to=letter_path, max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+
+    objects = LetterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

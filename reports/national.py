@@ -37,6 +37,7 @@ Statuses count as the reviewed status if there is one, else the automated one. `
 trusts: counts are grouped in the database, per duty and per trust.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ from django.template.loader import render_to_string
 
 from audits.models import AuditCycle, Finding, FindingStatus
 from config import spreadsheets
+from trusts import activity
 from trusts.models import Organisation, OrgType
 
 from . import trust_words
@@ -99,6 +101,13 @@ def national_report(cycle: AuditCycle, compare_with: AuditCycle | None = None) -
         "comparison": compare_figures(cycle, compare_with) if compare_with else None,
     }
     return NationalReport(figures=figures, race_trusts=len(race_trusts))
+
+
+def export_report(cycle: AuditCycle, fmt: str, user=None, address: str | None = None) -> bytes | str:
+    """The national report as a file to download (a PDF, or the JSON figures), with the export recorded."""
+    content = national_report(cycle).pdf() if fmt == "pdf" else json.dumps(national_figures(cycle), indent=2)
+    activity.record("reports.national.exported", user, cycle, f"National report as {fmt}", address=address)
+    return content
 
 
 def compare_figures(cycle: AuditCycle, other: AuditCycle) -> dict:

@@ -1,17 +1,16 @@
 """Staff pages of the national report: the picture of a cycle, a comparison of two, and the open data."""
 
-import json
-
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
-from audits.exports import findings_json, findings_xlsx, write_findings_csv
+from audits.exports import export_findings
 from audits.models import AuditCycle
 from config import spreadsheets
 from trusts.access import staff_required
+from trusts.activity import client_address
 
 from . import national
 from . import open_data as open_data_doc
@@ -108,44 +107,36 @@ def open_data(request):
     return render(request, "reports/national/open_data.html", {"title": title, "body": body})
 
 
-@staff_required(PERMISSION)
-def export_findings_csv(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment(spreadsheets.CSV_CONTENT_TYPE, cycle, "findings.csv")
-    write_findings_csv(cycle, response)
-    return response
+# Every export is recorded (who, when, from where) by the function that builds it.
 
 
-@staff_required(PERMISSION)
-def export_findings_xlsx(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment(XLSX, cycle, "findings.xlsx")
-    response.write(findings_xlsx(cycle))
-    return response
+def _findings_export(content_type: str, fmt: str):
+    @staff_required(PERMISSION)
+    def view(request, pk: int):
+        cycle = get_object_or_404(AuditCycle, pk=pk)
+        response = _attachment(content_type, cycle, f"findings.{fmt}")
+        export_findings(cycle, fmt, response, request.user, client_address(request))
+        return response
+
+    return view
 
 
-@staff_required(PERMISSION)
-def export_findings_json(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment("application/json", cycle, "findings.json")
-    json.dump(findings_json(cycle), response, indent=2)
-    return response
+def _report_export(content_type: str, fmt: str):
+    @staff_required(PERMISSION)
+    def view(request, pk: int):
+        cycle = get_object_or_404(AuditCycle, pk=pk)
+        response = _attachment(content_type, cycle, f"national-report.{fmt}")
+        response.write(national.export_report(cycle, fmt, request.user, client_address(request)))
+        return response
+
+    return view
 
 
-@staff_required(PERMISSION)
-def export_report_pdf(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment("application/pdf", cycle, "national-report.pdf")
-    response.write(national.national_report(cycle).pdf())
-    return response
-
-
-@staff_required(PERMISSION)
-def export_report_json(request, pk: int):
-    cycle = get_object_or_404(AuditCycle, pk=pk)
-    response = _attachment("application/json", cycle, "national-report.json")
-    json.dump(national.national_figures(cycle), response, indent=2)
-    return response
+export_findings_csv = _findings_export(spreadsheets.CSV_CONTENT_TYPE, "csv")
+export_findings_xlsx = _findings_export(XLSX, "xlsx")
+export_findings_json = _findings_export("application/json", "json")
+export_report_pdf = _report_export("application/pdf", "pdf")
+export_report_json = _report_export("application/json", "json")
 
 
 def _attachment(content_type: str, cycle: AuditCycle, suffix: str) -> HttpResponse:

@@ -1,8 +1,8 @@
 """The trust portal: a trust user's own status per published cycle, its evidence, and its answers.
 
-What a trust may see is decided in one place, audits/publication.py: its own organisation's findings
-in published or closed cycles, each with the status that counts. Every object here is looked up
-through that, so another trust's ids (or an unpublished finding) answer 404 and reveal nothing.
+What a trust may see is decided in one place, trusts/access.py (`visible_to`): its own organisation's
+findings, evidence and answers in published or closed cycles. Every object here is looked up through
+that, so another trust's ids (or an unpublished finding) answer 404 and reveal nothing.
 """
 
 from collections.abc import Callable
@@ -13,14 +13,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from audits import publication, responses
+from audits import lifecycle, publication, responses
 from audits.evidence import stored_copy
-from audits.models import AuditCycle, Finding, FindingStatus, TrustResponse
+from audits.models import AuditCycle, Evidence, Finding, FindingStatus, TrustResponse
 from trusts import validators
+from trusts.activity import client_address
 
 from . import trust_words
 from .models import Letter
@@ -55,8 +55,12 @@ def trust_user_required(view: Callable) -> Callable:
 
 
 def published_findings(user):
-    """The findings a trust user may see (audits.publication), with what the pages show."""
-    return publication.findings_for_trust(user).select_related("cycle", "duty", "evidence", "organisation")
+    """The findings a trust user may see, with the status that counts and what the pages show."""
+    return (
+        Finding.objects.visible_to(user)
+        .with_effective_status()
+        .select_related("cycle", "duty", "evidence", "organisation")
+    )
 
 
 def _with_responses(findings):
@@ -74,6 +78,10 @@ class CycleStatus:
     cycle: AuditCycle
     findings: list[Finding] = field(default_factory=list)
     letter: Letter | None = None  # the trust's issued letter for the cycle: its deadline leads the summary
+
+    @property
+    def final(self) -> bool:
+        return lifecycle.can(self.cycle, "final")
 
     @property
     def met(self) -> int:
@@ -214,7 +222,11 @@ def finding_detail(request, pk: int):
         if form.is_valid():
             try:
                 answer = responses.submit_response(
-                    finding, request.user, form.cleaned_data["comment"], form.cleaned_data["urls"]
+                    finding,
+                    request.user,
+                    form.cleaned_data["comment"],
+                    form.cleaned_data["urls"],
+                    client_address(request),
                 )
             except responses.ResponseError as error:
                 form.add_error(None, str(error))
@@ -240,14 +252,10 @@ def response_detail(request, pk: int):
 
 def _answer_for(user, pk: int) -> TrustResponse:
     """One of the user's organisation's answers, on a finding the trust may see; else 404."""
-    visible = published_findings(user)
     answer = get_object_or_404(
-        TrustResponse.objects.filter(organisation_id=user.organisation_id, finding__in=visible).select_related(
-            "author", "outcome_evidence__site_check"
-        ),
-        pk=pk,
+        TrustResponse.objects.visible_to(user).select_related("author", "outcome_evidence__site_check"), pk=pk
     )
-    answer.finding = visible.get(pk=answer.finding_id)  # with the status that counts
+    answer.finding = published_findings(user).get(pk=answer.finding_id)  # with the status that counts
     return answer
 
 
@@ -262,7 +270,5 @@ def evidence_download(request, pk: int):
 def outcome_evidence_download(request, pk: int):
     """The stored copy of what the recheck an answer asked for found, as an attachment."""
     answer = _answer_for(request.user, pk)
-    evidence = answer.outcome_evidence
-    if evidence is None or evidence.site_check.organisation_id != request.user.organisation_id:
-        raise Http404("No stored copy.")
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=answer.outcome_evidence_id)
     return stored_copy(evidence, as_attachment=True)

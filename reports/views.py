@@ -4,13 +4,12 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from audits import review
+from audits import lifecycle, review
 from audits.models import AuditCycle, Finding, TrustResponse
 from audits.publication import publication_blockers
 from audits.response_views import TRIAGE_PERMISSIONS
 from audits.services import cycle_progress
 
-from .letters import LETTER_CYCLE_STATUSES
 from .models import Letter
 from .national import national_report
 
@@ -35,7 +34,7 @@ def dashboard(user) -> dict:
     with_findings = Exists(Finding.objects.filter(cycle=OuterRef("pk")))
     latest = AuditCycle.objects.filter(with_findings).order_by("-audit_date", "-created_at", "-pk").first()
     report = national_report(latest) if latest else None
-    running = list(AuditCycle.objects.filter(status=AuditCycle.Status.RUNNING).order_by("-started_at", "-pk"))
+    running = list(AuditCycle.objects.filter(status__in=lifecycle.states("checking")).order_by("-started_at", "-pk"))
     context = {
         "latest": latest,
         "figures": report.figures if report else None,
@@ -59,7 +58,7 @@ def dashboard(user) -> dict:
 def _auditor_work(running: list[AuditCycle]) -> dict:
     """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
     ready, blocked = [], []
-    for cycle in AuditCycle.objects.filter(status=AuditCycle.Status.IN_REVIEW).order_by("-audit_date", "-pk"):
+    for cycle in AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"):
         blockers = publication_blockers(cycle)
         (blocked if blockers else ready).append((cycle, blockers.count))
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}
@@ -71,7 +70,7 @@ def _signatory_work() -> dict:
         status=Letter.Status.WITHDRAWN
     )
     to_draft = list(
-        Finding.objects.filter(cycle__status__in=LETTER_CYCLE_STATUSES)
+        Finding.objects.filter(cycle__status__in=lifecycle.states("letters"))
         .exclude(Exists(current))
         .values("cycle_id", "cycle__name")
         .annotate(n=Count("organisation", distinct=True))

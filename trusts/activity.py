@@ -44,7 +44,10 @@ ACTION_LABELS = {
     "audits.cycle.published": "Published a cycle's results to trusts",
     "audits.cycle.closed": "Closed an audit cycle",
     "audits.cycle.cancelled": "Cancelled an audit cycle",
+    "audits.cycle.checked": "Finished checking a cycle's websites",
+    "audits.cycle.reopened": "Reopened a cycle in review for a recheck",
     "audits.cycle.exported": "Downloaded a cycle's results",
+    "reports.national.exported": "Downloaded a national report",
     "audits.site_check.rechecked": "Asked for a website to be checked again",
     "audits.finding.reviewed": "Reviewed a finding",
     "audits.response.submitted": "Answered a finding for their trust",
@@ -73,6 +76,7 @@ ACTION_KINDS = [
     ("audits.finding", "Finding reviews"),
     ("audits.response", "Trusts' answers"),
     ("reports.letter", "Letters"),
+    ("reports.national", "National reports"),
     ("admin", "Changes in the Django admin"),
 ]
 
@@ -86,9 +90,17 @@ def action_label(action: str) -> str:
 
 
 def record(
-    action: str, user=None, target: models.Model | None = None, message: str = "", *, request=None, username: str = ""
+    action: str,
+    user=None,
+    target: models.Model | None = None,
+    message: str = "",
+    *,
+    request=None,
+    address: str | None = None,
+    username: str = "",
 ) -> ActivityRecord:
-    """Write one entry. `user` is who acted (None for the system or an unknown person)."""
+    """Write one entry. `user` is who acted (None for the system, the command line or an unknown person);
+    `address` is theirs (`client_address` of their request), or the request itself is given."""
     if user is not None and not user.is_authenticated:
         user = None
     return _write(
@@ -99,7 +111,7 @@ def record(
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
-        ip_address=client_address(request) if request is not None else None,
+        ip_address=client_address(request) if request is not None else address,
     )
 
 

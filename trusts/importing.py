@@ -18,6 +18,7 @@ from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import activity
 from .models import ODS_CODE_VALIDATOR, Organisation, OrgType
 from .validators import describe, forbidden_character, validate_web_address
 
@@ -145,7 +146,8 @@ def parse_register(data: bytes, fmt: str = RegisterFormat.CSV) -> Register:
 
 
 @transaction.atomic
-def save_register(register: Register) -> ImportResult:
+def save_register(register: Register, user=None, address: str | None = None) -> ImportResult:
+    """Upsert the register's trusts and record the import (`user` None: the command line)."""
     codes = [e.ods_code for e in register.entries]
     existing = Organisation.objects.in_bulk(codes, field_name="ods_code")
     to_create: list[Organisation] = []
@@ -169,12 +171,14 @@ def save_register(register: Register) -> ImportResult:
         for organisation in to_update:
             organisation.updated_at = now
         Organisation.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=500)
-    return ImportResult(
+    result = ImportResult(
         created=len(to_create),
         updated=len(to_update),
         unchanged=len(register.entries) - len(to_create) - len(to_update),
         skipped_welsh=register.skipped_welsh,
     )
+    activity.record("trusts.register.imported", user, message=result.summary, address=address)
+    return result
 
 
 def _decode(data: bytes) -> str:

@@ -34,6 +34,12 @@ class OrganisationQuerySet(models.QuerySet):
             Q(closed_on__isnull=True) | Q(closed_on__gt=on),
         )
 
+    def visible_to(self, user):
+        """The organisations the user may see (trusts/access.py): all for staff, a trust user's own."""
+        from .access import scoped
+
+        return scoped(self, user, "pk")
+
 
 class Organisation(models.Model):
     ods_code = models.CharField("ODS code", max_length=5, unique=True, validators=[ODS_CODE_VALIDATOR])

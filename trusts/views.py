@@ -64,8 +64,7 @@ def organisation_import(request):
     if request.method == "POST":
         form = RegisterUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            result = save_register(form.cleaned_data["register"])
-            activity.record("trusts.register.imported", request.user, message=result.summary, request=request)
+            result = save_register(form.cleaned_data["register"], request.user, activity.client_address(request))
             messages.success(request, result.summary)
             return redirect("trusts:list")
     context = {"form": form, "columns": ",".join(CSV_COLUMNS)}

@@ -1,10 +1,9 @@
-import json
 import sys
 from contextlib import nullcontext
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.exports import findings_json, write_findings_csv
+from audits.exports import export_findings
 from audits.models import AuditCycle
 
 
@@ -25,12 +24,8 @@ class Command(BaseCommand):
         except AuditCycle.DoesNotExist as error:
             raise CommandError(str(error)) from None
         with open(output, "w", newline="", encoding="utf-8") if output else nullcontext(sys.stdout) as out:
-            if format == "csv":
-                count = write_findings_csv(audit, out)
-            else:
-                document = findings_json(audit)
-                count = len(document["findings"])
-                json.dump(document, out, indent=2)
+            count = export_findings(audit, format, out)
+            if format == "json":
                 out.write("\n")
         if output:
             self.stderr.write(f"Wrote {count} findings to {output}")
