@@ -1,0 +1,135 @@
+"""The statutory calendar: when each trust's next publication of each duty falls due.
+
+A duty's `cadence` (its catalogue file) says how often it falls due: `every_months` after the last
+publication, or, with `due_by`, on that day of the year (for the data as at `snapshot`). A trust's
+last publication is the evidence of its latest published finding for the duty, dated by what the
+matcher read in it: when the document says it was published, else the period it covers.
+"""
+
+import calendar as month_lengths
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+
+from .lifecycle import states
+from .models import Duty, Evidence, Finding
+
+DUE_SOON_DAYS = 60
+
+
+class DueState(models.TextChoices):
+    OVERDUE = "overdue", "Overdue"
+    DUE_SOON = "due_soon", "Due soon"
+    NOT_YET_DUE = "not_yet_due", "Not yet due"
+    UNKNOWN = "unknown", "Not known: no dated publication"
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or that month's last day (31 January + 1 month: 28 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(day.day, month_lengths.monthrange(year, month + 1)[1]))
+
+
+def _day_in(year: int, month_day: str) -> datetime.date:
+    month, day = month_day.split("-")
+    return datetime.date(year, int(month), int(day))
+
+
+def _first_after(month_day: str, day: datetime.date, inclusive: bool = False) -> datetime.date:
+    this_year = _day_in(day.year, month_day)
+    return this_year if this_year > day or (inclusive and this_year == day) else _day_in(day.year + 1, month_day)
+
+
+def _deadline_answered(cadence: dict, evidence: Evidence) -> datetime.date | None:
+    """The yearly deadline a publication answered."""
+    due_by = cadence["due_by"]
+    if evidence.published_on:
+        # The deadline nearest to it: a report a few weeks late still answers that year's deadline.
+        day = evidence.published_on
+        candidates = [_day_in(year, due_by) for year in (day.year - 1, day.year, day.year + 1)]
+        return min(candidates, key=lambda deadline: (abs(deadline - day), deadline))
+    if evidence.covers_until:
+        # A report on a period gives the data as at the snapshot that closes the period.
+        as_at = evidence.covers_until
+        if "snapshot" in cadence:
+            as_at = _first_after(cadence["snapshot"], as_at, inclusive=True)
+        return _first_after(due_by, as_at)
+    return None
+
+
+def next_due(duty: Duty, evidence: Evidence | None) -> datetime.date | None:
+    """When the publication after this one falls due; None when the evidence carries no date."""
+    every = duty.cadence.get("every_months")
+    # No evidence, or a duty row synced before the catalogue said when duties fall due: nothing to count from.
+    if evidence is None or every is None:
+        return None
+    if "due_by" in duty.cadence:
+        answered = _deadline_answered(duty.cadence, evidence)
+        return add_months(answered, every) if answered else None
+    # A plan (a scheme, objectives) is issued as its period starts; a report once its period ends.
+    period_date = evidence.covers_from if duty.recency_rule == Duty.RecencyRule.COVERS else evidence.covers_until
+    last = evidence.published_on or period_date
+    return add_months(last, every) if last else None
+
+
+def snapshot_for(duty: Duty, due: datetime.date | None) -> datetime.date | None:
+    """The date the data due on `due` is as at, for a duty with a snapshot date."""
+    if due is None or "snapshot" not in duty.cadence:
+        return None
+    this_year = _day_in(due.year, duty.cadence["snapshot"])
+    return this_year if this_year <= due else _day_in(due.year - 1, duty.cadence["snapshot"])
+
+
+def due_state(due: datetime.date | None, today: datetime.date) -> DueState:
+    if due is None:
+        return DueState.UNKNOWN
+    if due < today:
+        return DueState.OVERDUE
+    if due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+        return DueState.DUE_SOON
+    return DueState.NOT_YET_DUE
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One trust's next publication of one duty."""
+
+    finding: Finding
+    due: datetime.date | None
+    state: DueState
+    snapshot: datetime.date | None
+
+
+def calendar(today: datetime.date, organisation_id: int | None = None, duty_code: str = "") -> list[Entry]:
+    """Every trust's (or one trust's) next publication of every duty in force today, soonest due first.
+
+    Each (trust, duty) is judged by its finding in the latest cycle shown to trusts that checked it,
+    so a cycle that rechecked only some duties does not hide the others.
+    """
+    findings = (
+        Finding.objects.with_effective_status()
+        .filter(cycle__status__in=states("show_to_trusts"), duty__in_force_from__lte=today)
+        .exclude(duty__in_force_until__lt=today)
+        .select_related("cycle", "duty", "organisation", "evidence")
+        .order_by("organisation_id", "duty_id", "-cycle__audit_date", "-cycle_id")
+    )
+    if organisation_id is not None:
+        findings = findings.filter(organisation_id=organisation_id)
+    if duty_code:
+        findings = findings.filter(duty__code=duty_code)
+    latest: dict[tuple[int, int], Finding] = {}
+    for finding in findings:
+        latest.setdefault((finding.organisation_id, finding.duty_id), finding)
+    entries = []
+    for finding in latest.values():
+        due = next_due(finding.duty, finding.evidence)
+        entries.append(Entry(finding, due, due_state(due, today), snapshot_for(finding.duty, due)))
+    return sorted(entries, key=_soonest_first)
+
+
+def _soonest_first(entry: Entry) -> tuple:
+    # Undated entries last: nothing can be said of when they fall due.
+    finding = entry.finding
+    return (entry.due is None, entry.due or datetime.date.max, finding.organisation.name, finding.duty.sort_order)
