@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/national/", include("reports.national_urls")),
     path("letters/", include("reports.letter_urls")),
     path("my/", include("reports.trust_urls")),
+    path("casework/", include("reports.casework_urls")),
     # One sign-in page for everyone, with its lockout and second step.
     path("admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("admin/", admin.site.urls),

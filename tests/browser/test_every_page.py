@@ -118,6 +118,7 @@ def pages_for(role: str, world) -> list[str]:
             reverse("trust:response", args=[answer.pk]),
             reverse("letters:mine"),
             reverse("two_factor_account"),
+            reverse("casework:trust_calendar", args=[world["trust"].ods_code]),
         ]
     letter = published.letters.first()
     return [
@@ -151,6 +152,10 @@ def pages_for(role: str, world) -> list[str]:
         reverse("trusts:import"),
         reverse("trusts:activity"),
         reverse("trusts:staff"),
+        reverse("casework:calendar"),
+        reverse("casework:trust_calendar", args=[world["trust"].ods_code]),
+        reverse("casework:changes"),
+        reverse("casework:trust_changes", args=[world["trust"].ods_code]),
     ]
 
 
