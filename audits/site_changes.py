@@ -77,7 +77,11 @@ def site_changes(
 ) -> dict[int, list[DocumentChange]]:
     """Per trust checked in both cycles (or the one given), the documents that appeared, disappeared
     or changed; unchanged documents are left out."""
-    findings = Finding.objects.filter(cycle__in=[earlier, later]).select_related("evidence", "duty", "cycle")
+    findings = (
+        Finding.objects.filter(cycle__in=[earlier, later])
+        .select_related("evidence", "duty", "cycle")
+        .defer("rationale", "evidence__text", "evidence__snippet")  # a document's text can be long
+    )
     if organisation_id is not None:
         findings = findings.filter(organisation_id=organisation_id)
     findings = list(findings.order_by("duty__sort_order", "duty__code"))
