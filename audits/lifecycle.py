@@ -10,6 +10,7 @@ Views, services, letters, the trust portal and templates ask this module (`can`,
 `allowed`) what a state allows; none compares statuses itself.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -106,13 +107,27 @@ def refusal(cycle: AuditCycle, what: str) -> str:
     return f"{cycle} is {status}; only {move.needed} can be {move.verb}."
 
 
-def move(cycle: AuditCycle, what: str, user=None, *, address: str | None = None, message: str = "", **fields) -> None:
+def move(
+    cycle: AuditCycle,
+    what: str,
+    user=None,
+    *,
+    address: str | None = None,
+    message: str = "",
+    check: Callable[[], None] | None = None,
+    **fields,
+) -> None:
     """Make the move, with the other fields given, and record who made it; AuditError (saying why)
-    if the cycle is not in a state the move starts from, for example because someone moved it first."""
+    if the cycle is not in a state the move starts from, for example because someone moved it first.
+
+    `check` runs once the move is made, in its transaction: an AuditError it raises undoes the move
+    before anything is recorded (publishing reads what blocks it after taking the cycle)."""
     with transaction.atomic():
         if not _update(cycle.pk, MOVES[what], fields):
             cycle.refresh_from_db(fields=["status"])
             raise AuditError(refusal(cycle, what) or f"{cycle} was moved by someone else meanwhile; try again.")
+        if check is not None:
+            check()
         activity.record(MOVES[what].action, user, cycle, message, address=address)
     cycle.refresh_from_db()
 

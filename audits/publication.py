@@ -170,6 +170,11 @@ def publication_preview(cycle: AuditCycle) -> Preview:
 # The publish step
 
 
+def _refuse_if_blocked(cycle: AuditCycle) -> None:
+    if blockers := publication_blockers(cycle):
+        raise AuditError(blockers.reason(cycle))
+
+
 def publish(cycle: AuditCycle, user, address: str | None = None) -> AuditCycle:
     """Show the cycle's results to its trusts: only from review, and only when nothing blocks.
 
@@ -184,11 +189,9 @@ def publish(cycle: AuditCycle, user, address: str | None = None) -> AuditCycle:
                 user,
                 address=address,
                 message=f"Published: {trusts} trust{'s' if trusts != 1 else ''} see their results.",
+                check=lambda: _refuse_if_blocked(cycle),
                 published_at=timezone.now(),
             )
-            blockers = publication_blockers(cycle)
-            if blockers:
-                raise AuditError(blockers.reason(cycle))
     except AuditError:
         cycle.refresh_from_db()
         raise
