@@ -27,6 +27,7 @@ LABELS = {Change.APPEARED: "New", Change.DISAPPEARED: "Gone", Change.CHANGED: "C
 class DocumentChange:
     kind: str
     url: str
+    title: str
     before: Finding | None  # the earlier cycle's finding resting on the document, for its stored copy
     after: Finding | None
     duties: list[Duty] = field(default_factory=list)
@@ -35,11 +36,6 @@ class DocumentChange:
     @property
     def label(self) -> str:
         return LABELS[self.kind]
-
-    @property
-    def title(self) -> str:
-        finding = self.after or self.before
-        return finding.evidence.title or self.url
 
 
 def comparable_cycles():
@@ -51,12 +47,12 @@ def _kept(evidence: Evidence | None) -> bool:
     return evidence is not None and bool(evidence.sha256) and not evidence.error and (evidence.status_code or 200) < 400
 
 
-def _documents(findings) -> dict[tuple[int, str], list[Finding]]:
-    """(trust, address) -> the findings resting on that stored document, in duty order."""
-    documents: dict[tuple[int, str], list[Finding]] = defaultdict(list)
+def _documents(findings) -> dict[tuple[int, str], list[tuple[Finding, Evidence]]]:
+    """(trust, address) -> the findings resting on that stored document, with it, in duty order."""
+    documents: dict[tuple[int, str], list[tuple[Finding, Evidence]]] = defaultdict(list)
     for finding in findings:
-        if _kept(finding.evidence):
-            documents[(finding.organisation_id, finding.evidence.url)].append(finding)
+        if finding.evidence is not None and _kept(finding.evidence):
+            documents[(finding.organisation_id, finding.evidence.url)].append((finding, finding.evidence))
     return documents
 
 
@@ -84,12 +80,12 @@ def site_changes(
     )
     if organisation_id is not None:
         findings = findings.filter(organisation_id=organisation_id)
-    findings = list(findings.order_by("duty__sort_order", "duty__code"))
-    checked_in_both = {f.organisation_id for f in findings if f.cycle_id == earlier.pk} & {
-        f.organisation_id for f in findings if f.cycle_id == later.pk
+    rows = list(findings.order_by("duty__sort_order", "duty__code"))
+    checked_in_both = {f.organisation_id for f in rows if f.cycle_id == earlier.pk} & {
+        f.organisation_id for f in rows if f.cycle_id == later.pk
     }
-    before = _documents(f for f in findings if f.cycle_id == earlier.pk)
-    after = _documents(f for f in findings if f.cycle_id == later.pk)
+    before = _documents(f for f in rows if f.cycle_id == earlier.pk)
+    after = _documents(f for f in rows if f.cycle_id == later.pk)
     dead = _dead_links(later, organisation_id)
     changes: dict[int, list[DocumentChange]] = {trust: [] for trust in checked_in_both}
     for key in sorted(before.keys() | after.keys(), key=lambda k: k[1]):
@@ -97,15 +93,16 @@ def site_changes(
         if trust not in checked_in_both:
             continue
         old, new = before.get(key, []), after.get(key, [])
-        duties = list({f.duty_id: f.duty for f in old + new}.values())
+        duties = list({f.duty_id: f.duty for f, _ in old + new}.values())
+        title = (new or old)[0][1].title or url
         if old and new:
-            if old[0].evidence.sha256 == new[0].evidence.sha256:
+            if old[0][1].sha256 == new[0][1].sha256:
                 continue
-            change = DocumentChange(Change.CHANGED, url, old[0], new[0], duties)
+            change = DocumentChange(Change.CHANGED, url, title, old[0][0], new[0][0], duties)
         elif new:
-            change = DocumentChange(Change.APPEARED, url, None, new[0], duties)
+            change = DocumentChange(Change.APPEARED, url, title, None, new[0][0], duties)
         else:
             why = dead.get(key, "the crawl no longer found it: the page was removed or no longer linked")
-            change = DocumentChange(Change.DISAPPEARED, url, old[0], None, duties, why_gone=why)
+            change = DocumentChange(Change.DISAPPEARED, url, title, old[0][0], None, duties, why_gone=why)
         changes[trust].append(change)
     return changes
