@@ -4,15 +4,17 @@ A site check can run twice (at-least-once delivery, a lapsed lease): it is claim
 conditional update, and its results replace the previous ones in one transaction.
 """
 
+import concurrent.futures
 import datetime
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,6 +25,7 @@ from trusts.models import Organisation
 from . import lifecycle
 from .crawler.crawling import CrawlResult, Read, crawl
 from .crawler.fetching import Fetcher
+from .crawler.loop import shared_loop
 from .crawler.matching import Verdict, decide
 from .crawler.rules import DutyRules
 from .crawler.statuses import VerdictStatus
@@ -242,6 +245,7 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         connect_timeout=settings.AUDIT_CONNECT_TIMEOUT,
         read_timeout=settings.AUDIT_READ_TIMEOUT,
         deadline=started + settings.AUDIT_TIME_BUDGET,
+        hosts=(loop := shared_loop(settings.REDIS_URL)).hosts,
     )
     last_renewal = [started]
 
@@ -259,9 +263,20 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
             result = CrawlResult(failure="the register has no website address for this trust")
         else:
             seeds = _answered_addresses(check, duties)
-            result = crawl(
-                check.website, rules, cycle.audit_date, fetcher, settings.AUDIT_PAGE_BUDGET, keep_going, seeds
+            stopped = threading.Event()
+            crawling = loop.run(
+                crawl(
+                    check.website,
+                    rules,
+                    cycle.audit_date,
+                    fetcher,
+                    settings.AUDIT_PAGE_BUDGET,
+                    lambda: not stopped.is_set(),
+                    seeds,
+                    loop.work,
+                )
             )
+            result = _wait_for(crawling, keep_going, stopped)
     except Exception as error:  # noqa: BLE001 - one site's failure must not lose the others' work
         log.exception("site check %s failed", check.pk)
         result = CrawlResult(failure=f"the check stopped with an internal error ({type(error).__name__})")
@@ -269,6 +284,26 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         fetcher.close()
     verdicts = {d: _verdict(d, result, cycle.audit_date) for d in duties}
     record_results(check, result, verdicts, fetcher.pages_fetched, fetcher.bytes_fetched)
+
+
+# How often a check waiting for its crawl asks keep_going (which renews the lease when it is due).
+WAIT_POLL_SECONDS = 5.0
+
+
+def _wait_for(
+    crawling: concurrent.futures.Future, keep_going: Callable[[], bool], stopped: threading.Event
+) -> CrawlResult:
+    """Wait for a crawl on the loop, renewing the check's lease meanwhile; a cancelled cycle stops it.
+
+    The database connection is let go while waiting, so that hundreds of checks in flight hold none."""
+    while True:
+        if not connection.in_atomic_block:
+            connection.close()
+        try:
+            return crawling.result(timeout=WAIT_POLL_SECONDS)
+        except concurrent.futures.TimeoutError:
+            if not keep_going():
+                stopped.set()
 
 
 def _answered_addresses(check: SiteCheck, duties: list[Duty]) -> list[str]:

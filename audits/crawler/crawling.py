@@ -1,12 +1,16 @@
 """Crawl one trust website best-first, reading pages and documents until every duty is settled.
 
-Links whose words suggest equality documents are read first, so evidence comes early on polite,
-slow sites; the crawl stays on the trust's own hosts and never follows external links.
+Links whose words suggest equality documents are read first, as an inspector reads, so evidence
+comes early on polite, slow sites; the crawl stays on the trust's own hosts and never follows
+external links. A crawl is a coroutine: hundreds run at once in one event loop, each reading one
+page at a time, and the CPU work on what they read (extraction, matching) runs through `work`, a
+bounded pool, so that it neither blocks the loop nor takes more than the cores.
 """
 
+import asyncio
 import datetime
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
@@ -64,6 +68,23 @@ class CrawlResult:
         return [read.candidates[code] for read in self.reads if code in read.candidates]
 
 
+Work = Callable[..., Awaitable[None]]  # runs a function with its arguments off the event loop
+
+
+async def inline(function: Callable[..., None], *args: object) -> None:
+    """Work run on the loop itself: for a single crawl (a test, a profile)."""
+    function(*args)
+
+
+def pool_work(executor) -> Work:
+    """Work run on the threads of an executor sized to the cores."""
+
+    async def work(function: Callable[..., None], *args: object) -> None:
+        await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+
+    return work
+
+
 @dataclass(order=True)
 class _Link:
     priority: float
@@ -90,13 +111,13 @@ def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     return score
 
 
-def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
+async def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
     """URLs from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml), one level deep."""
-    queue = fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
+    queue = await fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
     urls: list[str] = []
     for sitemap in queue:  # grows as a sitemap index names its children, up to five in all
         try:
-            response = fetcher.fetch(sitemap)
+            response = await fetcher.fetch(sitemap)
         except FetchError:
             continue
         if response.status != 200:
@@ -111,7 +132,7 @@ def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
     return urls
 
 
-def crawl(
+async def crawl(
     site_url: str,
     duties: list[DutyRules],
     audit_date: datetime.date,
@@ -119,14 +140,16 @@ def crawl(
     page_budget: int,
     keep_going: Callable[[], bool] = lambda: True,
     seeds: Iterable[str] = (),
+    work: Work = inline,
 ) -> CrawlResult:
     """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends.
 
     `seeds` are addresses on the site to read first, whether or not a page links to them: those a
-    trust gave in its answer when it asked for the recheck."""
+    trust gave in its answer when it asked for the recheck. The site counts as covered when every
+    promising link was read, even if a budget then cut the rest: a duty is `not_met` only then."""
     result = CrawlResult()
     try:
-        home = fetcher.fetch(site_url)
+        home = await fetcher.fetch(site_url)
     except FetchError as error:
         result.failure = error.reason
         return result
@@ -157,26 +180,25 @@ def crawl(
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
-    _read(result, home, site_url, duties, incoming, offer)
-    for url in _sitemap_links(fetcher, home.final_url):
+    await work(_read, result, home, site_url, duties, incoming, offer)
+    for url in await _sitemap_links(fetcher, home.final_url):
         offer(url, "", "")
 
     while frontier and keep_going():
         if _settled(result, duties, audit_date):
             break
         if result.pages >= page_budget:
-            # Out of budget: covered only if nothing left looked relevant.
-            result.covered = frontier[0].priority >= 0
+            result.covered = _nothing_promising(frontier[0])
             break
         link = heappop(frontier)
         texts, linked_from = incoming.get(link.url, ([], ""))
-        if not fetcher.allowed(link.url):
+        if not await fetcher.allowed(link.url):
             result.problems.append(
                 Problem(link.url, "robots.txt asks crawlers not to read it", _first(texts), linked_from)
             )
             continue
         try:
-            response = fetcher.fetch(link.url)
+            response = await fetcher.fetch(link.url)
         except BlockedByRobots as error:
             result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
             continue
@@ -184,7 +206,7 @@ def crawl(
             result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
             result.errors.append(f"{link.url}: {error.reason}")
             if isinstance(error, TimeBudgetExceeded):
-                result.covered = False
+                result.covered = _nothing_promising(link)  # the link cut is the best one left
                 break
             continue
         result.pages += 1
@@ -202,10 +224,15 @@ def crawl(
             continue
         if _host(response.final_url) not in hosts:
             continue
-        _read(result, response, link.url, duties, incoming, offer)
+        await work(_read, result, response, link.url, duties, incoming, offer)
     if not keep_going():
         result.covered = False
     return result
+
+
+def _nothing_promising(best_left: _Link) -> bool:
+    """Whether the best link left unread (the frontier's first) looked no better than any page."""
+    return best_left.priority >= 0
 
 
 def _first(texts: list[str]) -> str:

@@ -1,7 +1,10 @@
 """The polite, hardened HTTP client that crawls one trust website.
 
-Politeness: robots.txt is read once per host (scheme, host and port) and obeyed; one request at a
-time; the start of two requests to one host are at least max(delay, Crawl-delay) seconds apart.
+Politeness, per host name across every site check of the process (Hosts) and, with Redis, of every
+worker (HostTurns): one request at a time, redirect hops included; the starts of two requests are at
+least max(delay, Crawl-delay) seconds apart; robots.txt is read once per host (scheme, host and port)
+and obeyed; one connection per host, kept across redirects. The fetch is a coroutine: a pause costs
+no thread, and a request holds one of the I/O threads only while it is on the network.
 
 robots.txt answers, following Google's convention:
 - 2xx: parsed with protego (the rules for our product token, else for "*");
@@ -20,13 +23,19 @@ body shorter than its Content-Length is an error, and a deadline bounds the whol
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import http.client
 import ipaddress
+import math
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -43,6 +52,7 @@ from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 MAX_CRAWL_DELAY = 30.0
 CHUNK_SIZE = 64 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+REDIRECT_BODY_LIMIT = 64 * 1024  # a redirect's body read to keep its connection; longer, it is dropped
 ACCEPT = (
     "text/html,application/xhtml+xml,application/pdf,"
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
@@ -144,8 +154,150 @@ class _Robots:
     sitemaps: list[str] = field(default_factory=list)
 
 
+# Another process holds the host (redis): look again this often, or when its hold lapses.
+SHARED_TURN_POLL = 0.1
+# What a host's turn costs in Redis: a hold (one request at a time) and the earliest next start,
+# both read and written at once, on Redis's clock, so workers on different machines agree.
+_TAKE_TURN = """
+local now_parts = redis.call('TIME')
+local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
+local hold = redis.call('PTTL', KEYS[1])
+if hold > 0 then return -hold end
+local ready = tonumber(redis.call('GET', KEYS[2]) or '0')
+if ready > now then return ready - now end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + 60000)
+return 0
+"""
+_END_TURN = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0"
+
+
+class HostTurns:
+    """One request at a time per host name, the starts of two at least their pause apart.
+
+    Within a process an asyncio lock per host queues the site checks that share a host (two trusts
+    can); with `redis` (redis.asyncio) the turn is also taken in Redis, for every worker process."""
+
+    def __init__(self, redis: Any = None):
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last: dict[str, tuple[float, float]] = {}  # host name -> (start, pause) of the last request
+        self._redis = redis
+        if redis is not None:
+            self._take, self._end = redis.register_script(_TAKE_TURN), redis.register_script(_END_TURN)
+
+    @asynccontextmanager
+    async def turn(self, name: str, pause: float, deadline: float | None, url: str) -> AsyncIterator[None]:
+        async with self._locks[name]:
+            last_start, last_pause = self._last.get(name, (-math.inf, 0.0))
+            await _sleep_until(last_start + max(pause, last_pause), deadline, url)
+            token = await self._take_shared(name, pause, deadline, url) if self._redis is not None else None
+            self._last[name] = time.monotonic(), pause
+            try:
+                yield
+            finally:
+                if token is not None:
+                    await self._end(keys=[f"crawler:host:{name}:hold"], args=[token])
+
+    async def _take_shared(self, name: str, pause: float, deadline: float | None, url: str) -> str:
+        token = uuid.uuid4().hex
+        keys = [f"crawler:host:{name}:hold", f"crawler:host:{name}:next"]
+        # If this process dies mid-request, its hold lapses with the site's time budget.
+        hold_ms = int(1000 * (deadline - time.monotonic() if deadline is not None else MAX_HOLD)) + 1000
+        while (wait_ms := await self._take(keys=keys, args=[token, int(pause * 1000), hold_ms])) != 0:
+            wait = min(-wait_ms / 1000, SHARED_TURN_POLL) if wait_ms < 0 else wait_ms / 1000
+            await _sleep_until(time.monotonic() + wait, deadline, url)
+        return token
+
+
+MAX_HOLD = 600.0  # seconds a request may hold a host in Redis when the fetcher has no deadline
+
+
+async def _sleep_until(ready: float, deadline: float | None, url: str) -> None:
+    if deadline is not None and ready >= deadline:
+        raise TimeBudgetExceeded(url)
+    if (wait := ready - time.monotonic()) > 0:
+        await asyncio.sleep(wait)
+
+
+class Hosts:
+    """What the site checks of one process share about hosts: their turns, robots.txt and connections.
+
+    robots.txt is fetched once per host and kept for `robots_ttl` seconds (a cycle), so that two
+    trusts on one host, or a recheck soon after, do not ask again. Requests run on `io_threads`
+    threads: a thread is held only while a request is on the network, never during a pause."""
+
+    def __init__(self, turns: HostTurns | None = None, io_threads: int = 4, robots_ttl: float = 3600.0):
+        self.turns = turns or HostTurns()
+        self.robots_ttl = robots_ttl
+        self._robots: dict[str, tuple[float, _Robots]] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # urllib3 itself, one connection per host: requests' per-request merging of settings cost
+        # as much CPU as the rest of the fetch, and it would read proxies from the environment.
+        self._pools: dict[tuple[str, bool], tuple[urllib3.HTTPConnectionPool, str]] = {}
+        self._pools_lock = threading.Lock()
+        self._io = concurrent.futures.ThreadPoolExecutor(io_threads, thread_name_prefix="fetch")
+
+    async def robots(self, host: str, load: Callable[[], Awaitable[_Robots]]) -> _Robots:
+        """The host's robots.txt rules, loaded once at a time; a failure to load is not kept."""
+        async with self._robots_locks[host]:
+            kept = self._robots.get(host)
+            if kept is None or kept[0] < time.monotonic():
+                kept = self._robots[host] = time.monotonic() + self.robots_ttl, await load()
+            return kept[1]
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._io, function, *args)
+
+    def close(self) -> None:
+        self._io.shutdown(wait=False, cancel_futures=True)
+        for pool, _ in self._pools.values():
+            pool.close()
+
+    def pool_for(self, url: str, host: str, allow_private: bool) -> tuple[urllib3.HTTPConnectionPool, str]:
+        """The host's connection pool, to its address checked once and then pinned, and its Host header."""
+        with self._pools_lock:
+            if (host, allow_private) not in self._pools:
+                self._pools[host, allow_private] = _new_pool(url, host, allow_private)
+            return self._pools[host, allow_private]
+
+
+def _new_pool(url: str, host: str, allow_private: bool) -> tuple[urllib3.HTTPConnectionPool, str]:
+    parts = urlsplit(host)
+    hostname, port, https = parts.hostname or "", parts.port or 80, parts.scheme == "https"
+    if not hostname.isascii():
+        try:
+            hostname = hostname.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise FetchError(url, f"{host} is not a valid web address") from exc
+    address = hostname if allow_private else str(_checked_address(url, hostname, port))
+    if ":" in address:
+        address = f"[{address}]"
+    if https:
+        # The certificate is checked against the name, not the pinned address.
+        pool = _WatchedHTTPSPool(address, port, maxsize=1, server_hostname=hostname, assert_hostname=hostname)
+    else:
+        pool = _WatchedHTTPPool(address, port, maxsize=1)
+    named = f"[{hostname}]" if ":" in hostname else hostname
+    default_port = 443 if https else 80
+    return pool, named if port == default_port else f"{named}:{port}"
+
+
+@dataclass
+class _Answer:
+    """One hop's answer: a redirect's target, or the final body."""
+
+    status: int
+    headers: urllib3.HTTPHeaderDict
+    location: str | None
+    body: bytes
+    elapsed: float
+
+
 class Fetcher:
-    """Fetches the pages of one website, politely. Not meant to be shared between threads."""
+    """Fetches the pages of one website, politely: one coroutine at a time (a site is read in order).
+
+    `hosts` is shared by every Fetcher of a process (their turns, robots.txt and connections); a
+    Fetcher made without one has its own."""
 
     def __init__(
         self,
@@ -158,6 +310,7 @@ class Fetcher:
         read_timeout: float,
         max_redirects: int = 5,
         deadline: float | None = None,
+        hosts: Hosts | None = None,
     ):
         self.user_agent = user_agent
         self.robots_agent = user_agent.split("/")[0].strip()
@@ -170,53 +323,37 @@ class Fetcher:
         self.deadline = deadline
         self.pages_fetched = 0
         self.bytes_fetched = 0
-        self._robots: dict[str, _Robots] = {}
-        self._last_start: dict[str, float] = {}
-        self._lock = threading.Lock()
-        # urllib3 itself, one connection per host: requests' per-request merging of settings cost
-        # as much CPU as the rest of the fetch, and it would read proxies from the environment.
-        self._pools: dict[str, tuple[urllib3.HTTPConnectionPool, dict[str, str]]] = {}
+        self._own_hosts = hosts is None
+        self.hosts = hosts or Hosts()
         self._headers = {
             "User-Agent": user_agent,
             "Accept": ACCEPT,
             "Accept-Language": "en-GB,en;q=0.8",
             "Accept-Encoding": "gzip, deflate",
         }
-        # The read timeout restarts with every byte, so a site that drips its headers or a chunk-size
-        # line never hits it; at the deadline a watchdog shuts the socket of the request in flight.
         self._in_flight: socket.socket | None = None
-        self._watchdog: threading.Timer | None = None
-        if deadline is not None:
-            self._watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut_in_flight)
-            self._watchdog.daemon = True
-            self._watchdog.start()
 
-    def fetch(self, url: str) -> Response:
+    async def fetch(self, url: str) -> Response:
         """GET url, following redirects; non-2xx answers are returned, transport problems raise."""
-        with self._lock:
-            return self._fetch(urldefrag(url).url, obey_robots=True)
+        return await self._fetch(urldefrag(url).url, obey_robots=True)
 
-    def allowed(self, url: str) -> bool:
+    async def allowed(self, url: str) -> bool:
         """Whether robots.txt lets us fetch url (False when robots.txt cannot be read)."""
-        with self._lock:
-            try:
-                robots = self._robots_for(url, _host_key(url, url))
-            except FetchError:
-                return False
-            return self._robots_allow(robots, url)
+        try:
+            robots = await self._robots_for(url, _host_key(url, url))
+        except FetchError:
+            return False
+        return self._robots_allow(robots, url)
 
-    def sitemap_urls(self, base_url: str) -> list[str]:
-        with self._lock:
-            try:
-                return list(self._robots_for(base_url, _host_key(base_url, base_url)).sitemaps)
-            except FetchError:
-                return []
+    async def sitemap_urls(self, base_url: str) -> list[str]:
+        try:
+            return list((await self._robots_for(base_url, _host_key(base_url, base_url))).sitemaps)
+        except FetchError:
+            return []
 
     def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        for pool, _ in self._pools.values():
-            pool.close()
+        if self._own_hosts:
+            self.hosts.close()
 
     def _cut_in_flight(self) -> None:
         if (sock := self._in_flight) is not None:
@@ -226,28 +363,18 @@ class Fetcher:
             except OSError:
                 pass
 
-    def __enter__(self) -> Fetcher:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _fetch(self, url: str, *, obey_robots: bool) -> Response:
+    async def _fetch(self, url: str, *, obey_robots: bool) -> Response:
         current, redirects, elapsed = url, [], 0.0
         while True:
             host = _host_key(url, current)
-            if obey_robots:
-                self._obey_robots(url, current, host)
-            answer, started = self._send(url, current, host)
-            location = answer.headers.get("location")
-            if answer.status not in REDIRECT_STATUSES or not location:
-                body = self._read_body(url, current, answer)
-                return _response(url, current, answer, body, redirects, elapsed + time.monotonic() - started)
-            answer.close()  # its body is not wanted: the connection goes, a new one is made
-            answer.release_conn()
-            self._in_flight = None
-            elapsed += time.monotonic() - started
-            target = urldefrag(urljoin(current, location.strip())).url
+            robots = await self._obey_robots(url, current, host) if obey_robots else None
+            pause = max(self.delay, robots.crawl_delay if robots else 0.0)
+            async with self.hosts.turns.turn(urlsplit(host).hostname or host, pause, self.deadline, url):
+                answer = await self._exchange_in_time(url, current, host)
+            elapsed += answer.elapsed
+            if answer.location is None:
+                return _response(url, current, answer, redirects, elapsed)
+            target = urldefrag(urljoin(current, answer.location.strip())).url
             if target == url or target in redirects:
                 raise FetchError(url, f"the redirects went round in a loop (back to {target})")
             if len(redirects) >= self.max_redirects:
@@ -255,21 +382,34 @@ class Fetcher:
             redirects.append(target)
             current = target
 
-    def _send(self, url: str, current: str, host: str) -> tuple[urllib3.BaseHTTPResponse, float]:
-        """Send one GET after the host's politeness pause; the body is left unread."""
-        pool, headers = self._pool_for(url, host)
-        self._wait_turn(url, host)
+    async def _exchange_in_time(self, url: str, current: str, host: str) -> _Answer:
+        exchange = asyncio.ensure_future(self.hosts.run(self._exchange, url, current, host))
+        if self.deadline is None:
+            return await exchange
+        try:
+            return await asyncio.wait_for(asyncio.shield(exchange), timeout=max(self._remaining(), 0.0))
+        except TimeoutError:
+            # The read timeout restarts with every byte, so a site that drips its headers or a
+            # chunk-size line never hits it: at the deadline the request's socket is shut.
+            self._cut_in_flight()
+            return await exchange
+
+    def _exchange(self, url: str, current: str, host: str) -> _Answer:
+        """Send one GET and read its answer (on an I/O thread, in the host's turn)."""
+        started = time.monotonic()
+        pool, host_header = self.hosts.pool_for(url, host, self.allow_private)
         remaining = self._remaining()
+        if remaining <= 0:
+            raise TimeBudgetExceeded(url)
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
         parts = urlsplit(current)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        started = self._last_start[host] = time.monotonic()
         _current.fetcher = self
         try:
             answer = pool.urlopen(
                 "GET",
                 target,
-                headers=headers,
+                headers={**self._headers, "Host": host_header},
                 timeout=timeout,
                 retries=False,
                 redirect=False,
@@ -279,36 +419,32 @@ class Fetcher:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._failure(url, exc, current) from exc
         self.pages_fetched += 1
-        return answer, started
+        location = answer.headers.get("location")
+        if answer.status in REDIRECT_STATUSES and location:
+            self._drain(answer)
+            return _Answer(answer.status, answer.headers, location, b"", time.monotonic() - started)
+        body = self._read_body(url, current, answer)
+        return _Answer(answer.status, answer.headers, None, body, time.monotonic() - started)
 
-    def _pool_for(self, url: str, host: str) -> tuple[urllib3.HTTPConnectionPool, dict[str, str]]:
-        """The host's connection pool, to its address checked once and then pinned, and its headers."""
-        if host not in self._pools:
-            parts = urlsplit(host)
-            hostname, port, https = parts.hostname or "", parts.port or 80, parts.scheme == "https"
-            if not hostname.isascii():
-                try:
-                    hostname = hostname.encode("idna").decode("ascii")
-                except UnicodeError as exc:
-                    raise FetchError(url, f"{host} is not a valid web address") from exc
-            address = hostname if self.allow_private else str(_checked_address(url, hostname, port))
-            if ":" in address:
-                address = f"[{address}]"
-            if https:
-                # The certificate is checked against the name, not the pinned address.
-                pool = _WatchedHTTPSPool(address, port, maxsize=1, server_hostname=hostname, assert_hostname=hostname)
-            else:
-                pool = _WatchedHTTPPool(address, port, maxsize=1)
-            named = f"[{hostname}]" if ":" in hostname else hostname
-            default_port = 443 if https else 80
-            headers = {**self._headers, "Host": named if port == default_port else f"{named}:{port}"}
-            self._pools[host] = pool, headers
-        return self._pools[host]
+    def _drain(self, answer: urllib3.BaseHTTPResponse) -> None:
+        """Read a redirect's short body so that its connection serves the next hop to the same host."""
+        try:
+            drained = 0
+            while drained <= REDIRECT_BODY_LIMIT and (chunk := answer.read1(CHUNK_SIZE, decode_content=False)):
+                drained += len(chunk)
+            if drained > REDIRECT_BODY_LIMIT:
+                answer.close()  # not worth reading to the end: the connection goes
+        except (urllib3.exceptions.HTTPError, OSError):
+            answer.close()
+        finally:
+            answer.release_conn()
+            self._in_flight = None
 
     def _read_body(self, url: str, current: str, answer: urllib3.BaseHTTPResponse) -> bytes:
         declared = answer.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             answer.close()
+            answer.release_conn()
             raise FetchError(url, f"the response exceeded the {_size(self.max_bytes)} limit")
         chunks, received = [], 0
         try:
@@ -334,39 +470,31 @@ class Fetcher:
             self._in_flight = None
         return b"".join(chunks)
 
-    def _wait_turn(self, url: str, host: str) -> None:
-        robots = self._robots.get(host)
-        pause = max(self.delay, robots.crawl_delay if robots else 0.0)
-        now = time.monotonic()
-        ready = max(now, self._last_start.get(host, now - pause) + pause)
-        if self.deadline is not None and ready >= self.deadline:
-            raise TimeBudgetExceeded(url)
-        if ready > now:
-            time.sleep(ready - now)
-
     def _remaining(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()
 
-    def _obey_robots(self, url: str, current: str, host: str) -> None:
-        robots = self._robots_for(url, host)
+    async def _obey_robots(self, url: str, current: str, host: str) -> _Robots:
+        robots = await self._robots_for(url, host)
         if robots.closed_reason:
             raise BlockedByRobots(url, robots.closed_reason)
         if not self._robots_allow(robots, current):
             raise BlockedByRobots(url, f"robots.txt does not allow {self.robots_agent} to fetch {current}")
+        return robots
 
     def _robots_allow(self, robots: _Robots, url: str) -> bool:
         if robots.closed_reason:
             return False
         return robots.parser is None or robots.parser.can_fetch(url, self.robots_agent)
 
-    def _robots_for(self, url: str, host: str) -> _Robots:
-        if host not in self._robots:
+    async def _robots_for(self, url: str, host: str) -> _Robots:
+        async def load() -> _Robots:
             try:
-                answer = self._fetch(host + "/robots.txt", obey_robots=False)
+                answer = await self._fetch(host + "/robots.txt", obey_robots=False)
             except FetchError as exc:  # named after the URL asked for, keeping its type
                 raise type(exc)(url, exc.reason) from exc
-            self._robots[host] = self._parse_robots(answer)
-        return self._robots[host]
+            return self._parse_robots(answer)
+
+        return await self.hosts.robots(host, load)
 
     def _parse_robots(self, answer: Response) -> _Robots:
         if answer.status == 429 or answer.status >= 500:
@@ -423,9 +551,7 @@ class Fetcher:
         return reason
 
 
-def _response(
-    url: str, final_url: str, answer: urllib3.BaseHTTPResponse, body: bytes, redirects: list[str], elapsed: float
-) -> Response:
+def _response(url: str, final_url: str, answer: _Answer, redirects: list[str], elapsed: float) -> Response:
     headers = {name.lower(): value for name, value in answer.headers.items()}
     content_type = headers.get("content-type", "")
     charset = re.search(r"""charset\s*=\s*["']?([^"';\s]+)""", content_type, re.IGNORECASE)
@@ -436,7 +562,7 @@ def _response(
         headers=headers,
         content_type=content_type.split(";")[0].strip().lower(),
         charset=charset.group(1).lower() if charset else None,
-        body=body,
+        body=answer.body,
         redirects=redirects,
         elapsed=elapsed,
     )

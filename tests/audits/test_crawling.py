@@ -1,9 +1,11 @@
+import asyncio
 import datetime
 import io
+import time
 
 from reportlab.pdfgen import canvas
 
-from audits.crawler.crawling import crawl
+from audits.crawler.crawling import CrawlResult, crawl
 from audits.crawler.fetching import Fetcher
 from audits.crawler.rules import DutyRules, EvidenceRules
 from audits.crawler.statuses import RecencyRule
@@ -28,12 +30,22 @@ def _pdf(*pages: str) -> bytes:
     return buffer.getvalue()
 
 
-def _crawl(site: dict) -> object:
+def _crawl(site: dict, time_budget: float | None = None) -> CrawlResult:
     with SiteServer({"t": site}, first_address="127.0.80.1") as server:
+        deadline = time.monotonic() + time_budget if time_budget else None
         fetcher = Fetcher(
-            user_agent="test", delay=0, allow_private=True, max_bytes=10_000_000, connect_timeout=5, read_timeout=5
+            user_agent="test",
+            delay=0,
+            allow_private=True,
+            max_bytes=10_000_000,
+            connect_timeout=5,
+            read_timeout=5,
+            deadline=deadline,
         )
-        return crawl(server.url("t"), [RULES], datetime.date(2007, 4, 1), fetcher, page_budget=20)
+        try:
+            return asyncio.run(crawl(server.url("t"), [RULES], datetime.date(2007, 4, 1), fetcher, page_budget=20))
+        finally:
+            fetcher.close()
 
 
 def test_a_pdf_named_as_the_duty_is_read_to_its_last_page():
@@ -94,3 +106,29 @@ def test_a_readable_document_keeps_its_text_with_line_breaks_for_a_person():
     )
     (read,) = result.reads
     assert "Our action plan." in read.text and "\n" in read.text
+
+
+def _site_with_links(promising: list[str], ordinary: list[str], slow: float) -> dict:
+    links = "".join(f'<a href="/{name}">{text}</a>' for name, text in [*promising, *ordinary])
+    pages = {f"/{name}": Page(b"<html><body><p>Nothing here.</p></body></html>", delay=slow) for name, _ in promising}
+    pages |= {f"/{name}": Page(b"<html><body><p>Nothing here.</p></body></html>", delay=slow) for name, _ in ordinary}
+    return {"/": Page(f"<html><body>{links}</body></html>".encode()), **pages}
+
+
+def test_a_site_whose_promising_links_were_all_read_is_covered_when_the_time_budget_cuts_the_rest():
+    promising = [("equality", "Equality and diversity")]
+    ordinary = [(f"p{n}", f"Visiting ward {n}") for n in range(8)]
+
+    result = _crawl(_site_with_links(promising, ordinary, slow=0.3), time_budget=1.5)
+
+    assert any("time budget ran out" in error for error in result.errors)
+    assert result.covered  # a duty not found is not_met, not review
+
+
+def test_a_site_whose_promising_links_were_cut_by_the_time_budget_is_not_covered():
+    promising = [(f"eq{n}", f"Equality and diversity report {n}") for n in range(8)]
+
+    result = _crawl(_site_with_links(promising, [], slow=0.3), time_budget=1.5)
+
+    assert any("time budget ran out" in error for error in result.errors)
+    assert not result.covered  # a duty not found is review: promising links were left unread

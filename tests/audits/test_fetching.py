@@ -1,3 +1,4 @@
+import asyncio
 import gzip
 import http.server
 import ipaddress
@@ -82,26 +83,48 @@ def server() -> Iterator[SiteServer]:
         yield running
 
 
+FETCHER_OPTIONS = dict(
+    user_agent=USER_AGENT,
+    delay=0,
+    allow_private=True,
+    max_bytes=MB,
+    connect_timeout=2,
+    read_timeout=2,
+)
+
+
+class BlockingFetcher:
+    """A Fetcher whose coroutines are run one at a time on the test's event loop."""
+
+    def __init__(self, fetcher: Fetcher, loop: asyncio.AbstractEventLoop):
+        self.fetcher, self.loop = fetcher, loop
+
+    def fetch(self, url: str) -> fetching.Response:
+        return self.loop.run_until_complete(self.fetcher.fetch(url))
+
+    def allowed(self, url: str) -> bool:
+        return self.loop.run_until_complete(self.fetcher.allowed(url))
+
+    def sitemap_urls(self, url: str) -> list[str]:
+        return self.loop.run_until_complete(self.fetcher.sitemap_urls(url))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.fetcher, name)
+
+
 @pytest.fixture
 def make_fetcher():
-    fetchers = []
+    fetchers, loop = [], asyncio.new_event_loop()
 
-    def make(**overrides) -> Fetcher:
-        options = dict(
-            user_agent=USER_AGENT,
-            delay=0,
-            allow_private=True,
-            max_bytes=MB,
-            connect_timeout=2,
-            read_timeout=2,
-        )
-        fetcher = Fetcher(**(options | overrides))
+    def make(**overrides) -> BlockingFetcher:
+        fetcher = Fetcher(**(FETCHER_OPTIONS | overrides))
         fetchers.append(fetcher)
-        return fetcher
+        return BlockingFetcher(fetcher, loop)
 
     yield make
     for fetcher in fetchers:
         fetcher.close()
+    loop.close()
 
 
 @pytest.fixture
