@@ -202,10 +202,17 @@ class Evidence(models.Model):
 
 
 class FindingStatus(models.TextChoices):
+    """A finding's status and its words for staff (a trust reads audits/publication.py `trust_label`)."""
+
     MET = "met", "Met"
     NOT_MET = "not_met", "Not met"
     REVIEW = "review", "Needs review"
     ERROR = "error", "Error"
+
+    @classmethod
+    def label_of(cls, code: str) -> str:
+        """The words for a status code; anything else (blank, an unknown code) as it is."""
+        return cls(code).label if code in cls.values else code
 
 
 class FindingQuerySet(models.QuerySet):
@@ -299,6 +306,11 @@ class FindingChange(models.Model):
         raise PermissionDenied("Finding history cannot be deleted.")
 
 
+# The longest comment a trust's answer (or a note closing it) may carry: the form, the service and the page's
+# text box all read it from here.
+MAX_COMMENT_CHARS = 2000
+
+
 class TrustResponseQuerySet(models.QuerySet):
     def visible_to(self, user):
         return _scoped(self, user, "organisation", "finding__cycle")
@@ -315,7 +327,7 @@ class TrustResponse(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="responses")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="responses")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(max_length=2000)
+    comment = models.TextField(max_length=MAX_COMMENT_CHARS)
     urls = models.JSONField(default=list, help_text="Addresses on the trust's own website")
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)

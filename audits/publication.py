@@ -26,8 +26,8 @@ UNSETTLED = (FindingStatus.REVIEW, FindingStatus.ERROR)
 # What a trust reads for each effective status: plain words, never the engine's codes.
 BEING_CHECKED = "Being checked by the regulator"
 TRUST_LABELS = {
-    FindingStatus.MET: "Met",
-    FindingStatus.NOT_MET: "Not met",
+    FindingStatus.MET: FindingStatus.MET.label,
+    FindingStatus.NOT_MET: FindingStatus.NOT_MET.label,
     FindingStatus.REVIEW: BEING_CHECKED,
     FindingStatus.ERROR: BEING_CHECKED,
 }

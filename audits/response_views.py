@@ -59,14 +59,14 @@ def _answer_list(request, resolved: bool):
         else _unresolved().order_by("created_at", "id")
     )
     page = Paginator(answers, RESPONSES_PER_PAGE).get_page(request.GET.get("page"))
-    labels = dict(FindingStatus.choices)
     for response in page:
         response.tag_class = STATUS_TAG_CLASSES.get(response.status, "")
-        response.outcome_label = labels.get(response.outcome_status, "")
+        response.outcome_label = FindingStatus.label_of(response.outcome_status)
     context = {
         "page": page,
         "resolved": resolved,
         "waiting": _unresolved().count() if resolved else page.paginator.count,
+        "max_note_chars": responses.MAX_COMMENT_CHARS,
     }
     return render(request, "audits/response/inbox.html", context)
 

@@ -17,12 +17,11 @@ from trusts import activity, validators
 from trusts.models import Organisation
 
 from . import services
-from .models import Evidence, Finding, FindingStatus, TrustResponse
+from .models import MAX_COMMENT_CHARS, Evidence, Finding, FindingStatus, TrustResponse
 from .publication import TRUST_LABELS
 
 log = logging.getLogger(__name__)
 
-MAX_COMMENT_CHARS = 2000
 MAX_URLS = 5
 # Enough for a trust answering every duty of a cycle in a day; a runaway script is stopped early.
 MAX_RESPONSES_PER_DAY = 10

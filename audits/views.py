@@ -214,9 +214,8 @@ def _marked(text: str, snippet: str) -> tuple[str, str, str]:
 @staff_required("audits.view_finding")
 def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | None = None, status: int = 200):
     finding = _finding(pk, finding_pk)
-    labels = dict(FindingStatus.choices)
     history = [
-        (change, labels.get(change.from_status, change.from_status), labels.get(change.to_status, change.to_status))
+        (change, FindingStatus.label_of(change.from_status), FindingStatus.label_of(change.to_status))
         for change in finding.history.select_related("changed_by", "evidence")
     ]
     evidence = finding.evidence
@@ -541,9 +540,8 @@ def cycle_review(request, pk: int):
                 messages.error(request, conflict)
             return redirect("audits:cycle_review", pk=cycle.pk)
     page = Paginator(review.review_queue(cycle), TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
-    labels = dict(FindingStatus.choices)
     for finding in page:
-        finding.status_label = labels.get(finding.status, finding.status)
+        finding.status_label = FindingStatus.label_of(finding.status)
     context = {
         "cycle": cycle,
         "page": page,

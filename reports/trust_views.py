@@ -172,11 +172,15 @@ def status(request):
 class ResponseForm(forms.Form):
     comment = forms.CharField(
         label="Your comment",
-        help_text="Tell the regulator what you have published and where. Up to 2,000 characters.",
+        help_text="Tell the regulator what you have published and where. "
+        f"Up to {responses.MAX_COMMENT_CHARS:,} characters.",
         max_length=responses.MAX_COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 5}),
         validators=[validators.validate_text],
-        error_messages={"required": "Enter a comment", "max_length": "The comment must be 2,000 characters or fewer"},
+        error_messages={
+            "required": "Enter a comment",
+            "max_length": f"The comment must be {responses.MAX_COMMENT_CHARS:,} characters or fewer",
+        },
     )
     urls = forms.CharField(
         label="Where it is published",
