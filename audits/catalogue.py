@@ -178,12 +178,19 @@ def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
         "names": f.patterns(raw["names"], "evidence.names"),
         "phrases": f.patterns(raw["phrases"], "evidence.phrases", allow_empty=True),
     }
-    required = f.check_mapping(raw["required"], "evidence.required", {"min", "patterns"})
+    required = f.check_mapping(raw["required"], "evidence.required", {"min", "patterns"}, {"figures"})
     patterns = f.patterns(required["patterns"], "evidence.required.patterns", allow_empty=True)
     minimum = f.integer(required["min"], "evidence.required.min", 0)
     if minimum > len(patterns):
         raise f.error("evidence.required.min", f"is {minimum} but there are only {len(patterns)} patterns")
     evidence["required"] = {"min": minimum, "patterns": patterns}
+    if "figures" in required:
+        # The quantitative content a report must hold: at least `min` distinct matches of `pattern`.
+        figures = f.check_mapping(required["figures"], "evidence.required.figures", {"min", "pattern"})
+        evidence["required"]["figures"] = {
+            "min": f.integer(figures["min"], "evidence.required.figures.min", 1),
+            "pattern": f.patterns([figures["pattern"]], "evidence.required.figures.pattern")[0],
+        }
 
     if not isinstance(raw["negatives"], list):
         raise f.error("evidence.negatives", "must be a list")

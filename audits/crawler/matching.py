@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
-from .patterns import any_of, compiled, fold
+from .patterns import Pattern, any_of, compiled, fold
 from .rules import DutyRules, EvidenceRules
 from .statuses import DocumentKind, RecencyRule, VerdictStatus
 
@@ -43,6 +43,8 @@ class Source:
         places = {
             "title": [self.title],
             "heading": self.headings[:6],
+            # A heading further in names a part of a larger document (an annual report's section).
+            "section": self.headings[6:],
             "link": self.link_texts,
             "url": [url_words(self.url)],
         }
@@ -77,6 +79,8 @@ class Candidate:
     required_found: int
     required_min: int
     negative: str = ""
+    figures_found: int = 0
+    figures_min: int = 0
     combined: bool = False
     period: Period | None = None
     published: datetime.date | None = None
@@ -88,7 +92,7 @@ class Candidate:
 
     @property
     def complete(self) -> bool:
-        return self.required_found >= self.required_min
+        return self.required_found >= self.required_min and self.figures_found >= self.figures_min
 
 
 @dataclass
@@ -145,7 +149,19 @@ def _named_in(patterns: Sequence[str], source: Source) -> list[str]:
     names = any_of(patterns)
     if not names.may_occur_in(source.folded_places):
         return []
-    return [place for place, texts in source.places.items() if any(names.search(t) for t in texts)]
+    return [place for place, texts in source.places.items() if any(_names_place(names, place, t) for t in texts)]
+
+
+# A later heading names a section only if the name is most of it ("Race Equality Scheme 2005-2008"),
+# not a line of an action plan that mentions it ("Complete race equality impact assessments of all...").
+SECTION_NAME_SHARE = 0.55
+
+
+def _names_place(names: Pattern, place: str, text: str) -> bool:
+    match = names.search(text)
+    if match is None:
+        return False
+    return place != "section" or len(match.group(0)) >= SECTION_NAME_SHARE * len(text)
 
 
 def _negative(rules: EvidenceRules, source: Source) -> str:
@@ -192,7 +208,9 @@ def assess(source: Source, rules: EvidenceRules) -> Candidate | None:
         phrases=_find(rules.phrases, source),
         required_found=len(_find(rules.required, source)),
         required_min=rules.required_min,
-        negative=_negative(rules, source),
+        negative=_negative(rules, source) or _never_the_publication(source),
+        figures_found=_figures(rules, source),
+        figures_min=rules.figures_min,
         combined=combined,
         snippet=_snippet(source, names + rules.phrases),
     )
@@ -200,11 +218,106 @@ def assess(source: Source, rules: EvidenceRules) -> Candidate | None:
     # A heading such as "Our equality objectives 2024-2028" inside an annual report dates this
     # duty's part of the document better than the report's own year.
     name = any_of(names)
-    named_period = _period_in(
-        [t for place in ("heading", "link", "title") for t in source.places[place] if name.search(t)] + [section]
-    )
+    naming = [t for place in ("heading", "section", "link", "title") for t in source.places[place] if name.search(t)]
+    named_period = _period_in([*naming, section])
     candidate.period = named_period or candidate.period
     return candidate
+
+
+def _figures(rules: EvidenceRules, source: Source) -> int:
+    """How many distinct figures of the kind the duty requires the document holds (up to the number needed)."""
+    if not rules.figures_min:
+        return 0
+    pattern = compiled(rules.figures)
+    if not pattern.may_occur_in(source.folded_text):
+        return 0
+    found: set[str] = set()
+    for match in pattern.regex.finditer(source.text):
+        found.add(" ".join(match.group(0).lower().split()))
+        if len(found) >= rules.figures_min:
+            break
+    return len(found)
+
+
+# Kinds of text that are never a duty's publication, whatever the duty, read from what the text
+# says of itself (its opening), not only its title.
+KIND_CHARS = 1500
+NEVER_THE_PUBLICATION = (
+    (
+        r"\b(the )?(trust |foundation trust |public )?(board|committee|council of governors)( of directors)? is "
+        r"(asked|invited|requested|recommended) to (approve|ratify|endorse|agree|adopt|sign off)\b",
+        "it is a paper asking a board to approve the document, not the published document",
+    ),
+    (
+        r"^\W*(\w+ ){0,8}minutes of (the |a )?(\w+ ){0,6}(meeting|board|committee|group)\b|\bpresent\W{1,3}"
+        r"(\w+ ){0,3}(chair|chief|director)|\bapologies (for absence )?(were )?(received|from)\b",
+        "it is the minutes of a meeting, not the published document",
+    ),
+    (
+        r"\bby (our|the|a) ([a-z]+ ){0,3}(reporter|correspondent|editor)\b|\breaders.? comments\b|\brelated stories\b"
+        r"|\b(the )?trust said\b|\b(a |the trust.s )?spokes(person|man|woman) said\b",
+        "it is a news or trade press article about the document, not the document",
+    ),
+    (
+        r"\bwe are (now )?consulting\b|\bhave your say\b|\bhow to respond\b|\bconsultation (closes|ends|runs|period)\b"
+        r"|\b(hear|send us|tell us) your (views|comments)\b[^.]{0,60}\b(before|by|until)\b|\bresponse form\b"
+        r"|\bdraft for consultation\b|\bnot for publication\b",
+        "it is a consultation or draft version, not the adopted document",
+    ),
+    (
+        r"\bclosing date( for applications)?\b|\bperson specification\b|\bjob (reference|description)\b",
+        "it is a job advertisement",
+    ),
+    (
+        r"\b(this|our) (guidance|guide|toolkit|code of practice)\b (explains|is for|sets out|describes)"
+        r"|\bwho this guide is for\b|\breplace the text in \[|\bdefinition document\b"
+        r"|^\W*(\w+ ){0,6}(guidance|guide(?! to information)|toolkit|code of practice|sample)\b",
+        "it is guidance, a sample or a template, not an organisation's own document",
+    ),
+)
+# Bodies other than NHS trusts that publish about these duties: a document that says it is by one
+# of them (on its title page or as "published by") is theirs, not the trust's.
+OTHER_BODIES = (
+    r"\b(county|city|borough|district|metropolitan|town|parish) council\b|\bdepartment of health\b|\bnhs england\b"
+    r"|\bnhs employers\b|\bnhs improvement\b|\bnhs confederation\b|\bhealth education england\b|\bnhs digital\b"
+    r"|\b(disability rights|equal opportunities|equality and human rights|healthcare|care quality|audit) commission\b"
+    r"|\bcommission for (racial equality|health improvement)\b|\binformation commissioner(.s office)?\b"
+    r"|\bcabinet office\b|\bgovernment (digital service|equalities office)\b|\bstrategic health authority\b"
+    r"|\bhome office\b"
+)
+NHS_TRUST = r"\bnhs (foundation )?trust\b|\b(primary )?care trust\b|\bhealth and social care trust\b"
+# "Published by ..." as a colophon or title page says it, with its capital: "a scheme produced by the
+# Information Commissioner" in a sentence names who wrote something else.
+_AUTHOR_PLACES = re.compile(r"\b(Published|Prepared|Produced|Issued|Written) by:?\s+(the\s+)?")
+
+
+def _never_the_publication(source: Source) -> str:
+    """Why the document, by what it says it is (a board paper, minutes, an article, another body's), cannot count."""
+    opening = source.text[:KIND_CHARS]
+    folded = source.folded_text[:KIND_CHARS]
+    for pattern, reason in NEVER_THE_PUBLICATION:
+        if compiled(pattern).search(opening, folded):
+            return reason
+    if body := _other_author(source):
+        return f"it is another organisation's document ({body}), not the trust's"
+    return ""
+
+
+def _other_author(source: Source) -> str:
+    """The body other than an NHS trust that the document names as its author, on its title page (a
+    document's first lines) or as "published by", or ""."""
+    # A web page's first words are a banner or a sentence; a document's first lines are its title page.
+    author_texts = [source.title, *source.headings[:2]] if source.kind != DocumentKind.HTML else []
+    author_texts += [
+        source.text[match.end() : match.end() + 80] for match in _AUTHOR_PLACES.finditer(source.text[:DATE_SCAN_CHARS])
+    ]
+    for text in author_texts:
+        other, trust = compiled(OTHER_BODIES).search(text), compiled(NHS_TRUST).search(text)
+        # "the Information Commissioner's model scheme" refers to another body; it is not by it.
+        possessive = other and text[other.end() : other.end() + 2] in ("'s", "’s")
+        if other and not possessive and (trust is None or other.start() < trust.start()):
+            return _normalise(other.group(0))
+    return ""
 
 
 def _snippet(source: Source, patterns: Sequence[str], width: int = 220) -> str:
@@ -217,23 +330,41 @@ def _snippet(source: Source, patterns: Sequence[str], width: int = 220) -> str:
     return _normalise(text[:width])
 
 
-# Periods such as "2005-2008", "2005 to 2008", "2005/06", "2006-07", "April 2005 – March 2008".
+# Periods such as "2005-2008", "2005 to 2008", "2005/06", "2006-07", "April 2005 – March 2008",
+# "1 April 2018 to 31 March 2019".
 _YEAR = r"(19[89]\d|20\d\d)"
 _MONTHS = "january february march april may june july august september october november december"
 _MONTH_NAMES = {name: i + 1 for i, name in enumerate(_MONTHS.split())}
 _MONTH = r"(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS.split()) + r")\.?"
+_DAY = r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
 _PERIOD_RE = re.compile(
-    rf"(?:{_MONTH}\s+)?{_YEAR}\s*(?:-|–|—|/|\bto\b|\buntil\b)\s*(?:{_MONTH}\s+)?(19[89]\d|20\d\d|\d\d)(?!\d)",
+    rf"(?:{_DAY}{_MONTH}\s+)?{_YEAR}\s*(?:-|–|—|/|\bto\b|\buntil\b)\s*(?:{_DAY}{_MONTH}\s+)?(19[89]\d|20\d\d|\d\d)(?!\d)",
     re.IGNORECASE,
 )
 _DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+)?{_MONTH}\s+{_YEAR}\b|\b(\d{{1,2}})/(\d{{1,2}})/{_YEAR}\b",
     re.IGNORECASE,
 )
+# Words before a date that say when the document was published, or the date its figures describe.
 _PUBLISHED_RE = re.compile(
-    r"\b(published|issued|approved|adopted|updated|reviewed|revised|dated?|produced|last modified)\b",
+    r"\b(published|issued|approved|adopted|updated|reviewed|revised|prepared|dated?|produced|last modified|"
+    r"as at|as of|snapshot( date)?|figures at|data at)\b",
     re.IGNORECASE,
 )
+# Words before a period that say the document covers it ("data for the period 1 April 2020 to 31 March
+# 2021"); a period elsewhere in the body (an action plan's "Quarter 2 2006/07") is a target, not its own.
+_COVERS_RE = re.compile(
+    r"\b(covers?|covering|for the (period|years?)|period( covered)?|reporting (year|period)|data (for|from)|"
+    r"financial year|year (ending|ended|to))\W{0,3}$",
+    re.IGNORECASE,
+)
+# "what we will do over the next three years": a scheme's period runs from its date.
+_SPAN_RE = re.compile(
+    r"\b(?:over|for|during|in) the next (two|three|four|five|2|3|4|5) years\b|\b(two|three|four|five|2|3|4|5)[- ]year "
+    r"(?:scheme|plan|strategy|programme)\b",
+    re.IGNORECASE,
+)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def _month(name: str | None) -> int | None:
@@ -281,16 +412,26 @@ def _years(texts: list[str]) -> list[int]:
 
 
 def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]:
-    """The period the document states it covers, and when it says it was published."""
-    period = _period_in(
-        [source.title, *source.headings[:3], *source.link_texts, url_words(source.url), source.text[:DATE_SCAN_CHARS]]
-    )
-    published = None
+    """The period the document states it covers, and when it says it was published (or the snapshot
+    date of its figures). Only the places that describe the whole document give its period: its
+    title, first headings, links, URL, title page, and periods the text says it covers."""
     opening = source.text[:DATE_SCAN_CHARS]
+    period = _period_in(
+        [source.title, *source.headings[:3], *source.link_texts, url_words(source.url), source.text[:OPENING_CHARS]]
+    ) or _stated_period(opening)
+    published = None
     for match in _PUBLISHED_RE.finditer(opening):
         dates = _dates(opening[match.end() : match.end() + 40])
         if dates:
             published = max(dates) if published is None else max(published, *dates)
+    if published is None and (dates := _dates(source.text[:OPENING_CHARS])) and source.kind != DocumentKind.HTML:
+        # A title page's own date ("March 2006" under the title).
+        published = dates[0]
+    if period is None and published and (span := _SPAN_RE.search(opening)):
+        years = span.group(1) or span.group(2)
+        years = _NUMBERS.get(years.lower()) or int(years)
+        end = datetime.date(published.year + years, published.month, min(published.day, 28))
+        period = Period(published, end, f"{published:%B %Y} to {end:%B %Y} ({span.group(0)})")
     if published is None and period is None:
         # A bare year in the title or links, as in "Gender pay gap report 2024"; the URL's only
         # without one there, as its numbers are often no year at all ("doc_2029.pdf").
@@ -298,6 +439,14 @@ def document_dates(source: Source) -> tuple[Period | None, datetime.date | None]
         if years:
             published = datetime.date(max(years), 12, 31)
     return period, published
+
+
+def _stated_period(text: str) -> Period | None:
+    """A period the text says it covers ("data for the period 1 April 2020 to 31 March 2021")."""
+    for match in _PERIOD_RE.finditer(text):
+        if _COVERS_RE.search(text[max(0, match.start() - 40) : match.start()]) and (period := _period_from(match)):
+            return period
+    return None
 
 
 def _months_before(date: datetime.date, months: int) -> datetime.date:

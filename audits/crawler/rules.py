@@ -30,6 +30,10 @@ class EvidenceRules:
     phrases: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     required_min: int = 0
+    # Quantitative content a report must hold (figures by ethnic group, pay gap percentages): at least
+    # figures_min distinct matches of this pattern.
+    figures: str = ""
+    figures_min: int = 0
     negatives: tuple[Negative, ...] = ()
     sections: tuple[str, ...] = ()  # the heading of the duty's part inside another document
     combined: Combined | None = None
@@ -38,12 +42,15 @@ class EvidenceRules:
     def from_catalogue(cls, evidence: dict[str, Any]) -> EvidenceRules:
         """From a duty's `evidence_rules`, as audits/catalogue.py validated and stored them."""
         required = evidence.get("required", {})
+        figures = required.get("figures", {})
         combined = evidence.get("combined")
         return cls(
             names=tuple(evidence.get("names", ())),
             phrases=tuple(evidence.get("phrases", ())),
             required=tuple(required.get("patterns", ())),
             required_min=required.get("min", 0),
+            figures=figures.get("pattern", ""),
+            figures_min=figures.get("min", 0),
             negatives=tuple(Negative(n["pattern"], n["reason"]) for n in evidence.get("negatives", ())),
             sections=tuple(evidence.get("sections", ())),
             combined=Combined(tuple(combined["names"]), tuple(combined["strand"])) if combined else None,

@@ -148,11 +148,16 @@ def _links(tree: LexborHTMLParser, base: str) -> tuple[list[Link], set[int], boo
     """
     links: list[Link] = []
     describing: set[int] = set()
-    for node in tree.css("a[href], area[href], meta[http-equiv]"):
+    for node in tree.css("a[href], area[href], meta[http-equiv], frame[src], iframe[src]"):
         if node.tag == "meta":
             target = _refresh_target(node)
             if target and (absolute := _resolve(base, target)):
                 links.append(Link(absolute, ""))
+            continue
+        if node.tag in ("frame", "iframe"):
+            # A frameset site's pages are its frames: the menu frame links to everything else.
+            if absolute := _resolve(base, node.attributes.get("src") or ""):
+                links.append(Link(absolute, normalise(node.attributes.get("title") or "")))
             continue
         absolute = _resolve(base, node.attributes.get("href") or "")
         if absolute is None:

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 
 from ..statuses import DocumentKind
 from .document import Document
-from .text import MAX_TEXT_CHARS, MAX_TITLE_CHARS, cap, first_line, normalise, normalise_lines
+from .text import MAX_TEXT_CHARS, MAX_TITLE_CHARS, cap, first_line, heading_lines, normalise, normalise_lines
 
 MAX_PDF_PAGES = 200
 # Fewer extractable characters than this per page on average means scanned images.
@@ -58,6 +58,7 @@ def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_tit
         title=first_line(page_texts[0] if page_texts else "")
         if _JUNK_PDF_TITLE.match(metadata_title)
         else metadata_title[:MAX_TITLE_CHARS],
+        headings=heading_lines(text),
         text=text,
         pages=page_count,
         truncated=truncated or page_count > len(page_texts),

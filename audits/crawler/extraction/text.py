@@ -92,10 +92,30 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0][:MAX_TITLE_CHARS]
 
 
+# A line that reads as a heading: a few words, no sentence punctuation at its end, not a table row.
+_HEADING_LINE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?[A-Z][^|]{2,90}(?<![.,;:])$")
+MAX_HEADINGS = 200
+
+
+def heading_lines(text: str) -> list[str]:
+    """The lines of a PDF's or plain text's body that read as headings ("Race Equality Scheme 2005-2008",
+    "4. Monitoring"): where a document inside a larger one (a section of an annual report) names itself."""
+    headings = []
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line.split()) <= 10 and _HEADING_LINE.match(line):
+            headings.append(line)
+            if len(headings) >= MAX_HEADINGS:
+                break
+    return headings
+
+
 def cap(text: str) -> tuple[str, bool]:
     return (text[:MAX_TEXT_CHARS], True) if len(text) > MAX_TEXT_CHARS else (text, False)
 
 
 def extract_text(url: str, text: str) -> Document:
     text, truncated = cap(normalise_lines(text))
-    return Document(url, DocumentKind.TEXT, title=first_line(text), text=text, truncated=truncated)
+    return Document(
+        url, DocumentKind.TEXT, title=first_line(text), headings=heading_lines(text), text=text, truncated=truncated
+    )
