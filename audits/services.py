@@ -8,9 +8,11 @@ import concurrent.futures
 import datetime
 import hashlib
 import logging
+import statistics
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -121,8 +123,28 @@ def _organisations(audit_date: datetime.date, ods_codes: Iterable[str] | None) -
 def _enqueue(site_check_ids: list[int], duty_codes: list[str] | None = None) -> None:
     from .tasks import check_site
 
-    for site_check_id in site_check_ids:
+    for site_check_id in _longest_first(site_check_ids):
         check_site.delay(site_check_id, duty_codes)
+
+
+def _longest_first(site_check_ids: list[int]) -> list[int]:
+    """The checks in the order to send them: the trusts whose last check took longest first (a large
+    Crawl-delay, a slow site), so that a cycle's tail is short; a trust never checked counts as the median."""
+    if len(site_check_ids) < 2:
+        return site_check_ids
+    organisations = dict(SiteCheck.objects.filter(id__in=site_check_ids).values_list("id", "organisation_id"))
+    last_took: dict[int, float] = {}
+    earlier = (
+        SiteCheck.objects.filter(
+            organisation_id__in=set(organisations.values()), started_at__isnull=False, finished_at__isnull=False
+        )
+        .order_by("organisation_id", "-finished_at")
+        .values_list("organisation_id", "started_at", "finished_at")
+    )
+    for organisation_id, started_at, finished_at in earlier:
+        last_took.setdefault(organisation_id, (finished_at - started_at).total_seconds())
+    usual = statistics.median(last_took.values()) if last_took else 0.0
+    return sorted(site_check_ids, key=lambda pk: -last_took.get(organisations.get(pk), usual))
 
 
 def cancel_cycle(cycle: AuditCycle, user=None, address: str | None = None) -> int:
@@ -229,13 +251,15 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
     """Crawl one trust's website and record a finding for every duty that applies to it.
 
     `worker` names who runs it (Celery's hostname, e.g. celery@host), kept on the check."""
-    check = _claim(site_check_id, worker)
-    if check is None:
-        return
-    cycle, organisation = check.cycle, check.organisation
-    duties = [d for d in cycle.duties.all() if d.applies_to(organisation, cycle.audit_date)]
-    if duty_codes:
-        duties = [d for d in duties if d.code in duty_codes]
+    with _database_turn():
+        check = _claim(site_check_id, worker)
+        if check is None:
+            return
+        cycle, organisation = check.cycle, check.organisation
+        duties = [d for d in cycle.duties.all() if d.applies_to(organisation, cycle.audit_date)]
+        if duty_codes:
+            duties = [d for d in duties if d.code in duty_codes]
+        seeds = _answered_addresses(check, duties)
     started = time.monotonic()
     fetcher = Fetcher(
         user_agent=settings.AUDIT_USER_AGENT,
@@ -262,7 +286,6 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
         if not check.website:
             result = CrawlResult(failure="the register has no website address for this trust")
         else:
-            seeds = _answered_addresses(check, duties)
             stopped = threading.Event()
             crawling = loop.run(
                 crawl(
@@ -283,11 +306,25 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
     finally:
         fetcher.close()
     verdicts = {d: _verdict(d, result, cycle.audit_date) for d in duties}
-    record_results(check, result, verdicts, fetcher.pages_fetched, fetcher.bytes_fetched)
+    with _database_turn():
+        record_results(check, result, verdicts, fetcher.pages_fetched, fetcher.bytes_fetched)
 
 
 # How often a check waiting for its crawl asks keep_going (which renews the lease when it is due).
 WAIT_POLL_SECONDS = 5.0
+# Hundreds of site checks wait in one worker process; a few at a time use the database, and each
+# lets its connection go after, so that a worker holds a handful of connections, not hundreds.
+_database_turns = threading.BoundedSemaphore(8)
+
+
+@contextmanager
+def _database_turn() -> Iterator[None]:
+    with _database_turns:
+        try:
+            yield
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 def _wait_for(
@@ -295,15 +332,14 @@ def _wait_for(
 ) -> CrawlResult:
     """Wait for a crawl on the loop, renewing the check's lease meanwhile; a cancelled cycle stops it.
 
-    The database connection is let go while waiting, so that hundreds of checks in flight hold none."""
+    No database connection is held while waiting, so that hundreds of checks in flight hold none."""
     while True:
-        if not connection.in_atomic_block:
-            connection.close()
         try:
-            return crawling.result(timeout=WAIT_POLL_SECONDS)
+            return crawling.result(timeout=min(WAIT_POLL_SECONDS, settings.AUDIT_LEASE_SECONDS / 6))
         except concurrent.futures.TimeoutError:
-            if not keep_going():
-                stopped.set()
+            with _database_turn():
+                if not keep_going():
+                    stopped.set()
 
 
 def _answered_addresses(check: SiteCheck, duties: list[Duty]) -> list[str]:

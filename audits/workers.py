@@ -2,7 +2,8 @@
 
 With REDIS_URL set, operators run `celery -A config worker` themselves, on any number of hosts.
 Without it the broker is a folder on this machine and `run_audit --wait` starts a worker beside
-itself, so an audit completes with nothing started by hand.
+itself, so an audit completes with nothing started by hand. Either way a worker takes every queue
+with the pool and concurrency of the settings (CELERY_WORKER_POOL, CELERY_WORKER_CONCURRENCY).
 """
 
 import os
@@ -12,9 +13,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-
-# A worker started here stands in for all of production's, so it takes every kind of work.
-WORKER_QUEUES = ",".join(sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}))
 
 
 def database_url() -> str:
@@ -47,8 +45,9 @@ def process_env(**overrides: str) -> dict[str, str]:
 
 
 def start_worker(
-    concurrency: int = 8, env: dict[str, str] | None = None, hostname: str = "celery@%h"
+    concurrency: int | None = None, env: dict[str, str] | None = None, hostname: str = "celery@%h"
 ) -> subprocess.Popen:
+    """A bare worker, as operators start one; `concurrency` (sites in flight) only where a test wants fewer."""
     command = [
         sys.executable,
         "-m",
@@ -57,12 +56,7 @@ def start_worker(
         "-A",
         "config",
         "worker",
-        "--pool",
-        "threads",
-        "--concurrency",
-        str(concurrency),
-        "-Q",
-        WORKER_QUEUES,
+        *(["--concurrency", str(concurrency)] if concurrency else []),
         "--hostname",
         hostname,
         "--without-mingle",

@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -254,7 +255,7 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_TASK_IGNORE_RESULT = True
 # One queue per kind of work, so that workers on different hosts can take different kinds. The
 # periodic tasks are quick and must never wait behind hundreds of site checks: they have a queue
-# (and, in production, a worker) of their own.
+# of their own. A bare `celery -A config worker` takes every queue in CELERY_TASK_QUEUES; `-Q` limits.
 CELERY_TASK_DEFAULT_QUEUE = "crawl"
 CELERY_TASK_ROUTES = {
     "audits.tasks.check_site": {"queue": "crawl"},
@@ -262,6 +263,12 @@ CELERY_TASK_ROUTES = {
     "audits.tasks.start_periodic_audit": {"queue": "periodic"},
     "reports.tasks.*": {"queue": "letters"},
 }
+CELERY_TASK_QUEUES = [Queue(name) for name in sorted({route["queue"] for route in CELERY_TASK_ROUTES.values()})]
+# A site check's task thread only waits while its site is crawled on the worker's event loop
+# (audits/crawler/loop.py), so a worker holds this many sites at once; the CPU work runs on one
+# thread per core whatever this number.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=400)
 # A running check renews its lease while it works; one whose worker died is requeued once the lease
 # lapses. A running cycle with no progress for AUDIT_STALL_SECONDS has its queued checks sent again
 # (a broker that lost its messages). The sweep runs every AUDIT_RECOVERY_INTERVAL seconds (beat).

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -45,6 +45,7 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 from protego import Protego
+from redis.exceptions import RedisError
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
 from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
@@ -169,7 +170,29 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + 60000)
 return 0
 """
-_END_TURN = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0"
+# The next start counts from when the request went out (ARGV[3] ms ago), not from when the turn began.
+_END_TURN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+local now_parts = redis.call('TIME')
+local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
+local ready = now - tonumber(ARGV[3]) + tonumber(ARGV[2])
+if ready > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], ready, 'PX', tonumber(ARGV[2]) + 60000)
+end
+return 0
+"""
+_KEEP_TURN = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+# A request's hold on a host in Redis lapses this soon unless renewed, so a killed worker's hold
+# does not keep its hosts from the others for long.
+SHARED_HOLD = 10.0
+REDIS_RETRY = 0.5  # seconds between attempts while Redis cannot be reached
+
+
+@dataclass
+class Turn:
+    """A host's turn; the request sets when it went out, which the next turn's pause counts from."""
+
+    sent_at: float
 
 
 class HostTurns:
@@ -184,32 +207,47 @@ class HostTurns:
         self._redis = redis
         if redis is not None:
             self._take, self._end = redis.register_script(_TAKE_TURN), redis.register_script(_END_TURN)
+            self._keep = redis.register_script(_KEEP_TURN)
 
     @asynccontextmanager
-    async def turn(self, name: str, pause: float, deadline: float | None, url: str) -> AsyncIterator[None]:
+    async def turn(self, name: str, pause: float, deadline: float | None, url: str) -> AsyncIterator[Turn]:
         async with self._locks[name]:
-            last_start, last_pause = self._last.get(name, (-math.inf, 0.0))
-            await _sleep_until(last_start + max(pause, last_pause), deadline, url)
-            token = await self._take_shared(name, pause, deadline, url) if self._redis is not None else None
-            self._last[name] = time.monotonic(), pause
+            last_sent, last_pause = self._last.get(name, (-math.inf, 0.0))
+            await _sleep_until(last_sent + max(pause, last_pause), deadline, url)
+            hold, ready = f"crawler:host:{name}:hold", f"crawler:host:{name}:next"
+            token = await self._take_shared(hold, ready, pause, deadline, url) if self._redis is not None else None
+            keeping = asyncio.ensure_future(self._keep_holding(hold, token)) if token else None
+            turn = Turn(time.monotonic())
             try:
-                yield
+                yield turn
             finally:
-                if token is not None:
-                    await self._end(keys=[f"crawler:host:{name}:hold"], args=[token])
+                self._last[name] = turn.sent_at, pause
+                if keeping is not None:
+                    keeping.cancel()
+                    since_sent = int((time.monotonic() - turn.sent_at) * 1000)
+                    with suppress(RedisError):  # else the hold lapses by itself
+                        await self._end(keys=[hold, ready], args=[token, int(pause * 1000), since_sent])
 
-    async def _take_shared(self, name: str, pause: float, deadline: float | None, url: str) -> str:
+    async def _keep_holding(self, hold: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(SHARED_HOLD / 3)
+            with suppress(RedisError):
+                await self._keep(keys=[hold], args=[token, int(SHARED_HOLD * 1000)])
+
+    async def _take_shared(self, hold: str, ready: str, pause: float, deadline: float | None, url: str) -> str:
         token = uuid.uuid4().hex
-        keys = [f"crawler:host:{name}:hold", f"crawler:host:{name}:next"]
-        # If this process dies mid-request, its hold lapses with the site's time budget.
-        hold_ms = int(1000 * (deadline - time.monotonic() if deadline is not None else MAX_HOLD)) + 1000
-        while (wait_ms := await self._take(keys=keys, args=[token, int(pause * 1000), hold_ms])) != 0:
-            wait = min(-wait_ms / 1000, SHARED_TURN_POLL) if wait_ms < 0 else wait_ms / 1000
+        keys = [hold, ready]
+        hold_ms = int(SHARED_HOLD * 1000)
+        while True:
+            try:
+                wait_ms = await self._take(keys=keys, args=[token, int(pause * 1000), hold_ms])
+            except RedisError:  # Redis restarting: wait for it rather than crawl without the others
+                wait = REDIS_RETRY
+            else:
+                if wait_ms == 0:
+                    return token
+                wait = min(-wait_ms / 1000, SHARED_TURN_POLL) if wait_ms < 0 else wait_ms / 1000
             await _sleep_until(time.monotonic() + wait, deadline, url)
-        return token
-
-
-MAX_HOLD = 600.0  # seconds a request may hold a host in Redis when the fetcher has no deadline
 
 
 async def _sleep_until(ready: float, deadline: float | None, url: str) -> None:
@@ -369,8 +407,8 @@ class Fetcher:
             host = _host_key(url, current)
             robots = await self._obey_robots(url, current, host) if obey_robots else None
             pause = max(self.delay, robots.crawl_delay if robots else 0.0)
-            async with self.hosts.turns.turn(urlsplit(host).hostname or host, pause, self.deadline, url):
-                answer = await self._exchange_in_time(url, current, host)
+            async with self.hosts.turns.turn(urlsplit(host).hostname or host, pause, self.deadline, url) as turn:
+                answer = await self._exchange_in_time(url, current, host, turn)
             elapsed += answer.elapsed
             if answer.location is None:
                 return _response(url, current, answer, redirects, elapsed)
@@ -382,8 +420,8 @@ class Fetcher:
             redirects.append(target)
             current = target
 
-    async def _exchange_in_time(self, url: str, current: str, host: str) -> _Answer:
-        exchange = asyncio.ensure_future(self.hosts.run(self._exchange, url, current, host))
+    async def _exchange_in_time(self, url: str, current: str, host: str, turn: Turn) -> _Answer:
+        exchange = asyncio.ensure_future(self.hosts.run(self._exchange, url, current, host, turn))
         if self.deadline is None:
             return await exchange
         try:
@@ -394,7 +432,7 @@ class Fetcher:
             self._cut_in_flight()
             return await exchange
 
-    def _exchange(self, url: str, current: str, host: str) -> _Answer:
+    def _exchange(self, url: str, current: str, host: str, turn: Turn) -> _Answer:
         """Send one GET and read its answer (on an I/O thread, in the host's turn)."""
         started = time.monotonic()
         pool, host_header = self.hosts.pool_for(url, host, self.allow_private)
@@ -405,6 +443,7 @@ class Fetcher:
         parts = urlsplit(current)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         _current.fetcher = self
+        turn.sent_at = time.monotonic()
         try:
             answer = pool.urlopen(
                 "GET",
