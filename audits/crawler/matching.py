@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
+from .extraction.pdf import OCR_NOTE
 from .patterns import Pattern, any_of, compiled, fold
 from .rules import DutyRules, EvidenceRules
 from .statuses import DocumentKind, RecencyRule, VerdictStatus
@@ -510,6 +511,8 @@ def decide(
         candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))
         confidence = min(0.99, 0.55 + 0.06 * candidate.name_score + 0.04 * min(len(candidate.phrases), 4))
         strand = " It is a combined scheme that explicitly covers this duty's strand." if candidate.combined else ""
+        if candidate.source.text.startswith(OCR_NOTE):
+            strand += " Its text was read by OCR from scanned page images."
         if is_current is None:
             confidence = min(confidence, 0.7)
         return Verdict(

@@ -3,6 +3,7 @@ import threading
 import zipfile
 
 import docx
+import pytesseract
 import pytest
 from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
@@ -13,6 +14,7 @@ from reportlab.pdfgen import canvas
 from audits.crawler import extraction
 from audits.crawler.extraction import PDF_PAGE_BREAK, decode_html, extract, sniff_kind
 from audits.crawler.extraction import pdf as pdf_extraction
+from demo.websites.blocks import render_scan
 
 PAGE_URL = "https://www.example-trust.nhs.uk/about-us/equality/index.html"
 
@@ -565,3 +567,28 @@ def test_words_that_name_a_linked_document_are_not_the_pages_own_text():
     assert document.text == (
         "Equality objectives\nThis page describes our work on equality objectives.\n(PDF)\nProgress report 2024"
     )
+
+
+def _scanned_scheme() -> bytes:
+    blocks = [("h1", "Race Equality Scheme 2005-2008"), ("p", "Our arrangements for impact assessment and monitoring.")]
+    return render_scan(blocks, None)
+
+
+def test_a_scanned_pdf_named_as_a_duty_is_read_by_ocr_and_says_so():
+    document = extract("https://t.example/res.pdf", "application/pdf", _scanned_scheme(), read_on=lambda page: True)
+    assert not document.image_only and not document.error
+    assert document.text.startswith("[Text read by OCR from scanned page images]")
+    assert "Race Equality Scheme" in document.text
+
+
+def test_a_scanned_pdf_that_names_no_duty_is_not_read_by_ocr():
+    leaflet = _scanned_scheme()
+    document = extract("https://t.example/leaflet.pdf", "application/pdf", leaflet, read_on=lambda page: False)
+    assert document.image_only
+
+
+def test_without_tesseract_a_scanned_pdf_stays_unread_and_says_why(monkeypatch):
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    document = extract("https://t.example/res.pdf", "application/pdf", _scanned_scheme(), read_on=lambda page: True)
+    assert document.image_only
+    assert "Tesseract is not installed" in document.error

@@ -16,6 +16,12 @@ MAX_PDF_PAGES = 200
 # Fewer extractable characters than this per page on average means scanned images.
 MIN_PDF_CHARS_PER_PAGE = 20
 PDF_PAGE_BREAK = "\n\f\n"
+# OCR of scanned pages: the first few pages (a scheme names itself and its contents there), at about 200 dpi.
+MAX_OCR_PAGES = 6
+OCR_SCALE = 200 / 72
+OCR_PAGE_SECONDS = 30
+# The first line of a text read by OCR, so that the matcher and a person reading it know where it came from.
+OCR_NOTE = "[Text read by OCR from scanned page images]"
 # Metadata titles that tools fill in by themselves; the first line of page 1 says more.
 _JUNK_PDF_TITLE = re.compile(
     r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
@@ -41,6 +47,9 @@ def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | Non
             # is read from the same open file; read_on runs with PDFium locked, and must not extract.
             page_texts = list(islice(pages, 1))
             first_page = _pdf_document(url, page_texts, page_count, metadata_title)
+            if first_page.image_only and not page_texts[0].strip():
+                # Scanned pages are read by OCR only when the link or address names a duty's document.
+                return _ocr_document(url, pdf, page_count, metadata_title) if read_on(first_page) else first_page
             if page_count <= 1 or not read_on(first_page):
                 return first_page
             return _pdf_document(url, page_texts + list(pages), page_count, metadata_title)
@@ -67,6 +76,31 @@ def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_tit
     if page_texts and letters < MIN_PDF_CHARS_PER_PAGE * len(page_texts):
         document.image_only = True
         document.error = "the PDF has no text layer (scanned images only)"
+    return document
+
+
+def _ocr_document(url: str, pdf: pdfium.PdfDocument, page_count: int, metadata_title: str) -> Document:
+    """The text of a scanned PDF's first pages by OCR (Tesseract), marked as such; unchanged without Tesseract."""
+    try:
+        import pytesseract
+
+        pytesseract.get_tesseract_version()
+    except (ImportError, OSError, RuntimeError):
+        missing = _pdf_document(url, [""], page_count, metadata_title)
+        missing.error = (
+            "the PDF has no text layer (scanned images only) and OCR is unavailable (Tesseract is not installed)"
+        )
+        return missing
+    texts = []
+    for index in range(min(page_count, MAX_OCR_PAGES)):
+        page = pdf[index]
+        try:
+            image = page.render(scale=OCR_SCALE, grayscale=True).to_pil()
+        finally:
+            page.close()
+        texts.append(normalise_lines(pytesseract.image_to_string(image, lang="eng", timeout=OCR_PAGE_SECONDS)))
+    document = _pdf_document(url, [f"{OCR_NOTE}\n{texts[0]}", *texts[1:]], page_count, metadata_title)
+    document.truncated = document.truncated or page_count > MAX_OCR_PAGES
     return document
 
 
