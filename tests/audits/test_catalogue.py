@@ -208,6 +208,14 @@ MALFORMED = {
         broken(lambda d: d["evidence"]["required"].update(min=2)),
         "evidence.required.min: is 2 but there are only 1 patterns",
     ),
+    "figures without a pattern": (
+        broken(lambda d: d["evidence"]["required"].update(figures={"min": 3})),
+        "evidence.required.figures.pattern: missing",
+    ),
+    "invalid figures regex": (
+        broken(lambda d: d["evidence"]["required"].update(figures={"min": 3, "pattern": "(\\d"})),
+        "evidence.required.figures.pattern[0]: invalid regex",
+    ),
     "code not the file name": (broken(lambda d: d.update(code="other-duty")), "code: is 'other-duty'"),
     "too long for the model": (broken(lambda d: d.update(title="x" * 201)), "title: must be at most 200"),
 }
