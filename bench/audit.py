@@ -2,8 +2,8 @@
 
 Run from the project root:
 
-    .venv/bin/python -m bench.audit [--sites 400] [--pages 30] [--workers 2] [--concurrency 8]
-                                    [--era 2007] [--seed 2007] [--database-url URL] [--keep]
+    .venv/bin/python -m bench.audit [--sites 400] [--pages 30] [--workers 2] [--concurrency N]
+                                    [--era 2007] [--seed 2007] [--database-url URL] [--keep] [--polite]
 
 What it does, in order:
 1. generates N trust websites (demo.websites.generate) into a temporary folder (timed apart);
@@ -12,15 +12,18 @@ What it does, in order:
 3. makes a throwaway database (a SQLite file; or, when DATABASE_URL / --database-url names a
    PostgreSQL server, a fresh database bench_<pid> there, dropped at the end), migrates, loads the
    duty catalogue and imports the register;
-4. starts --workers Celery worker processes (the command line of audits.workers.start_worker, with
-   their output in log files) and times `run_audit --cycle bench ... --wait`. run_audit would start
-   one more embedded worker of its own: that is switched off for the measurement, so exactly the
-   workers listed in the table ran;
-5. downloads the very same requests (the server's log of the audit) with workers x concurrency
-   threads, one requests.Session each, no delay: the raw-fetch baseline of the ratio; then again
-   with urllib3, the crawler's own client, which costs about half the CPU a request (a second row);
-6. projects the wall time with the default politeness delay (1 s between requests to one host);
-7. prints one table.
+4. starts --workers bare Celery worker processes (the command line of audits.workers.start_worker:
+   every queue, the settings' pool and concurrency; output in log files) and times
+   `run_audit --cycle bench ... --wait`. run_audit would start one more embedded worker of its own:
+   that is switched off for the measurement, so exactly the workers listed in the table ran;
+5. no-delay mode (AUDIT_CRAWL_DELAY=0): downloads the very same requests (the server's log of the
+   audit) with --download-threads threads, one requests.Session each, no delay: the raw-fetch
+   baseline of the ratio; then again with urllib3, the crawler's own client (a second row); and
+   projects the wall time with the default politeness delay (1 s between requests to one host);
+   polite mode (--polite: AUDIT_CRAWL_DELAY=1, and a third of the sites declare a robots.txt
+   Crawl-delay of 1 to 10 s): the lower bound instead, the slowest site's own polite crawl of the
+   pages it read (pages x its pause, capped by the time budget), and the wall time's ratio to it;
+6. prints one table.
 
 Only loopback addresses are used. Children are stopped on exit, on Ctrl-C and on SIGTERM.
 """
@@ -179,7 +182,7 @@ class Bench:
                 "DJANGO_SETTINGS_MODULE": "config.settings",
                 "DATABASE_URL": database_url,
                 "AUDIT_ALLOW_PRIVATE_HOSTS": "true",
-                "AUDIT_CRAWL_DELAY": "0",
+                "AUDIT_CRAWL_DELAY": str(DEFAULT_DELAY if self.args.polite else 0),
                 "MEDIA_ROOT": str(media),
                 # The embedded broker in our own folder, whatever REDIS_URL or .env say: a shared
                 # broker could hand our tasks to someone else's workers (and theirs to ours).
@@ -248,7 +251,7 @@ class Bench:
         """--workers processes with audits.workers.start_worker's command line, output to files."""
         from django.conf import settings
 
-        from audits.workers import WORKER_QUEUES, database_url
+        from audits.workers import database_url
 
         env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
         env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
@@ -261,12 +264,8 @@ class Bench:
                 [
                     *launcher,
                     "worker",
-                    "--pool",
-                    self.args.pool,
-                    "--concurrency",
-                    str(self.args.concurrency),
-                    "-Q",
-                    WORKER_QUEUES,
+                    *(["--pool", self.args.pool] if self.args.pool else []),
+                    *(["--concurrency", str(self.args.concurrency)] if self.args.concurrency else []),
                     "--without-mingle",
                     "--without-gossip",
                     "--without-heartbeat",
@@ -331,6 +330,7 @@ class Bench:
         t = time.perf_counter()
         specs = generate(self.sites_dir, n=args.sites, seed=args.seed, era=args.era, pages=args.pages)
         generation = time.perf_counter() - t
+        self.crawl_delays = declare_crawl_delays(self.sites_dir, args.seed) if args.polite else {}
         files = [p for p in self.sites_dir.rglob("*") if p.is_file()]
         write_truth(specs, self.tmp / "truth.json")
 
@@ -355,6 +355,8 @@ class Bench:
         write_register(specs, urls, register)
         call_command("import_trusts", str(register), stdout=io.StringIO())
         db_setup = time.perf_counter() - t
+        self.slots = args.workers * (args.concurrency or settings.CELERY_WORKER_CONCURRENCY)
+        self.pool = args.pool or settings.CELERY_WORKER_POOL
 
         t = time.perf_counter()
         self.start_workers()
@@ -400,26 +402,27 @@ class Bench:
         stats = self.audit_figures(specs)
         worker_errors = self.worker_log_problems()
 
-        # Baseline: the same requests, same number of connections, no politeness delay.
-        print(f"  baseline: downloading the same {len(requests_log)} requests...", flush=True)
-        slots = args.workers * args.concurrency
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        self_before = sum(os.times()[:2])
-        download = baseline_download(requests_log, urls_by_dir, slots)
-        cpu_download = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-        cpu_download["bench (downloader)"] = sum(os.times()[:2]) - self_before
-        repeat_log = self.dump_requests()
-        # The same again with urllib3, the crawler's own client, which spends less CPU per request.
-        lean_download = baseline_download(requests_log, urls_by_dir, slots, client="urllib3")
-        self.dump_requests()
+        slots = self.slots
         worker_cpu = sum(v for k, v in cpu_audit.items() if k.startswith("worker"))
-        cpu_download_per_page = cpu_download["bench (downloader)"] * 1000 / max(download["requests"], 1)
+        if not args.polite:
+            # Baseline: the same requests, a fixed number of connections, no politeness delay.
+            print(f"  baseline: downloading the same {len(requests_log)} requests...", flush=True)
+            threads = args.download_threads
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            self_before = sum(os.times()[:2])
+            download = baseline_download(requests_log, urls_by_dir, threads)
+            cpu_download = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+            cpu_download["bench (downloader)"] = sum(os.times()[:2]) - self_before
+            repeat_log = self.dump_requests()
+            # The same again with urllib3, the crawler's own client, which spends less CPU per request.
+            lean_download = baseline_download(requests_log, urls_by_dir, threads, client="urllib3")
+            self.dump_requests()
+            cpu_download_per_page = cpu_download["bench (downloader)"] * 1000 / max(download["requests"], 1)
+            projection = project(stats["per_site_pages"], slots, DEFAULT_DELAY, settings.AUDIT_TIME_BUDGET)
         watcher.stop_event.set()
         watcher.sample()
 
         profile = self.profile(args.profile) if args.profile else None
-
-        projection = project(stats["per_site_pages"], slots, DEFAULT_DELAY, settings.AUDIT_TIME_BUDGET)
 
         # ---- the table
         r = self.rows.append
@@ -435,7 +438,8 @@ class Bench:
         r(
             (
                 "Workers that ran",
-                f"{args.workers} x celery --pool {args.pool} --concurrency {args.concurrency} = {slots} slots"
+                f"{args.workers} bare workers (--pool {self.pool}) x {slots // args.workers} sites in flight"
+                f" = {slots} slots"
                 + (
                     f" (run_audit's own embedded worker suppressed: asked {len(extra_worker_requests)}x)"
                     if extra_worker_requests
@@ -470,7 +474,7 @@ class Bench:
             (
                 "CPU per page in workers",
                 f"{worker_cpu * 1000 / max(stats['pages'], 1):.2f} ms"
-                f" (baseline downloader: {cpu_download_per_page:.2f} ms)",
+                + ("" if args.polite else f" (baseline downloader: {cpu_download_per_page:.2f} ms)"),
             )
         )
         for name in pids:
@@ -495,52 +499,67 @@ class Bench:
                 "; ".join(f"{d}: {a:.0%}, {v:.0%}" for d, (a, v) in stats["by_duty"].items()),
             )
         )
-        r(
-            (
-                "BASELINE: plain download wall time",
-                f"{download['wall']:.1f} s ({slots} threads, one Session each, one process, per-site order as logged)",
+        if args.polite:
+            bound = polite_lower_bound(stats["per_site_pages_by_ods"], self.crawl_delays, settings.AUDIT_TIME_BUDGET)
+            ratio = audit_wall / bound["seconds"]
+            r(("Crawl-delay declared (robots.txt)", f"{len(self.crawl_delays)} of {args.sites} sites, 1-10 s"))
+            r(
+                (
+                    "LOWER BOUND: slowest site's polite crawl",
+                    f"{bound['seconds']:.1f} s ({bound['ods']}: {bound['pages']} pages x {bound['pause']:g} s"
+                    + (", time budget" if bound["capped"] else "")
+                    + ")",
+                )
             )
-        )
-        r(
-            (
-                "Baseline requests / bytes / statuses",
-                f"{download['requests']:,} / {download['bytes'] / 1e6:,.1f} MB / "
-                + ", ".join(f"{s}: {n}" for s, n in sorted(download["statuses"].items())),
+            r(("RATIO audit / lower bound (target <= 1.3)", f"{ratio:.2f}" + ("" if ratio <= 1.3 else "  ** over **")))
+        else:
+            r(
+                (
+                    "BASELINE: plain download wall time",
+                    f"{download['wall']:.1f} s ({threads} threads, one requests.Session each, one process,"
+                    " per-site order as logged)",
+                )
             )
-        )
-        r(("Baseline throughput", f"{download['requests'] / download['wall']:,.1f} requests/s"))
-        r(("Server saw the baseline's requests", f"{len(repeat_log):,} (audit: {len(requests_log):,})"))
-        r(("CPU during baseline (s)", _cpu(cpu_download, download["wall"])))
-        ratio = audit_wall / download["wall"]
-        r(("RATIO audit / download (target < 2)", f"{ratio:.2f}" + ("" if ratio < 2 else "  ** over target **")))
-        r(
-            (
-                "Baseline with urllib3 (the crawler's client)",
-                f"{lean_download['wall']:.1f} s ({lean_download['requests']:,} requests, same threads):"
-                f" audit / that = {audit_wall / lean_download['wall']:.2f}",
+            r(
+                (
+                    "Baseline requests / bytes / statuses",
+                    f"{download['requests']:,} / {download['bytes'] / 1e6:,.1f} MB / "
+                    + ", ".join(f"{s}: {n}" for s, n in sorted(download["statuses"].items())),
+                )
             )
-        )
-        r(
-            (
-                "Projection at 1 s/request/host: simple",
-                f"{projection['simple'] / 60:,.1f} min = ceil({args.sites}/"
-                f"{slots}) x median {projection['median']:g} pages x 1 s",
+            r(("Baseline throughput", f"{download['requests'] / download['wall']:,.1f} requests/s"))
+            r(("Server saw the baseline's requests", f"{len(repeat_log):,} (audit: {len(requests_log):,})"))
+            r(("CPU during baseline (s)", _cpu(cpu_download, download["wall"])))
+            r(("Audit / requests download", f"{audit_wall / download['wall']:.2f}"))
+            r(
+                (
+                    "BASELINE with urllib3 (the crawler's client)",
+                    f"{lean_download['wall']:.1f} s ({lean_download['requests']:,} requests, same threads)",
+                )
             )
-        )
-        r(
-            (
-                "Projection: list scheduling",
-                f"{projection['scheduled'] / 60:,.1f} min (each site pages x 1 s, FIFO "
-                f"to the first free of {slots} slots; bounds: sum/slots {projection['sum_bound'] / 60:,.1f} min, "
-                f"slowest site {projection['slowest']:.0f} s)",
+            ratio = audit_wall / lean_download["wall"]
+            r(("RATIO audit / urllib3 download (target <= 2)", f"{ratio:.2f}" + ("" if ratio <= 2 else "  ** over **")))
+            r(
+                (
+                    "Projection at 1 s/request/host: simple",
+                    f"{projection['simple'] / 60:,.1f} min = ceil({args.sites}/"
+                    f"{slots}) x median {projection['median']:g} pages x 1 s",
+                )
             )
-        )
-        r(
-            (
-                "Projection: slots for 10 min / 30 min",
-                f"{projection['slots_10']} / {projection['slots_30']} (same model)",
+            r(
+                (
+                    "Projection: list scheduling",
+                    f"{projection['scheduled'] / 60:,.1f} min (each site pages x 1 s, FIFO "
+                    f"to the first free of {slots} slots; bounds: sum/slots {projection['sum_bound'] / 60:,.1f} min, "
+                    f"slowest site {projection['slowest']:.0f} s)",
+                )
             )
-        )
+            r(
+                (
+                    "Projection: slots for 10 min / 30 min",
+                    f"{projection['slots_10']} / {projection['slots_30']} (same model)",
+                )
+            )
         if profile:
             r(
                 (
@@ -603,7 +622,7 @@ class Bench:
         queued = min((c["queued_at"] for c in checks), default=None)
         starts = sorted(c["started_at"] for c in checks if c["started_at"])
         finishes = sorted(c["finished_at"] for c in checks if c["finished_at"])
-        slots = self.args.workers * self.args.concurrency
+        slots = self.slots
         # The k-th check to start after the first `slots` took the slot the k-th finished check freed.
         lags = sorted(
             max((start - finish).total_seconds(), 0.0) for start, finish in zip(starts[slots:], finishes, strict=False)
@@ -649,6 +668,7 @@ class Bench:
             "pages": sum(c["pages_fetched"] for c in checks),
             "bytes": sum(c["bytes_fetched"] for c in checks),
             "per_site_pages": [c["pages_fetched"] for c in checks],
+            "per_site_pages_by_ods": {c["organisation__ods_code"]: c["pages_fetched"] for c in checks},
             "pages_spread": (pages[0], statistics.median(pages), pages[-1]),
             "durations": (statistics.median(durations), durations[int(0.95 * (len(durations) - 1))], durations[-1]),
             "busy": sum(durations),
@@ -869,6 +889,37 @@ def baseline_download(
     return totals
 
 
+def declare_crawl_delays(sites_dir: Path, seed: int) -> dict[str, int]:
+    """Give a third of the sites a robots.txt Crawl-delay of 1 to 10 s; {ODS code: delay}."""
+    import random
+
+    rng = random.Random(seed)
+    delays = {}
+    for site in sorted(d for d in sites_dir.iterdir() if d.is_dir()):
+        if rng.random() >= 1 / 3:
+            continue
+        delays[site.name.upper()] = delay = rng.randint(1, 10)
+        robots = site / "robots.txt"
+        text = robots.read_text() if robots.exists() else ""
+        if "User-agent: *\n" in text:
+            text = text.replace("User-agent: *\n", f"User-agent: *\nCrawl-delay: {delay}\n", 1)
+        else:
+            text += f"\nUser-agent: *\nCrawl-delay: {delay}\n"
+        robots.write_text(text)
+    return delays
+
+
+def polite_lower_bound(pages_by_ods: dict[str, int], crawl_delays: dict[str, int], time_budget: float) -> dict:
+    """The slowest site's own polite crawl: its pages, one pause apart, capped by the time budget."""
+    sites = []
+    for ods, pages in pages_by_ods.items():
+        pause = max(DEFAULT_DELAY, crawl_delays.get(ods, 0))
+        own = max(pages - 1, 0) * pause
+        sites.append((min(own, time_budget), own > time_budget, ods, pages, pause))
+    seconds, capped, ods, pages, pause = max(sites)
+    return {"seconds": max(seconds, 1.0), "capped": capped, "ods": ods, "pages": pages, "pause": pause}
+
+
 def project(per_site_pages: list[int], slots: int, delay: float, time_budget: float) -> dict:
     """Wall time of the same crawl with `delay` seconds between the requests to one host."""
     times = [min(p * delay, time_budget) for p in per_site_pages] or [0.0]
@@ -911,12 +962,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sites", type=int, default=400)
     parser.add_argument("--pages", type=int, default=30, help="filler pages per site (demo.websites.generate)")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="threads (or processes) per worker")
     parser.add_argument(
-        "--pool",
-        choices=["threads", "prefork"],
-        default="threads",
-        help="threads suit politeness delays (many slots, one process); prefork gives each slot its own interpreter",
+        "--concurrency", type=int, default=0, help="sites in flight per worker (default: CELERY_WORKER_CONCURRENCY)"
+    )
+    parser.add_argument(
+        "--pool", choices=["threads", "prefork"], default="", help="the workers' pool (default: CELERY_WORKER_POOL)"
+    )
+    parser.add_argument(
+        "--polite",
+        action="store_true",
+        help="AUDIT_CRAWL_DELAY=1 and a third of the sites declare a Crawl-delay of 1-10 s: "
+        "the wall time against the slowest site's own polite crawl",
+    )
+    parser.add_argument(
+        "--download-threads", type=int, default=16, help="threads of the no-delay mode's plain download baseline"
     )
     parser.add_argument("--era", default="2007", choices=["2007", "2024"])
     parser.add_argument("--seed", type=int, default=2007)
@@ -934,8 +993,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--serve", type=Path, metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--request-log", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.sites < 1 or args.workers < 1 or args.concurrency < 1 or args.pages < 0:
-        parser.error("--sites, --workers and --concurrency must be at least 1, --pages at least 0")
+    if args.sites < 1 or args.workers < 1 or args.concurrency < 0 or args.download_threads < 1 or args.pages < 0:
+        parser.error(
+            "--sites, --workers and --download-threads must be at least 1, --pages and --concurrency 0 or more"
+        )
     if not args.first_address.startswith("127."):
         parser.error("--first-address must be a loopback address (127.x.y.z)")
     return args
