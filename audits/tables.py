@@ -57,7 +57,7 @@ class ResultsTable(tables.Table):
     )
 
     class Meta:
-        template_name = "audits/cycle/_table.html"
+        template_name = "includes/govuk_table.html"
         attrs = {"class": "govuk-table govuk-table--small-text-until-tablet app-matrix"}
         order_by = ("trust",)
         empty_text = "No trusts match."
