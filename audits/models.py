@@ -66,7 +66,7 @@ class Duty(models.Model):
         return True
 
 
-class AuditCycleQuerySet(models.QuerySet):
+class AuditCycleQuerySet(models.QuerySet["AuditCycle"]):
     def named(self, name: str) -> "AuditCycle":
         """The cycle with this name; DoesNotExist names the cycles there are."""
         try:

@@ -25,14 +25,19 @@ UNSETTLED = (FindingStatus.REVIEW, FindingStatus.ERROR)
 
 # What a trust reads for each effective status: plain words, never the engine's codes.
 BEING_CHECKED = "Being checked by the regulator"
-TRUST_LABELS = {
+TRUST_LABELS: dict[str, str] = {
     FindingStatus.MET: FindingStatus.MET.label,
     FindingStatus.NOT_MET: FindingStatus.NOT_MET.label,
     FindingStatus.REVIEW: BEING_CHECKED,
     FindingStatus.ERROR: BEING_CHECKED,
 }
 # The order a trust reads its duties in: what needs its action first.
-TRUST_ORDER = {FindingStatus.NOT_MET: 0, FindingStatus.REVIEW: 1, FindingStatus.ERROR: 1, FindingStatus.MET: 2}
+TRUST_ORDER: dict[str, int] = {
+    FindingStatus.NOT_MET: 0,
+    FindingStatus.REVIEW: 1,
+    FindingStatus.ERROR: 1,
+    FindingStatus.MET: 2,
+}
 
 
 def trust_label(status: str) -> str:

@@ -6,6 +6,7 @@ there first, rather than silently replacing the first one's decision.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import (
@@ -183,7 +184,7 @@ class Agreement:
 
 def agreement_by_duty(cycle: AuditCycle) -> list[Agreement]:
     """Per duty of the cycle: reviewed findings, and how many reviewers left at the automated status."""
-    counts = {
+    counts: dict[int, Any] = {
         row["duty_id"]: row
         for row in Finding.objects.filter(cycle=cycle)
         .exclude(reviewed_status="")

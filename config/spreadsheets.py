@@ -65,7 +65,7 @@ def neutralise(value: object) -> object:
     return f"'{text}" if is_formula_like(text) else text
 
 
-def write_csv(rows: Iterable[Row], out: TextIO, header: Row | None = None) -> int:
+def write_csv(rows: Iterable[Row], out: TextIO | HttpResponse, header: Row | None = None) -> int:
     """Write the header (if any) and the rows to `out` (a file, stdout or an HttpResponse); returns the row count."""
     writer = csv.writer(out)
     if header is not None:

@@ -48,7 +48,7 @@ class UserAdmin(BaseUserAdmin):
     # A plain select: the autocomplete widget looked a re-posted value up as sent (a 500 on a non-id).
     # A signatory's full name and job title are printed under their signature on every letter.
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Letters", {"fields": ("job_title",)}),
         ("Trust", {"fields": ("organisation",)}),
     )

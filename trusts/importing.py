@@ -46,9 +46,14 @@ REGIONS = {
 # NHS Wales answers to the Welsh Government, not to this (English) regulator.
 WALES = "W00"
 
-_MAX_LENGTH = {
-    f: Organisation._meta.get_field(f).max_length for f in ("name", "region", "website", "chief_executive", "postcode")
-}
+
+def _max_length(name: str) -> int:
+    field = Organisation._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length, f"{name} is a text column with a length"
+    return field.max_length
+
+
+_MAX_LENGTH = {f: _max_length(f) for f in ("name", "region", "website", "chief_executive", "postcode")}
 _MAX_ADDRESS_LINE = 100
 # A UK postcode, such as SW1A 2AA or WR4 9RW (BFPO and overseas postcodes are not trust addresses).
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")

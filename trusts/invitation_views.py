@@ -3,6 +3,8 @@
 The same single-use link opens a member of staff's account: a password and an authenticator app.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +21,17 @@ from . import invitations, two_factor
 from .access import organisation_for, staff_required
 from .forms import InvitationForm, StaffEnrolmentForm
 from .models import User
+
+
+@dataclass(frozen=True)
+class Account:
+    """A trust user's row on the accounts page."""
+
+    person: User
+    status_label: str
+    tag_class: str
+    has_password: bool
+    has_app: bool
 
 
 def account_status(user: User) -> tuple[str, str]:
@@ -49,12 +62,12 @@ def user_list(request, ods_code: str):
             else:
                 messages.success(request, f"Invitation sent to {user.email}.")
                 return redirect("trusts:users", ods_code=organisation.ods_code)
-    users = list(organisation.users.order_by("last_name", "first_name", "username"))
-    with_app = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
-    for user in users:
-        user.status_label, user.tag_class = account_status(user)
-        user.has_password = user.has_usable_password()
-        user.has_app = user.pk in with_app
+    people = list(organisation.users.order_by("last_name", "first_name", "username"))
+    with_app = set(TOTPDevice.objects.filter(user__in=people, confirmed=True).values_list("user_id", flat=True))
+    users = [
+        Account(person, *account_status(person), person.has_usable_password(), person.pk in with_app)
+        for person in people
+    ]
     context = {"organisation": organisation, "users": users, "form": form}
     return render(request, "trusts/invitation/users.html", context)
 

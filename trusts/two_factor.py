@@ -27,7 +27,7 @@ from . import activity
 
 def two_factor_exempt(view: Callable) -> Callable:
     """Mark a view that someone who has not yet passed the second step may open (the step itself, sign-out)."""
-    view.two_factor_exempt = True
+    view.two_factor_exempt = True  # type: ignore[attr-defined]
     return view
 
 
