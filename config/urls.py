@@ -21,7 +21,7 @@ urlpatterns = [
     path("audits/", include("audits.urls")),
     path("audits/responses/", include("audits.response_urls")),
     path("reports/national/", include("reports.national_urls")),
-    path("letters/", include("reports.letter_urls")),
+    path("letters/", include("reports.letters.urls")),
     path("my/", include("reports.trust_urls")),
     path("casework/", include("reports.casework_urls")),
     # One sign-in page for everyone, with its lockout and second step.

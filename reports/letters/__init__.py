@@ -3,6 +3,10 @@
 Each transition checks the letter's current state and raises LetterError when the move is not allowed.
 Rendering takes a quarter of a second, so it runs outside any transaction; the issue is then claimed
 with a locked re-read, so two workers issuing one letter cannot both succeed.
+
+The feature's functions live here; its pages beside them (views, urls, tables), their templates in
+reports/templates/reports/letters/; the letter templates themselves in reports/templates/letters/
+(versioned: each letter stores its template's name); the Celery tasks in reports/tasks.py.
 """
 
 import datetime
@@ -25,7 +29,7 @@ from audits.models import AuditCycle, Finding, FindingStatus
 from trusts import activity
 from trusts.models import Organisation
 
-from .models import Letter, LetterError
+from ..models import Letter, LetterError
 
 logger = logging.getLogger(__name__)
 
@@ -445,7 +449,7 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
 def queue_draft_letters(cycle: AuditCycle, user=None, address: str | None = None) -> None:
     if not lifecycle.can(cycle, "letters"):
         raise LetterError(_not_published(cycle))
-    # The letters page follows the work from this entry (letter_views._letters_progress).
+    # The letters page follows the work from this entry (letters.views._letters_progress).
     activity.record("reports.letters.draft_queued", user, cycle, address=address)
     transaction.on_commit(lambda: _enqueue("draft_letters", cycle.pk))
 
@@ -469,6 +473,6 @@ def download_letter(letter: Letter, user, address: str | None = None) -> bytes:
 
 
 def _enqueue(task_name: str, *args) -> None:
-    from . import tasks
+    from .. import tasks
 
     getattr(tasks, task_name).delay(*args)

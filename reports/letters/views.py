@@ -15,13 +15,13 @@ from django_tables2 import RequestConfig
 
 from audits.models import AuditCycle
 from config import spreadsheets
+from reports import letters
 from trusts import activity
 from trusts.access import staff_required
 from trusts.validators import validate_text
 
-from . import letters
-from .letter_tables import LetterFilter, LetterTable, letters_csv
-from .models import Letter, LetterError
+from ..models import Letter, LetterError
+from .tables import LetterFilter, LetterTable, letters_csv
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from audits.models import AuditCycle
 from config import spreadsheets
 from trusts.filters import GovukFilterSet
 
-from .models import Letter
+from ..models import Letter
 
 
 class LetterFilter(GovukFilterSet):
