@@ -1,5 +1,6 @@
 """PDFs: the text layer of each page via PDFium, the title, and whether it is scanned images only."""
 
+import os
 import re
 import threading
 import unicodedata
@@ -16,9 +17,9 @@ MAX_PDF_PAGES = 200
 # Fewer extractable characters than this per page on average means scanned images.
 MIN_PDF_CHARS_PER_PAGE = 20
 PDF_PAGE_BREAK = "\n\f\n"
-# OCR of scanned pages: the first few pages (a scheme names itself and its contents there), at about 200 dpi.
-MAX_OCR_PAGES = 6
-OCR_SCALE = 200 / 72
+# OCR of scanned pages: the first three (a scheme names itself and its contents there), at 150 dpi.
+MAX_OCR_PAGES = 3
+OCR_SCALE = 150 / 72
 OCR_PAGE_SECONDS = 30
 # The first line of a text read by OCR, so that the matcher and a person reading it know where it came from.
 OCR_NOTE = "[Text read by OCR from scanned page images]"
@@ -49,14 +50,19 @@ def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | Non
             first_page = _pdf_document(url, page_texts, page_count, metadata_title)
             if first_page.image_only and not page_texts[0].strip():
                 # Scanned pages are read by OCR only when the link or address names a duty's document.
-                return _ocr_document(url, pdf, page_count, metadata_title) if read_on(first_page) else first_page
-            if page_count <= 1 or not read_on(first_page):
+                if not read_on(first_page):
+                    return first_page
+                scans = _page_images(pdf, min(page_count, MAX_OCR_PAGES))
+            elif page_count <= 1 or not read_on(first_page):
                 return first_page
-            return _pdf_document(url, page_texts + list(pages), page_count, metadata_title)
+            else:
+                return _pdf_document(url, page_texts + list(pages), page_count, metadata_title)
         except pdfium.PdfiumError:  # a page that will not load
             return Document(url, DocumentKind.PDF, error="the PDF is malformed")
         finally:
             pdf.close()
+    # OCR takes seconds a page: outside the lock, so that every other PDF is read meanwhile.
+    return _ocr_document(url, scans, page_count, metadata_title)
 
 
 def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_title: str) -> Document:
@@ -79,8 +85,19 @@ def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_tit
     return document
 
 
-def _ocr_document(url: str, pdf: pdfium.PdfDocument, page_count: int, metadata_title: str) -> Document:
-    """The text of a scanned PDF's first pages by OCR (Tesseract), marked as such; unchanged without Tesseract."""
+def _page_images(pdf: pdfium.PdfDocument, count: int) -> list:
+    images = []
+    for index in range(count):
+        page = pdf[index]
+        try:
+            images.append(page.render(scale=OCR_SCALE, grayscale=True).to_pil())
+        finally:
+            page.close()
+    return images
+
+
+def _ocr_document(url: str, scans: list, page_count: int, metadata_title: str) -> Document:
+    """The text of a scanned PDF's first pages by OCR (Tesseract), marked as such; unread without Tesseract."""
     try:
         import pytesseract
 
@@ -91,16 +108,13 @@ def _ocr_document(url: str, pdf: pdfium.PdfDocument, page_count: int, metadata_t
             "the PDF has no text layer (scanned images only) and OCR is unavailable (Tesseract is not installed)"
         )
         return missing
-    texts = []
-    for index in range(min(page_count, MAX_OCR_PAGES)):
-        page = pdf[index]
-        try:
-            image = page.render(scale=OCR_SCALE, grayscale=True).to_pil()
-        finally:
-            page.close()
-        texts.append(normalise_lines(pytesseract.image_to_string(image, lang="eng", timeout=OCR_PAGE_SECONDS)))
+    # Tesseract's own threads only fight the crawl's for the cores: one thread reads a page faster here.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    texts = [
+        normalise_lines(pytesseract.image_to_string(image, lang="eng", timeout=OCR_PAGE_SECONDS)) for image in scans
+    ]
     document = _pdf_document(url, [f"{OCR_NOTE}\n{texts[0]}", *texts[1:]], page_count, metadata_title)
-    document.truncated = document.truncated or page_count > MAX_OCR_PAGES
+    document.truncated = document.truncated or page_count > len(scans)
     return document
 
 
