@@ -20,7 +20,7 @@ urlpatterns = [
     path("trusts/", include("trusts.urls")),
     path("audits/", include("audits.urls")),
     path("audits/responses/", include("audits.response_urls")),
-    path("reports/national/", include("reports.national_urls")),
+    path("reports/national/", include("reports.national.urls")),
     path("letters/", include("reports.letters.urls")),
     path("my/", include("reports.trust_urls")),
     path("casework/", include("reports.casework_urls")),

@@ -22,7 +22,7 @@ from audits.models import AuditCycle, Evidence, Finding, FindingStatus, TrustRes
 from trusts import validators
 from trusts.activity import client_address
 
-from . import trust_words
+from . import words
 from .models import Letter
 
 RESPONSE_TAG_CLASSES = {
@@ -125,11 +125,11 @@ def _decorate(finding: Finding) -> None:
     finding.trust_label = publication.trust_label(finding.effective)
     finding.trust_class = publication.trust_status_class(finding.effective)
     finding.action = ACTIONS.get(finding.effective, "Nothing for now: we will tell you the result")
-    finding.found = trust_words.what_we_found(finding)
+    finding.found = words.what_we_found(finding)
     if finding.evidence:
-        finding.excerpt = trust_words.excerpt(finding.evidence.snippet)
-        finding.evidence_link_text = trust_words.evidence_link_text(finding.evidence)
-        finding.evidence_kind = trust_words.evidence_kind(finding.evidence)
+        finding.excerpt = words.excerpt(finding.evidence.snippet)
+        finding.evidence_link_text = words.evidence_link_text(finding.evidence)
+        finding.evidence_kind = words.evidence_kind(finding.evidence)
     for answer in getattr(finding, "answers", []):
         _decorate_answer(answer)
 

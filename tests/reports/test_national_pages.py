@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from audits.models import AuditCycle
-from reports.charts import Bar, bar_chart
+from reports.national.charts import Bar, bar_chart
 from tests.factories import (
     AuditCycleFactory,
     FindingFactory,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audits.models import AuditCycle
 from reports.models import Letter
-from reports.trust_words import excerpt, noun_phrase, what_we_found, with_article, with_your
+from reports.words import excerpt, noun_phrase, what_we_found, with_article, with_your
 from tests.factories import FindingFactory, UserFactory
 from tests.reports.test_trust_portal import (  # noqa: F401  (fixtures)
     duties,

@@ -35,6 +35,9 @@ under a new `schema` value::
 Statuses count as the reviewed status if there is one, else the automated one. `review` and
 `error` are counted apart and never as met. The queries are a fixed number whatever the number of
 trusts: counts are grouped in the database, per duty and per trust.
+
+The feature's pages and exports sit beside this module (views, urls, open_data, charts), their
+templates in reports/templates/reports/national/; the command in reports/management/commands/.
 """
 
 import json
@@ -51,7 +54,7 @@ from config import spreadsheets
 from trusts import activity
 from trusts.models import Organisation, OrgType
 
-from . import trust_words
+from .. import words
 from .charts import Bar, bar_chart
 
 SCHEMA = "national-report/1"
@@ -428,4 +431,4 @@ def _shown(percent: float | None) -> str:
 def _described(title: str) -> str:
     """The duty's document as the object of "had published": "their workforce ethnic monitoring",
     "the results of their race equality impact assessments"."""
-    return trust_words.with_your(trust_words.noun_phrase(title), "their")
+    return words.with_your(words.noun_phrase(title), "their")

@@ -9,10 +9,10 @@ from django.utils.text import slugify
 from audits.exports import export_findings
 from audits.models import AuditCycle
 from config import spreadsheets
+from reports import national
 from trusts.access import staff_required
 from trusts.activity import client_address
 
-from . import national
 from . import open_data as open_data_doc
 
 CYCLES_PER_PAGE = 25
