@@ -57,6 +57,7 @@ class Letter(models.Model):
         "issued_by_id",
         "issued_at",
         "replaces_id",
+        "follows_id",
         "pdf",
         "sha256",
     )
@@ -90,6 +91,14 @@ class Letter(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followed_by",
+        help_text="The issued letter of this cycle whose deadline this one follows up",
+    )
     pdf = models.FileField(upload_to=letter_path, max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
 
@@ -101,11 +110,15 @@ class Letter(models.Model):
             models.UniqueConstraint(
                 fields=["cycle", "organisation", "sequence"], name="letter_sequence_per_cycle_trust"
             ),
-            # At most one letter per (cycle, trust) in force: a bulk draft run twice cannot duplicate.
+            # At most one letter per (cycle, trust) in force: a bulk draft run twice cannot duplicate;
+            # and at most one follow-up of each letter.
             models.UniqueConstraint(
                 fields=["cycle", "organisation"],
-                condition=~Q(status="withdrawn"),
+                condition=~Q(status="withdrawn") & Q(follows__isnull=True),
                 name="one_current_letter_per_cycle_trust",
+            ),
+            models.UniqueConstraint(
+                fields=["follows"], condition=~Q(status="withdrawn"), name="one_current_follow_up_per_letter"
             ),
         ]
         indexes = [models.Index(fields=["cycle", "status"])]

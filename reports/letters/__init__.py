@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +44,10 @@ _SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor"}
 _FIRST_NAME_TITLES = {"sir", "dame"}
 
 __all__ = ["LetterError"]
+
+# Sent once a letter is issued (with `letter` and `user`), so that what follows a letter (casework) listens
+# here instead of reports importing it.
+letter_issued = Signal()
 
 
 def template_for(kind: str) -> str:
@@ -83,9 +88,13 @@ def snapshot_findings(cycle: AuditCycle, organisation: Organisation) -> list[dic
     ]
 
 
-def _kind_for(cycle: AuditCycle, organisation: Organisation, findings: list[dict]) -> str:
+def _kind_for(
+    cycle: AuditCycle, organisation: Organisation, findings: list[dict], follows: Letter | None = None
+) -> str:
     if all(f["status"] == FindingStatus.MET for f in findings):
         return Letter.Kind.COMPLIANT
+    if follows is not None and follows.deadline and follows.deadline < timezone.localdate():
+        return Letter.Kind.FINAL_NOTICE
     # A final notice follows a warning whose deadline has passed, never one the trust still has time to meet.
     warned_before = Letter.objects.filter(
         organisation=organisation,
@@ -115,24 +124,31 @@ def _not_published(cycle: AuditCycle) -> str:
     )
 
 
-def draft_letter(cycle: AuditCycle, organisation: Organisation, replaces: Letter | None = None) -> Letter:
-    """A draft letter stating the trust's current effective findings in the cycle."""
+def draft_letter(
+    cycle: AuditCycle, organisation: Organisation, replaces: Letter | None = None, follows: Letter | None = None
+) -> Letter:
+    """A draft letter stating the trust's current effective findings in the cycle; `follows` is the issued
+    letter of this cycle whose deadline it follows up (after a recheck: a confirmation or a final notice)."""
     if not lifecycle.can(cycle, "letters"):
         raise LetterError(_not_published(cycle))
     if replaces is not None and (replaces.status != Letter.Status.WITHDRAWN or not replaces.is_issued):
         raise LetterError(f"Only an issued letter that has been withdrawn can be replaced; {replaces} is not.")
+    if follows is not None and (follows.status != Letter.Status.ISSUED or follows.cycle_id != cycle.pk):
+        raise LetterError(f"Only an issued letter of this cycle can be followed up; {follows} is not.")
     findings = snapshot_findings(cycle, organisation)
     _check_findings_settled(organisation, findings)
     with transaction.atomic():
         # Lock the trust row so that two drafts for one trust take their sequence numbers in turn.
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         current = Letter.objects.filter(cycle=cycle, organisation=organisation).exclude(status=Letter.Status.WITHDRAWN)
+        if follows is not None:
+            current = current.filter(follows=follows)
         if current.exists():
             raise LetterError(f"{organisation.name} already has letter {current.first()} for {cycle}.")
         sequence = (
             Letter.objects.filter(cycle=cycle, organisation=organisation).aggregate(n=Max("sequence"))["n"] or 0
         ) + 1
-        kind = _kind_for(cycle, organisation, findings)
+        kind = _kind_for(cycle, organisation, findings, follows)
         letter = Letter.objects.create(
             cycle=cycle,
             organisation=organisation,
@@ -146,6 +162,7 @@ def draft_letter(cycle: AuditCycle, organisation: Organisation, replaces: Letter
             # Frozen as drafted: a later change to the register does not readdress this letter.
             address="\n".join(organisation.postal_lines),
             replaces=replaces,
+            follows=follows,
         )
     logger.info("reports.letter.drafted %s (%s)", letter.reference, letter.kind)
     return letter
@@ -274,6 +291,7 @@ def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
         letter.pdf.storage.delete(stored_name)
         raise
     activity.record("reports.letter.issued", user, current, f"sha256 {current.sha256}", address=address)
+    letter_issued.send(sender=Letter, letter=current, user=user)
     return current
 
 
@@ -442,7 +460,8 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
         counts[row["status"]] = row["n"]
     with_findings = Organisation.objects.filter(findings__cycle=cycle).distinct().count()
     counts["trusts"] = with_findings
-    counts["without_letter"] = with_findings - sum(counts[s] for s in Letter.Status.values if s != "withdrawn")
+    lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
+    counts["without_letter"] = with_findings - lettered.distinct().count()
     return counts
 
 
