@@ -98,11 +98,12 @@ def proc_status(pid: int, field: str) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc/<pid>/stat."""
+    """User + system CPU time of a process (all its threads) and of the children it waited for (OCR's
+    tesseract), from /proc/<pid>/stat."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return sum(int(value) for value in fields[11:15]) / CLK_TCK
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -563,7 +564,7 @@ class Bench:
         if profile:
             r(
                 (
-                    f"Profile: {profile['sites']} site checks in-process",
+                    f"Profile: {profile['sites']} sites crawled in-process",
                     f"{profile['wall']:.2f} s wall, "
                     f"{profile['pages']} pages, {profile['cpu'] * 1000 / max(profile['pages'], 1):.2f} ms CPU/page"
                     " (cProfile on)",
@@ -686,23 +687,40 @@ class Bench:
         }
 
     def profile(self, n: int) -> dict:
-        """Run n site checks again in this process under cProfile (queue state reset; workers idle)."""
+        """Crawl n sites again in this process under cProfile, the CPU work on the profiled thread
+        (crawl's inline work; requests go out on the fetcher's I/O threads): what a page costs, by stage."""
+        import asyncio
         import cProfile
         import pstats
 
-        from audits import services
-        from audits.models import SiteCheck
+        from django.conf import settings
 
-        ids = list(SiteCheck.objects.filter(cycle__name="bench").order_by("id").values_list("id", flat=True)[:n])
-        SiteCheck.objects.filter(id__in=ids).update(state=SiteCheck.State.QUEUED, lease_expires_at=None)
+        from audits.crawler.crawling import crawl
+        from audits.crawler.fetching import Fetcher
+        from audits.crawler.rules import DutyRules
+        from audits.models import AuditCycle
+
+        cycle = AuditCycle.objects.get(name="bench")
+        rules = [DutyRules.of(duty) for duty in cycle.duties.all()]
+        websites = list(cycle.site_checks.order_by("id").values_list("website", flat=True)[:n])
         profiler = cProfile.Profile()
+        pages = 0
         cpu, t = sum(os.times()[:2]), time.perf_counter()
-        profiler.enable()
-        for site_check_id in ids:
-            services.run_site_check(site_check_id)
-        profiler.disable()
+        for website in websites:
+            fetcher = Fetcher(
+                user_agent=settings.AUDIT_USER_AGENT,
+                delay=settings.AUDIT_CRAWL_DELAY,
+                allow_private=True,
+                max_bytes=settings.AUDIT_MAX_RESPONSE_BYTES,
+                connect_timeout=settings.AUDIT_CONNECT_TIMEOUT,
+                read_timeout=settings.AUDIT_READ_TIMEOUT,
+            )
+            profiler.enable()
+            asyncio.run(crawl(website, rules, cycle.audit_date, fetcher, settings.AUDIT_PAGE_BUDGET))
+            profiler.disable()
+            pages += fetcher.pages_fetched
+            fetcher.close()
         wall, cpu = time.perf_counter() - t, sum(os.times()[:2]) - cpu
-        pages = sum(SiteCheck.objects.filter(id__in=ids).values_list("pages_fetched", flat=True))
         stats = pstats.Stats(profiler)
         categories: Counter = Counter()
         functions: Counter = Counter()
@@ -710,7 +728,7 @@ class Bench:
             categories[_category(filename, name)] += tottime
             functions[f"{_short(filename)}:{line}({name})"] += tottime
         return {
-            "sites": len(ids),
+            "sites": len(websites),
             "wall": wall,
             "cpu": cpu,
             "pages": pages,

@@ -11,6 +11,7 @@ import asyncio
 import datetime
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
@@ -20,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
-from .fetching import Fetcher
+from .fetching import Fetcher, Response
 from .matching import Candidate, Problem, Source, assess, currency, names_it, url_words
 from .patterns import any_of, compiled, fold
 from .rules import DutyRules
@@ -68,19 +69,22 @@ class CrawlResult:
         return [read.candidates[code] for read in self.reads if code in read.candidates]
 
 
-Work = Callable[..., Awaitable[None]]  # runs a function with its arguments off the event loop
+# work(function, *args, document=...) runs the reading of a response off the event loop.
+Work = Callable[..., Awaitable[None]]
+WEB_PAGES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 
 
-async def inline(function: Callable[..., None], *args: object) -> None:
+async def inline(function: Callable[..., None], *args: object, document: bool = False) -> None:
     """Work run on the loop itself: for a single crawl (a test, a profile)."""
     function(*args)
 
 
-def pool_work(executor) -> Work:
-    """Work run on the threads of an executor sized to the cores."""
+def pool_work(pages: Executor, documents: Executor) -> Work:
+    """Work run on two executors sized to the cores: web pages take milliseconds, while a document
+    (a PDF read by OCR) can take seconds, so no site's pages wait behind another's documents."""
 
-    async def work(function: Callable[..., None], *args: object) -> None:
-        await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+    async def work(function: Callable[..., None], *args: object, document: bool = False) -> None:
+        await asyncio.get_running_loop().run_in_executor(documents if document else pages, function, *args)
 
     return work
 
@@ -180,7 +184,7 @@ async def crawl(
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
-    await work(_read, result, home, site_url, duties, incoming, offer)
+    await work(_read, result, home, site_url, duties, incoming, offer, document=_is_document(home))
     for url in await _sitemap_links(fetcher, home.final_url):
         offer(url, "", "")
 
@@ -224,7 +228,7 @@ async def crawl(
             continue
         if _host(response.final_url) not in hosts:
             continue
-        await work(_read, result, response, link.url, duties, incoming, offer)
+        await work(_read, result, response, link.url, duties, incoming, offer, document=_is_document(response))
     if not keep_going():
         result.covered = False
     return result
@@ -233,6 +237,10 @@ async def crawl(
 def _nothing_promising(best_left: _Link) -> bool:
     """Whether the best link left unread (the frontier's first) looked no better than any page."""
     return best_left.priority >= 0
+
+
+def _is_document(response: Response) -> bool:
+    return response.content_type not in WEB_PAGES
 
 
 def _first(texts: list[str]) -> str:

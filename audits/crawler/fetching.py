@@ -228,6 +228,33 @@ class HostTurns:
                     with suppress(RedisError):  # else the hold lapses by itself
                         await self._end(keys=[hold, ready], args=[token, int(pause * 1000), since_sent])
 
+    async def shared_robots(
+        self, host: str, ttl: float, fetch: Callable[[], Awaitable[tuple[int, bytes]]]
+    ) -> tuple[int, bytes]:
+        """robots.txt's status and body as a worker fetched them within `ttl` seconds, else fetched now."""
+        if self._redis is None:
+            return await fetch()
+        key, fetching = f"crawler:robots:{host}", f"crawler:robots:{host}:fetching"
+        try:
+            # One worker fetches it (the others wait for its copy, or for its claim to lapse).
+            while not (kept := await self._redis.get(key)):
+                if await self._redis.set(fetching, 1, nx=True, px=int(SHARED_HOLD * 1000)):
+                    break
+                await asyncio.sleep(SHARED_TURN_POLL)
+        except RedisError:
+            return await fetch()
+        if kept:
+            status, _, body = kept.partition(b" ")
+            return int(status), body
+        try:
+            status, body = await fetch()
+            with suppress(RedisError):
+                await self._redis.set(key, b"%d %s" % (status, body), ex=int(ttl))
+        finally:
+            with suppress(RedisError):
+                await self._redis.delete(fetching)
+        return status, body
+
     async def _keep_holding(self, hold: str, token: str) -> None:
         while True:
             await asyncio.sleep(SHARED_HOLD / 3)
@@ -526,25 +553,27 @@ class Fetcher:
         return robots.parser is None or robots.parser.can_fetch(url, self.robots_agent)
 
     async def _robots_for(self, url: str, host: str) -> _Robots:
-        async def load() -> _Robots:
+        async def fetch() -> tuple[int, bytes]:
             try:
                 answer = await self._fetch(host + "/robots.txt", obey_robots=False)
             except FetchError as exc:  # named after the URL asked for, keeping its type
                 raise type(exc)(url, exc.reason) from exc
-            return self._parse_robots(answer)
+            return answer.status, answer.body
+
+        async def load() -> _Robots:
+            return self._parse_robots(*await self.hosts.turns.shared_robots(host, self.hosts.robots_ttl, fetch))
 
         return await self.hosts.robots(host, load)
 
-    def _parse_robots(self, answer: Response) -> _Robots:
-        if answer.status == 429 or answer.status >= 500:
+    def _parse_robots(self, status: int, body: bytes) -> _Robots:
+        if status == 429 or status >= 500:
             return _Robots(
-                closed_reason=f"robots.txt answered with status {answer.status}, "
-                "so the site is treated as closed to crawlers"
+                closed_reason=f"robots.txt answered with status {status}, so the site is treated as closed to crawlers"
             )
-        if not 200 <= answer.status < 300:
+        if not 200 <= status < 300:
             return _Robots()
         # robots.txt is UTF-8 by standard (RFC 9309), whatever the header claims.
-        parser = Protego.parse(answer.body.decode("utf-8", errors="replace"))
+        parser = Protego.parse(body.decode("utf-8", errors="replace"))
         delay = parser.crawl_delay(self.robots_agent) or 0.0
         return _Robots(parser, None, min(float(delay), MAX_CRAWL_DELAY), list(parser.sitemaps))
 

@@ -3,7 +3,7 @@
 It runs in a thread of its own. A site check's task thread hands it a crawl and waits, holding no
 database connection meanwhile; every crawl of the process shares its Hosts (per-host turns,
 robots.txt, connections), its I/O threads (held only while a request is on the network) and its
-CPU threads (extraction and matching, one per core).
+CPU threads (extraction and matching: one per core for web pages, one per core for documents).
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ class CrawlLoop:
         turns = HostTurns(_redis(redis_url)) if redis_url else HostTurns()
         self.hosts = Hosts(turns, io_threads=IO_THREADS)
         cores = cpu_threads or len(os.sched_getaffinity(0))
-        self.work: Work = pool_work(concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="crawl-cpu"))
+        # Tesseract (OCR) would take every core for each page it reads: one core each, as many as the lane.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        self.work: Work = pool_work(
+            concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="crawl-pages"),
+            concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="crawl-documents"),
+        )
 
     def run(self, crawl: Coroutine[Any, Any, Any]) -> concurrent.futures.Future:
         """Start a crawl on the loop; its result (or exception) arrives in the future."""

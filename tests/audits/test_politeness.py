@@ -10,15 +10,15 @@ from audits.crawler.fetching import Fetcher, Hosts, HostTurns
 from demo.serve import Page, SiteServer
 from tests.audits.test_fault_tolerance import RedisServer
 
-DELAY = 0.15
+DELAY = 0.3
 PAGE = b"<html><body><p>A page.</p></body></html>"
 # Two trusts whose websites are folders of one host; each page takes a while to answer, so two
 # requests at once would show in the server's log as starts closer than the delay.
 SHARED_HOST = {
     "/robots.txt": Page(b"User-agent: *\nAllow: /\n", content_type="text/plain"),
-    **{f"/{trust}/{n}": Page(PAGE, delay=0.05) for trust in ("north", "south") for n in range(4)},
-    "/north/old": Page(status=301, headers={"Location": "/north/0"}, delay=0.05),
-    "/south/old": Page(status=301, headers={"Location": "/south/0"}, delay=0.05),
+    **{f"/{trust}/{n}": Page(PAGE, delay=0.1) for trust in ("north", "south") for n in range(4)},
+    "/north/old": Page(status=301, headers={"Location": "/north/0"}, delay=0.1),
+    "/south/old": Page(status=301, headers={"Location": "/south/0"}, delay=0.1),
 }
 
 
@@ -52,7 +52,8 @@ async def _read_both_trusts(server: SiteServer, north: Hosts, south: Hosts) -> N
 def _assert_one_at_a_time_spaced_by_the_delay(server: SiteServer, robots_fetches: int) -> None:
     log = sorted(at for site, _, at in server.request_log if site == "shared")
     assert len(log) == robots_fetches + 2 * 6  # each trust: the redirect, its hop and four pages
-    assert min(later - earlier for earlier, later in zip(log, log[1:], strict=False)) >= DELAY - 0.01
+    # The server's clock reads a request when its thread gets to it: allow it some lateness.
+    assert min(later - earlier for earlier, later in zip(log, log[1:], strict=False)) >= DELAY - 0.06
 
 
 def test_two_trusts_on_one_host_in_one_worker_take_turns(server):
@@ -89,4 +90,4 @@ def test_two_trusts_on_one_host_in_two_workers_take_turns_through_redis(server):
     finally:
         shared.crash()
 
-    _assert_one_at_a_time_spaced_by_the_delay(server, robots_fetches=2)
+    _assert_one_at_a_time_spaced_by_the_delay(server, robots_fetches=1)  # the second worker reads it from Redis
