@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django_tables2.rows import BoundRow
 
 from .models import AuditCycle, Duty, Finding, FindingStatus
 
@@ -19,24 +20,23 @@ class DutyColumn(tables.Column):
         super().__init__(verbose_name=duty.title, accessor="pk", orderable=False, empty_values=())
 
     def render(self, record, table):
-        finding = table.findings.get((record.pk, self.duty.pk))
-        if finding is None:
-            return "Does not apply" if record.is_ended else "Not checked"
-        url = table.finding_url(finding)
-        return format_html(
-            '<a class="govuk-link" href="{}"><strong class="govuk-tag app-status--{}">{}</strong>'
-            '<span class="govuk-visually-hidden"> – {}, {}</span></a>{}',
-            url,
-            finding.effective,
-            STATUS_LABELS.get(finding.effective, finding.effective),
-            self.duty.title,
-            record.organisation.name,
-            REVIEWED if finding.reviewed_status else "",
-        )
+        return table.duty_cell(record, self.duty)
 
     def value(self, record, table):
         finding = table.findings.get((record.pk, self.duty.pk))
         return finding.effective if finding else ""
+
+
+class MatrixRow(BoundRow):
+    """A row of the matrix whose duty cells skip django-tables2's per-cell machinery (accessors,
+    signature inspection), which cost more than the cells themselves: a page has hundreds of them."""
+
+    def items(self):
+        for column in self.table.columns:
+            if isinstance(column.column, DutyColumn):
+                yield column, self.table.duty_cell(self.record, column.column.duty)
+            else:
+                yield column, self.get_cell(column.name)
 
 
 class ResultsTable(tables.Table):
@@ -80,3 +80,23 @@ class ResultsTable(tables.Table):
         # One reverse() for the page instead of one per cell: the matrix has hundreds of cells.
         template = reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": 123456789})
         self.finding_url = lambda finding: template.replace("123456789", str(finding.pk))
+
+    @property
+    def paginated_rows(self):
+        return [MatrixRow(row.record, table=self) for row in super().paginated_rows]
+
+    def duty_cell(self, record, duty: Duty) -> str:
+        """The effective status of one duty for the row's trust, as a tag linking to the finding."""
+        finding = self.findings.get((record.pk, duty.pk))
+        if finding is None:
+            return "Does not apply" if record.is_ended else "Not checked"
+        return format_html(
+            '<a class="govuk-link" href="{}"><strong class="govuk-tag app-status--{}">{}</strong>'
+            '<span class="govuk-visually-hidden"> – {}, {}</span></a>{}',
+            self.finding_url(finding),
+            finding.effective,
+            STATUS_LABELS.get(finding.effective, finding.effective),
+            duty.title,
+            record.organisation.name,
+            REVIEWED if finding.reviewed_status else "",
+        )
