@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trusts",
     "audits",
     "reports",
+    "casework",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +310,10 @@ for _name in ("AUDIT_CRAWL_DELAY", "AUDIT_TIME_BUDGET", "AUDIT_CONNECT_TIMEOUT",
         raise ImproperlyConfigured(f"{_name} must not be negative")
 if AUDIT_PAGE_BUDGET < 1:
     raise ImproperlyConfigured("AUDIT_PAGE_BUDGET must be at least 1")
+
+# Casework (casework/): each morning, the reminders before a case's deadline (days before it), the
+# recheck once it has passed, and the next letter once that recheck has ended.
+CASE_REMINDER_DAYS = sorted(env.list("CASE_REMINDER_DAYS", cast=int, default=[14, 3]), reverse=True)
+if any(days < 1 for days in CASE_REMINDER_DAYS):
+    raise ImproperlyConfigured("CASE_REMINDER_DAYS must be whole numbers of days, each at least 1")
+CELERY_BEAT_SCHEDULE["follow-cases"] = {"task": "casework.tasks.follow_cases", "schedule": crontab(minute=0, hour=7)}
