@@ -61,6 +61,15 @@ ACTION_LABELS = {
     "reports.letter.tampered": "Found a stored letter changed since it was issued",
     "reports.letters.draft_queued": "Asked for a cycle's letters to be drafted",
     "reports.letters.issue_queued": "Asked for a cycle's approved letters to be issued",
+    "casework.case.opened": "Opened a case on an action-required letter",
+    "casework.case.reminder_sent": "Reminded a trust of its deadline",
+    "casework.case.awaiting_trust": "Case awaiting the trust",
+    "casework.case.recheck_requested": "Rechecked a case's duties after its deadline",
+    "casework.case.rechecked": "Recorded a case's recheck",
+    "casework.case.resolved": "Resolved a case: confirmation drafted",
+    "casework.case.escalated": "Escalated a case: final notice drafted",
+    "casework.case.held": "A case could not move on",
+    "casework.case.follow_up_issued": "Issued a case's next letter",
     "admin.added": "Added a record in the Django admin",
     "admin.changed": "Changed a record in the Django admin",
     "admin.deleted": "Deleted a record in the Django admin",
@@ -77,6 +86,7 @@ ACTION_KINDS = [
     ("audits.response", "Trusts' answers"),
     ("reports.letter", "Letters"),
     ("reports.national", "National reports"),
+    ("casework.case", "Cases"),
     ("admin", "Changes in the Django admin"),
 ]
 
