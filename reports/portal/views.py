@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -19,11 +18,11 @@ from django.views.decorators.http import require_http_methods
 from audits import lifecycle, publication, responses
 from audits.evidence import stored_copy
 from audits.models import AuditCycle, Evidence, Finding, FindingStatus, TrustResponse
-from trusts import validators
+from audits.responses.forms import ResponseForm
 from trusts.activity import client_address
 
-from . import words
-from .models import Letter
+from .. import words
+from ..models import Letter
 
 RESPONSE_TAG_CLASSES = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
@@ -166,53 +165,7 @@ def status(request):
         "under_way": under_way,
         "without_duties": without_duties,
     }
-    return render(request, "reports/trust/status.html", context)
-
-
-class ResponseForm(forms.Form):
-    comment = forms.CharField(
-        label="Your comment",
-        help_text="Tell the regulator what you have published and where. "
-        f"Up to {responses.MAX_COMMENT_CHARS:,} characters.",
-        max_length=responses.MAX_COMMENT_CHARS,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        validators=[validators.validate_text],
-        error_messages={
-            "required": "Enter a comment",
-            "max_length": f"The comment must be {responses.MAX_COMMENT_CHARS:,} characters or fewer",
-        },
-    )
-    urls = forms.CharField(
-        label="Where it is published",
-        help_text=f"Web addresses on your organisation's website, one on each line, up to {responses.MAX_URLS}.",
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        max_length=responses.MAX_URLS * 2000,
-        error_messages={
-            "required": "Enter at least one web address",
-            "max_length": f"Enter no more than {responses.MAX_URLS} web addresses of up to 2,000 characters each",
-        },
-    )
-
-    def __init__(self, *args, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation = organisation
-
-    def clean_urls(self) -> list[str]:
-        urls = list(dict.fromkeys(line.strip() for line in self.cleaned_data["urls"].splitlines() if line.strip()))
-        if len(urls) > responses.MAX_URLS:
-            raise forms.ValidationError(f"Enter no more than {responses.MAX_URLS} web addresses")
-        for url in urls:
-            try:
-                # As a browser reads it (WHATWG): no backslash, user name or password.
-                validators.parse_web_address(url)
-            except forms.ValidationError as error:
-                raise forms.ValidationError(f"“{url}”: {' '.join(error.messages)}") from None
-        if foreign := responses.foreign_urls(urls, self.organisation):
-            host = responses.site_host(self.organisation) or "your organisation's website"
-            raise forms.ValidationError(
-                f"Enter addresses on {host} only; these are not: {', '.join(foreign)}", code="foreign"
-            )
-        return urls
+    return render(request, "reports/portal/status.html", context)
 
 
 @trust_user_required
@@ -242,7 +195,7 @@ def finding_detail(request, pk: int):
                 )
                 messages.success(request, f"Your response has been sent. {follow_up}")
                 return redirect("trust:response", pk=answer.pk)
-    return render(request, "reports/trust/finding.html", {"finding": finding, "form": form})
+    return render(request, "reports/portal/finding.html", {"finding": finding, "form": form})
 
 
 @trust_user_required
@@ -251,7 +204,7 @@ def response_detail(request, pk: int):
     _decorate_answer(answer)
     answer.finding.trust_label = publication.trust_label(answer.finding.effective)
     answer.finding.trust_class = publication.trust_status_class(answer.finding.effective)
-    return render(request, "reports/trust/response.html", {"answer": answer})
+    return render(request, "reports/portal/response.html", {"answer": answer})
 
 
 def _answer_for(user, pk: int) -> TrustResponse:

@@ -2,6 +2,10 @@
 
 Each transition checks the current status and raises ResponseError, in words for the person who
 asked, when the move is not allowed.
+
+The whole feature is this package: its rules here, the form a trust fills in (forms), the staff inbox
+(views, urls; templates in audits/templates/audits/response/). The trust portal (reports/portal/)
+shows the form on a finding's page and calls submit_response.
 """
 
 import datetime
@@ -16,13 +20,15 @@ from django.utils import dateformat, timezone
 from trusts import activity, validators
 from trusts.models import Organisation
 
-from . import services
-from .models import MAX_COMMENT_CHARS, Evidence, Finding, FindingStatus, TrustResponse
-from .publication import TRUST_LABELS
+from .. import services
+from ..models import MAX_COMMENT_CHARS, Evidence, Finding, FindingStatus, TrustResponse
+from ..publication import TRUST_LABELS
 
 log = logging.getLogger(__name__)
 
 MAX_URLS = 5
+# Who reads and closes trusts' answers: reviewers and auditors.
+TRIAGE_PERMISSIONS = ("audits.review_finding", "audits.run_audit")
 # Enough for a trust answering every duty of a cycle in a day; a runaway script is stopped early.
 MAX_RESPONSES_PER_DAY = 10
 RATE_WINDOW = datetime.timedelta(days=1)

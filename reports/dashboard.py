@@ -1,13 +1,12 @@
-from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+"""The landing page: the staff dashboard (the latest results and each role's waiting work); a trust user is sent
+to their organisation's page."""
+
 from django.db.models import Count, Exists, OuterRef
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from audits import lifecycle, review
+from audits import lifecycle, responses, review
 from audits.models import AuditCycle, Finding, TrustResponse
 from audits.publication import publication_blockers
-from audits.response_views import TRIAGE_PERMISSIONS
 from audits.services import cycle_progress
 
 from .models import Letter
@@ -43,7 +42,7 @@ def dashboard(user) -> dict:
         "running_more": max(len(running) - RUNNING_CYCLES_SHOWN, 0),
         "cycles": AuditCycle.objects.all()[:RECENT_CYCLES_SHOWN],
         "answers_open": TrustResponse.objects.filter(status=TrustResponse.Status.OPEN).count(),
-        "can_triage": any(user.has_perm(p) for p in TRIAGE_PERMISSIONS),
+        "can_triage": any(user.has_perm(p) for p in responses.TRIAGE_PERMISSIONS),
     }
     if user.has_perm("audits.review_finding"):
         waiting = [queue for queue in review.review_queues() if queue.waiting]
@@ -93,11 +92,3 @@ def _signatory_work() -> dict:
         "to_issue": to_issue,
         "to_issue_total": sum(row["n"] for row in to_issue),
     }
-
-
-@login_not_required
-def health(request):
-    """For load balancers and compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -8,15 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from audits import responses
 from trusts.access import staff_required
 from trusts.activity import client_address
 
-from . import responses
-from .evidence import stored_copy
-from .models import FindingStatus, TrustResponse
+from ..evidence import stored_copy
+from ..models import FindingStatus, TrustResponse
 
 RESPONSES_PER_PAGE = 25
-TRIAGE_PERMISSIONS = ("audits.review_finding", "audits.run_audit")
 STATUS_TAG_CLASSES = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
     TrustResponse.Status.RECHECKING: "govuk-tag--blue",
@@ -25,7 +24,7 @@ STATUS_TAG_CLASSES = {
 
 
 def _require_triage(user) -> None:
-    if not any(user.has_perm(permission) for permission in TRIAGE_PERMISSIONS):
+    if not any(user.has_perm(permission) for permission in responses.TRIAGE_PERMISSIONS):
         raise PermissionDenied
 
 
