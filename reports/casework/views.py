@@ -13,7 +13,7 @@ from audits import calendar, site_changes
 from audits.models import AuditCycle, Duty
 from trusts.access import organisation_for, staff_required
 
-from .casework_tables import CalendarTable, ChangesTable, state_tag
+from .tables import CalendarTable, ChangesTable, state_tag
 
 ROWS_PER_PAGE = 50
 GOVUK_SELECT = {"class": "govuk-select govuk-!-width-full"}
