@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
 
 from trusts.models import Organisation
 
@@ -259,6 +260,10 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} · {self.duty.code} · {self.effective_status}"
+
+    def get_absolute_url(self) -> str:
+        """The staff page of the finding: pages of the apps below (a trust's page) link here without naming it."""
+        return reverse("audits:finding_detail", args=[self.cycle_id, self.pk])
 
     @property
     def effective_status(self) -> str:

@@ -1,49 +1,11 @@
-"""The regulator's roles as Django groups, kept in step with this table after every migrate."""
+"""The regulator's roles as Django groups, kept in step after every migrate.
 
+The roles are named here; what a role may do in an app is declared by that app, in its AppConfig's
+`role_permissions` (role: codenames of the app's own permissions), so this floor names no app above it.
+"""
+
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
-
-ROLES: dict[str, list[str]] = {
-    "auditor": [
-        "audits.run_audit",
-        "reports.view_letter",
-        "audits.view_auditcycle",
-        "audits.view_finding",
-        "audits.view_duty",
-        "trusts.view_organisation",
-    ],
-    "reviewer": [
-        "audits.review_finding",
-        "reports.view_letter",
-        "audits.view_auditcycle",
-        "audits.view_finding",
-        "audits.view_duty",
-        "trusts.view_organisation",
-    ],
-    "signatory": [
-        "reports.sign_letter",
-        "reports.view_letter",
-        "audits.view_auditcycle",
-        "audits.view_finding",
-        "audits.view_duty",
-        "trusts.view_organisation",
-    ],
-    "admin": [
-        "trusts.view_organisation",
-        "trusts.add_organisation",
-        "reports.view_letter",
-        "trusts.change_organisation",
-        "trusts.import_organisations",
-        "trusts.view_user",
-        "trusts.add_user",
-        "trusts.change_user",
-        "trusts.view_activityrecord",
-        "audits.view_duty",
-        "audits.change_duty",
-        "audits.view_auditcycle",
-        "audits.view_finding",
-    ],
-}
-
 
 # The roles the admin role hands out on the staff users page, with what each may do. Superuser and
 # Django admin ("staff status") are not among them: only a superuser grants those, in the Django admin.
@@ -53,12 +15,12 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     "signatory": "Signatory: approves and issues letters",
     "admin": "Admin: manages trusts, the duty catalogue and user accounts",
 }
-STAFF_ROLES: tuple[str, ...] = tuple(ROLES)
+STAFF_ROLES: tuple[str, ...] = tuple(ROLE_DESCRIPTIONS)
 STAFF_ROLE_CHOICES: list[tuple[str, str]] = [(role, ROLE_DESCRIPTIONS[role]) for role in STAFF_ROLES]
 
 
 def roles_of(user) -> list[str]:
-    """The person's staff roles, in the order of ROLES."""
+    """The person's staff roles, in the order of STAFF_ROLES."""
     names = set(user.groups.values_list("name", flat=True))
     return [role for role in STAFF_ROLES if role in names]
 
@@ -74,9 +36,18 @@ def set_roles(user, roles) -> None:
     user.groups.add(*Group.objects.filter(name__in=roles))
 
 
+def permissions_by_role() -> dict[str, list[str]]:
+    """Each role's permissions ("app_label.codename"), gathered from every app's `role_permissions`."""
+    granted: dict[str, list[str]] = {role: [] for role in STAFF_ROLES}
+    for config in apps.get_app_configs():
+        for role, codenames in getattr(config, "role_permissions", {}).items():
+            granted[role] += [f"{config.label}.{codename}" for codename in codenames]
+    return granted
+
+
 def sync_roles(**_signal_kwargs) -> None:
-    """Create each role's group and give it exactly the permissions listed (those that exist yet)."""
-    for role, names in ROLES.items():
+    """Create each role's group and give it exactly the permissions declared (those that exist yet)."""
+    for role, names in permissions_by_role().items():
         group, _ = Group.objects.get_or_create(name=role)
         permissions = [
             p

@@ -13,7 +13,9 @@ from tests.factories import (
     TrustUserFactory,
     UserFactory,
 )
-from trusts.roles import ROLES
+from trusts.roles import permissions_by_role
+
+ROLES = permissions_by_role()  # each role's permissions, as every app declares them
 
 pytestmark = pytest.mark.django_db
 

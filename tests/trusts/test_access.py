@@ -6,7 +6,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
 from tests.factories import OrganisationFactory, TrustUserFactory, UserFactory
-from trusts.roles import ROLES
+from trusts.roles import permissions_by_role
+
+ROLES = permissions_by_role()  # each role's permissions, as every app declares them
 
 pytestmark = pytest.mark.django_db
 
