@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from trusts.models import Organisation
+
 from . import lifecycle
 from .lifecycle import AuditError
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
@@ -107,15 +109,20 @@ class Blockers:
 
 def publication_blockers(cycle: AuditCycle) -> Blockers:
     """Everything that stops the cycle being published now; empty when it can be."""
+    duties = list(cycle.duties.all())
+    # Each finding's duty from the cycle's few duties: joined per row, their catalogue rules (large JSON)
+    # would be read and decoded thousands of times for the dashboard.
+    duty_by_pk = {duty.pk: duty for duty in duties}
     unsettled = list(
         Finding.objects.with_effective_status()
         .filter(cycle=cycle, effective__in=UNSETTLED)
-        .select_related("organisation", "duty")
+        .select_related("organisation")
         .order_by("organisation__name", "duty__sort_order", "duty__code")
     )
+    for finding in unsettled:
+        finding.duty = duty_by_pk.get(finding.duty_id) or finding.duty
     checks = list(cycle.site_checks.select_related("organisation").order_by("organisation__name", "pk"))
     open_checks = [check for check in checks if not check.is_ended]
-    duties = list(cycle.duties.all())
     decided = set(Finding.objects.filter(cycle=cycle).values_list("organisation_id", "duty_id"))
     undecided = [
         (check, duty)
@@ -125,6 +132,30 @@ def publication_blockers(cycle: AuditCycle) -> Blockers:
         if duty.applies_to(check.organisation, cycle.audit_date) and (check.organisation_id, duty.pk) not in decided
     ]
     return Blockers(unsettled, open_checks, undecided)
+
+
+def blocker_count(cycle: AuditCycle) -> int:
+    """How many things publication_blockers(cycle) lists, counted without loading them: the dashboard
+    shows this for every cycle in review, and a cycle has thousands of findings."""
+    unsettled = Finding.objects.with_effective_status().filter(cycle=cycle, effective__in=UNSETTLED).count()
+    duties = list(cycle.duties.all())
+    decided = set(Finding.objects.filter(cycle=cycle).values_list("organisation_id", "duty_id"))
+    checks = cycle.site_checks.values_list(
+        "organisation_id", "state", "organisation__org_type", "organisation__headcount"
+    )
+    open_checks = undecided = 0
+    applicable: dict[tuple[str, int | None], list[int]] = {}  # the duties owed, by what applies_to reads
+    for organisation_id, state, org_type, headcount in checks:
+        if state not in SiteCheck.ENDED:
+            open_checks += 1
+            continue
+        if state == SiteCheck.State.CANCELLED:
+            continue
+        if (org_type, headcount) not in applicable:
+            owner = Organisation(org_type=org_type, headcount=headcount)
+            applicable[org_type, headcount] = [d.pk for d in duties if d.applies_to(owner, cycle.audit_date)]
+        undecided += sum((organisation_id, duty_pk) not in decided for duty_pk in applicable[org_type, headcount])
+    return unsettled + open_checks + undecided
 
 
 # What trusts will see

@@ -187,6 +187,15 @@ def test_an_open_site_check_and_an_undecided_duty_block(cycle, trusts):
     assert cycle.status == AuditCycle.Status.IN_REVIEW
 
 
+def test_the_blocker_count_counts_what_the_blockers_list(cycle, trusts):
+    assert publication.blocker_count(cycle) == 0
+    SiteCheck.objects.filter(cycle=cycle, organisation=trusts[0]).update(state=SiteCheck.State.RUNNING)
+    cycle.findings.filter(organisation=trusts[1], duty__code="gender-pay-gap").delete()
+    cycle.findings.filter(organisation=trusts[1], duty__code="race-equality-scheme").update(status="error")
+
+    assert publication.blocker_count(cycle) == publication.publication_blockers(cycle).count == 3
+
+
 def test_before_publication_a_trust_sees_only_that_an_audit_is_under_way(client, cycle, trusts):
     finding = cycle.findings.filter(organisation=trusts[0]).first()
     client.force_login(TrustUserFactory(organisation=trusts[0]))
