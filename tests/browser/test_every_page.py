@@ -119,6 +119,8 @@ def pages_for(role: str, world) -> list[str]:
             reverse("letters:mine"),
             reverse("two_factor_account"),
             reverse("casework:trust_calendar", args=[world["trust"].ods_code]),
+            reverse("cases:trust_history", args=[world["trust"].ods_code]),
+            reverse("cases:detail", args=[world["trust"].cases.get().pk]),
         ]
     letter = published.letters.first()
     return [
@@ -156,6 +158,9 @@ def pages_for(role: str, world) -> list[str]:
         reverse("casework:trust_calendar", args=[world["trust"].ods_code]),
         reverse("casework:changes"),
         reverse("casework:trust_changes", args=[world["trust"].ods_code]),
+        reverse("cases:list"),
+        reverse("cases:detail", args=[world["trust"].cases.get().pk]),
+        reverse("cases:trust_history", args=[world["trust"].ods_code]),
     ]
 
 

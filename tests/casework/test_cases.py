@@ -249,7 +249,7 @@ def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
     assert "Disability equality scheme" in page and "2007 web audit" in page
     assert f"Letter {case.letter.reference} issued" in page and "Reminder sent" in page
     staff_case = client.get(case_page).content.decode()
-    assert "29 May 2007" in staff_case and "Case opened" in staff_case
+    assert "29 May 2007" in staff_case and "Opened a case" in staff_case
     assert client.get(reverse("cases:list"), {"state": "awaiting", "sort": "-deadline"}).status_code == 200
     assert "Kestrel NHS Trust" in client.get(reverse("cases:list"), {"state": "awaiting"}).content.decode()
     assert "Kestrel NHS Trust" not in client.get(reverse("cases:list"), {"state": "escalated"}).content.decode()
@@ -259,7 +259,7 @@ def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
     assert own.status_code == 200
     assert "Not met" in own.content.decode() and "2008 web audit" not in own.content.decode()
     own_case = client.get(case_page).content.decode()
-    assert "29 May 2007" in own_case and "Case opened" not in own_case
+    assert "29 May 2007" in own_case and "Opened a case" not in own_case
     assert client.get(reverse("cases:list")).status_code == 403
 
     client.force_login(TrustUserFactory(organisation=OrganisationFactory(ods_code="RXX")))
