@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from audits import lifecycle, responses, review
 from audits.models import AuditCycle, Finding, TrustResponse
-from audits.publication import publication_blockers
+from audits.publication import blocker_count
 from audits.services import cycle_progress
 
 from .models import Letter
@@ -58,8 +58,8 @@ def _auditor_work(running: list[AuditCycle]) -> dict:
     """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
     ready, blocked = [], []
     for cycle in AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"):
-        blockers = publication_blockers(cycle)
-        (blocked if blockers else ready).append((cycle, blockers.count))
+        count = blocker_count(cycle)
+        (blocked if count else ready).append((cycle, count))
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}
 
 
