@@ -69,22 +69,22 @@ class CrawlResult:
         return [read.candidates[code] for read in self.reads if code in read.candidates]
 
 
-# work(function, *args, document=...) runs the reading of a response off the event loop.
-Work = Callable[..., Awaitable[None]]
+# work(function, *args, lane=...) runs the reading of a response off the event loop, and returns its result.
+Work = Callable[..., Awaitable[bool]]
 WEB_PAGES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 
 
-async def inline(function: Callable[..., None], *args: object, document: bool = False) -> None:
+async def inline(function: Callable[..., bool], *args: object, lane: str = "pages") -> bool:
     """Work run on the loop itself: for a single crawl (a test, a profile)."""
-    function(*args)
+    return function(*args)
 
 
-def pool_work(pages: Executor, documents: Executor) -> Work:
-    """Work run on two executors sized to the cores: web pages take milliseconds, while a document
-    (a PDF read by OCR) can take seconds, so no site's pages wait behind another's documents."""
+def pool_work(lanes: dict[str, Executor]) -> Work:
+    """Work run on executors sized to the cores, one per lane: web pages ("pages") take milliseconds,
+    documents ("documents") tens, OCR ("ocr") seconds, so no site's work waits behind slower kinds."""
 
-    async def work(function: Callable[..., None], *args: object, document: bool = False) -> None:
-        await asyncio.get_running_loop().run_in_executor(documents if document else pages, function, *args)
+    async def work(function: Callable[..., bool], *args: object, lane: str = "pages") -> bool:
+        return await asyncio.get_running_loop().run_in_executor(lanes[lane], function, *args)
 
     return work
 
@@ -184,7 +184,7 @@ async def crawl(
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
-    await work(_read, result, home, site_url, duties, incoming, offer, document=_is_document(home))
+    await _read_in_lanes(work, result, home, site_url, duties, incoming, offer)
     for url in await _sitemap_links(fetcher, home.final_url):
         offer(url, "", "")
 
@@ -228,7 +228,7 @@ async def crawl(
             continue
         if _host(response.final_url) not in hosts:
             continue
-        await work(_read, result, response, link.url, duties, incoming, offer, document=_is_document(response))
+        await _read_in_lanes(work, result, response, link.url, duties, incoming, offer)
     if not keep_going():
         result.covered = False
     return result
@@ -239,16 +239,21 @@ def _nothing_promising(best_left: _Link) -> bool:
     return best_left.priority >= 0
 
 
-def _is_document(response: Response) -> bool:
-    return response.content_type not in WEB_PAGES
+async def _read_in_lanes(work: Work, result, response: Response, url: str, duties, incoming, offer) -> None:
+    lane = "pages" if response.content_type in WEB_PAGES else "documents"
+    if not await work(_read, result, response, url, duties, incoming, offer, lane=lane):
+        await work(_read, result, response, url, duties, incoming, offer, True, lane="ocr")
 
 
 def _first(texts: list[str]) -> str:
     return texts[0] if texts else ""
 
 
-def _read(result, response, url, duties, incoming, offer) -> None:
+def _read(result, response, url, duties, incoming, offer, ocr: bool = False) -> bool:
+    """Read a response into the result; False, having read nothing, when it is a scanned PDF that
+    names a duty and `ocr` is off: OCR takes seconds, so the crawl sends it to a lane of its own."""
     texts, linked_from = incoming.get(url, ([], ""))
+    wants_ocr = False
 
     def source_of(document: Document) -> Source:
         return Source(
@@ -267,12 +272,19 @@ def _read(result, response, url, duties, incoming, offer) -> None:
     def worth_reading_on(first_page: Document) -> bool:
         # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
         # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
-        if first_page.error:
+        # A scanned one is read by OCR only when its link, title or address names a duty.
+        nonlocal wants_ocr
+        if first_page.error and not first_page.image_only:
             return True
-        source = source_of(first_page)
-        return any(names_it(source, d.evidence) for d in duties)
+        named = any(names_it(source_of(first_page), d.evidence) for d in duties)
+        if first_page.image_only and named and not ocr:
+            wants_ocr = True
+            return False
+        return named
 
     document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
+    if wants_ocr:
+        return False
     source = source_of(document)
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
@@ -300,6 +312,7 @@ def _read(result, response, url, duties, incoming, offer) -> None:
             )
     for link in document.links:
         offer(link.url, link.text, response.final_url)
+    return True
 
 
 def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:

@@ -3,7 +3,7 @@
 It runs in a thread of its own. A site check's task thread hands it a crawl and waits, holding no
 database connection meanwhile; every crawl of the process shares its Hosts (per-host turns,
 robots.txt, connections), its I/O threads (held only while a request is on the network) and its
-CPU threads (extraction and matching: one per core for web pages, one per core for documents).
+CPU threads (extraction and matching: one per core for each lane, web pages, documents and OCR).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ class CrawlLoop:
         turns = HostTurns(_redis(redis_url)) if redis_url else HostTurns()
         self.hosts = Hosts(turns, io_threads=IO_THREADS)
         cores = cpu_threads or len(os.sched_getaffinity(0))
-        # Tesseract (OCR) would take every core for each page it reads: one core each, as many as the lane.
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self.work: Work = pool_work(
-            concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="crawl-pages"),
-            concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="crawl-documents"),
+            {
+                lane: concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix=f"crawl-{lane}")
+                for lane in ("pages", "documents", "ocr")
+            }
         )
 
     def run(self, crawl: Coroutine[Any, Any, Any]) -> concurrent.futures.Future:
