@@ -108,6 +108,11 @@ class AuditCycle(models.Model):
         return self.name
 
 
+class SiteCheckQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, "organisation", "cycle")
+
+
 class SiteCheck(models.Model):
     """One trust's website check within one cycle."""
 
@@ -136,6 +141,8 @@ class SiteCheck(models.Model):
         null=True, blank=True, help_text="A running check whose lease lapses is requeued"
     )
     worker = models.CharField(max_length=255, blank=True, help_text="The Celery worker that last claimed it")
+
+    objects = SiteCheckQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -363,3 +370,37 @@ class TrustResponse(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status == self.Status.RESOLVED
+
+
+class CrawlLogEntry(models.Model):
+    """One request a site check's crawl made, in order (audits/crawl_log.py): what a trust reads to see
+    why a document was not found. A recheck's crawl is logged as the check's next crawl."""
+
+    class Outcome(models.TextChoices):  # the values of audits.crawler.crawling.Outcome
+        READ = "read", "Read"
+        BROKEN = "broken", "Broken link"
+        BLOCKED = "blocked", "Blocked by robots.txt"
+        ERROR = "error", "Could not be read"
+        OFF_SITE = "off_site", "Not read: it leads off the trust's website"
+        BUDGET = "budget", "The crawl stopped here"
+
+    site_check = models.ForeignKey(SiteCheck, on_delete=models.CASCADE, related_name="crawl_log")
+    crawl = models.PositiveIntegerField(help_text="1 for the check's first crawl, 2 for the next (a recheck)")
+    position = models.PositiveIntegerField()
+    logged_at = models.DateTimeField(help_text="When the crawl ended")
+    url = models.TextField()
+    final_url = models.TextField(blank=True)
+    status = models.PositiveSmallIntegerField(default=0, help_text="The HTTP status; 0 if nothing came back")
+    content_type = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["site_check", "crawl", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["site_check", "crawl", "position"], name="one_log_entry_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.outcome})"

@@ -25,6 +25,7 @@ from trusts import activity
 from trusts.models import Organisation
 
 from . import lifecycle
+from .crawl_log import record_crawl_log
 from .crawler.crawling import CrawlResult, Read, crawl
 from .crawler.fetching import Fetcher
 from .crawler.loop import shared_loop
@@ -448,6 +449,7 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
             budget_exhausted=not result.covered,
             lease_expires_at=None,
         )
+        record_crawl_log(check, result.log, now)
         # After commit: two checks ending at once each see the other still open inside their own
         # transactions; whichever commits last sees both ended.
         transaction.on_commit(lambda: _finish_cycle_if_done(check.cycle_id))

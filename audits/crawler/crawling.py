@@ -56,10 +56,41 @@ class Read:
     text: str = ""  # the document's text as read, line breaks kept, for a person to read
 
 
+class Outcome:
+    """What came of one request of the crawl (CrawlLogEntry.Outcome in audits/models.py holds the same values)."""
+
+    READ = "read"
+    BROKEN = "broken"  # the site answered with an error status
+    BLOCKED = "blocked"  # robots.txt asks crawlers not to read it
+    ERROR = "error"  # nothing came back: a timeout, a refused connection, a body too large
+    OFF_SITE = "off_site"  # redirected off the trust's own site, so not read
+    BUDGET = "budget"  # where the page or time budget cut the crawl
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One request the crawl made, in order: what a trust reads to see why a document was not found."""
+
+    url: str
+    outcome: str
+    final_url: str = ""
+    status: int = 0
+    content_type: str = ""
+    size: int = 0
+    detail: str = ""  # why it was not read
+
+
+def _logged(response: Response, outcome: str) -> LogEntry:
+    return LogEntry(
+        response.url, outcome, response.final_url, response.status, response.content_type, len(response.body)
+    )
+
+
 @dataclass
 class CrawlResult:
     failure: str = ""
     reads: list[Read] = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     covered: bool = True
@@ -115,15 +146,17 @@ def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     return score
 
 
-async def _sitemap_links(fetcher: Fetcher, site_url: str) -> list[str]:
+async def _sitemap_links(fetcher: Fetcher, site_url: str, log: list[LogEntry]) -> list[str]:
     """URLs from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml), one level deep."""
     queue = await fetcher.sitemap_urls(site_url) or [urljoin(site_url, "/sitemap.xml")]
     urls: list[str] = []
     for sitemap in queue:  # grows as a sitemap index names its children, up to five in all
         try:
             response = await fetcher.fetch(sitemap)
-        except FetchError:
+        except FetchError as error:
+            log.append(LogEntry(sitemap, Outcome.ERROR, detail=error.reason))
             continue
+        log.append(_logged(response, Outcome.READ if response.status == 200 else Outcome.BROKEN))
         if response.status != 200:
             continue
         locs = LexborHTMLParser(response.body.decode("utf-8", "replace")).css("loc")
@@ -156,7 +189,9 @@ async def crawl(
         home = await fetcher.fetch(site_url)
     except FetchError as error:
         result.failure = error.reason
+        result.log.append(LogEntry(site_url, Outcome.ERROR, detail=error.reason))
         return result
+    result.log.append(_logged(home, Outcome.BROKEN if home.status >= 400 else Outcome.READ))
     if home.status >= 400:
         result.failure = f"its home page answered HTTP {home.status}"
         return result
@@ -185,7 +220,7 @@ async def crawl(
     for url in seeds:
         offer(url, "", "", first=True)
     await _read_in_lanes(work, result, home, site_url, duties, incoming, offer)
-    for url in await _sitemap_links(fetcher, home.final_url):
+    for url in await _sitemap_links(fetcher, home.final_url, result.log):
         offer(url, "", "")
 
     while frontier and keep_going():
@@ -193,6 +228,8 @@ async def crawl(
             break
         if result.pages >= page_budget:
             result.covered = _nothing_promising(frontier[0])
+            cut = f"the page budget ({page_budget} pages) ran out with {len(frontier)} links unread"
+            result.log.append(LogEntry(frontier[0].url, Outcome.BUDGET, detail=cut))
             break
         link = heappop(frontier)
         texts, linked_from = incoming.get(link.url, ([], ""))
@@ -200,20 +237,25 @@ async def crawl(
             result.problems.append(
                 Problem(link.url, "robots.txt asks crawlers not to read it", _first(texts), linked_from)
             )
+            result.log.append(LogEntry(link.url, Outcome.BLOCKED, detail="robots.txt asks crawlers not to read it"))
             continue
         try:
             response = await fetcher.fetch(link.url)
         except BlockedByRobots as error:
             result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
+            result.log.append(LogEntry(link.url, Outcome.BLOCKED, detail=error.reason))
             continue
         except FetchError as error:
             result.problems.append(Problem(link.url, error.reason, _first(texts), linked_from))
             result.errors.append(f"{link.url}: {error.reason}")
-            if isinstance(error, TimeBudgetExceeded):
+            budget_cut = isinstance(error, TimeBudgetExceeded)
+            result.log.append(LogEntry(link.url, Outcome.BUDGET if budget_cut else Outcome.ERROR, detail=error.reason))
+            if budget_cut:
                 result.covered = _nothing_promising(link)  # the link cut is the best one left
                 break
             continue
         result.pages += 1
+        result.log.append(_logged(response, _outcome(response, hosts)))
         if response.status >= 400:
             result.problems.append(
                 Problem(
@@ -232,6 +274,12 @@ async def crawl(
     if not keep_going():
         result.covered = False
     return result
+
+
+def _outcome(response: Response, hosts: set[str]) -> str:
+    if response.status >= 400:
+        return Outcome.BROKEN
+    return Outcome.READ if _host(response.final_url) in hosts else Outcome.OFF_SITE
 
 
 def _nothing_promising(best_left: _Link) -> bool:
