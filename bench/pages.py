@@ -2,7 +2,7 @@
 
 Run from the project root: .venv/bin/python -m bench.pages [--trusts 400] [--clients 8] [--requests 200]
 Uses a throwaway SQLite file (or a throwaway database on the PostgreSQL server of DATABASE_URL),
-starts gunicorn with 2 workers per core, signs in as an auditor and prints p50/p95 per staff page an
+starts gunicorn with 2 workers per core, signs in as an auditor who also reviews and prints p50/p95 per staff page they
 auditor reads, with the 1-minute load average after each (the machine may be shared).
 """
 
@@ -100,7 +100,7 @@ def _populate(trusts: int, clients: int) -> tuple[list[int], dict[str, bytes]]:
     keys = {}
     for n in range(clients):
         user = User.objects.create_user(f"bench{n}", f"bench{n}@example.org", PASSWORD)
-        user.groups.add(Group.objects.get(name="auditor"))
+        user.groups.add(*Group.objects.filter(name__in=["auditor", "reviewer"]))
         keys[user.username] = TOTPDevice.objects.create(user=user, name="bench", confirmed=True).bin_key
     return cycle_ids, keys
 
