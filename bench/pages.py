@@ -2,8 +2,8 @@
 
 Run from the project root: .venv/bin/python -m bench.pages [--trusts 400] [--clients 8] [--requests 200]
 Uses a throwaway SQLite file (or a throwaway database on the PostgreSQL server of DATABASE_URL),
-starts gunicorn with 2 workers per core, signs in as an auditor who also reviews and prints p50/p95 per staff page they
-auditor reads, with the 1-minute load average after each (the machine may be shared).
+starts gunicorn with 2 workers per core, signs in as an auditor who also reviews, and prints p50/p95 for
+each staff page they read, with the 1-minute load average after each (the machine may be shared).
 """
 
 import argparse
