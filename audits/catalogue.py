@@ -8,10 +8,11 @@ import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import yaml
 from django.db import transaction
+from django.db.models import CharField
 
 from audits.models import Duty
 from trusts.models import OrgType
@@ -120,6 +121,10 @@ class _File:
         paragraphs = re.split(r"\n\s*\n", self.text(value, field))
         return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
 
+    @overload
+    def integer(self, value: Any, field: str, minimum: int, optional: Literal[False] = False) -> int: ...
+    @overload
+    def integer(self, value: Any, field: str, minimum: int, optional: Literal[True]) -> int | None: ...
     def integer(self, value: Any, field: str, minimum: int, optional: bool = False) -> int | None:
         if value is None and optional:
             return None
@@ -128,6 +133,10 @@ class _File:
             raise self.error(field, f"must be a whole number of at least {minimum}")
         return value
 
+    @overload
+    def date(self, value: Any, field: str, optional: Literal[False] = False) -> datetime.date: ...
+    @overload
+    def date(self, value: Any, field: str, optional: Literal[True]) -> datetime.date | None: ...
     def date(self, value: Any, field: str, optional: bool = False) -> datetime.date | None:
         if value is None and optional:
             return None
@@ -168,8 +177,10 @@ class _File:
         return patterns
 
 
-def _max_length(field: str) -> int | None:
-    return Duty._meta.get_field(field).max_length
+def _max_length(name: str) -> int:
+    field = Duty._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length, f"{name} is a text column with a length"
+    return field.max_length
 
 
 def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:

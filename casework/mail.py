@@ -1,6 +1,8 @@
 """E-mail to a trust's users: a plain-text and an HTML part from templates, one message per person (no
 one sees another's address), each sent by a Celery task that retries a failed send."""
 
+from functools import partial
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -19,7 +21,7 @@ def send_to_trust(organisation: Organisation, subject: str, template: str, conte
     html = render_to_string(f"{template}.html", context)
     recipients = list(organisation.users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
     for address in recipients:
-        transaction.on_commit(lambda address=address: send_email.delay(subject, text, html, address))
+        transaction.on_commit(partial(send_email.delay, subject, text, html, address))
     return len(recipients)
 
 

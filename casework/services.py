@@ -67,7 +67,7 @@ def _hold(case: Case, note: str) -> None:
 
 def open_case(letter: Letter, user=None) -> Case | None:
     """The case an issued action-required letter opens, with the deadline the letter states."""
-    if letter.kind != Letter.Kind.ACTION_REQUIRED or not letter.is_issued or letter.follows_id:
+    if letter.kind != Letter.Kind.ACTION_REQUIRED or not letter.is_issued or letter.follows_id or not letter.deadline:
         return None
     case, created = Case.objects.get_or_create(
         organisation=letter.organisation, cycle=letter.cycle, defaults={"letter": letter, "deadline": letter.deadline}
@@ -138,7 +138,8 @@ def recheck_at_deadline(case: Case) -> bool:
 def conclude_recheck(case: Case) -> bool:
     """Once the deadline's recheck has ended, record its outcome and draft the next letter."""
     check = SiteCheck.objects.get(cycle=case.cycle_id, organisation=case.organisation_id)
-    if not check.is_ended or check.finished_at is None or check.finished_at < case.recheck_requested_at:
+    requested = case.recheck_requested_at
+    if not check.is_ended or check.finished_at is None or requested is None or check.finished_at < requested:
         return False
     findings = Finding.objects.with_effective_status().filter(
         cycle=case.cycle_id, organisation=case.organisation_id, duty__code__in=case.unmet_duties

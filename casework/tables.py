@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from .models import Case
 
-STATE_TAGS = {
+STATE_TAGS: dict[str, str] = {
     Case.State.OPEN: "govuk-tag--blue",
     Case.State.AWAITING: "govuk-tag--yellow",
     Case.State.RECHECKED: "govuk-tag--purple",

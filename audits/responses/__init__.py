@@ -147,7 +147,7 @@ def resolve_response(response: TrustResponse, user, note: str, address: str | No
 
 
 # What the recheck an answer asked for found, in words the trust reads (after "Rechecked on <date>: ").
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, str] = {
     FindingStatus.MET: "the document was found and the duty is met.",
     FindingStatus.NOT_MET: (
         "no document that meets the duty was found on your website, so the duty is not met. If it is "
