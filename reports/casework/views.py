@@ -1,21 +1,26 @@
-"""Casework pages: the publication calendar (staff, and each trust its own) and what changed on trusts'
-websites between two cycles (staff). The domain is in audits/calendar.py and audits/site_changes.py."""
+"""Casework pages: the publication calendar (staff, and each trust its own), what changed on trusts'
+websites between two cycles (staff; each trust its own between published cycles) and what a cycle's crawl
+read on a trust's website (staff, and each trust its own in published cycles). The domain is in
+audits/calendar.py, audits/site_changes.py and audits/crawl_log.py."""
 
 import datetime
 from types import SimpleNamespace
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
-from audits import calendar, site_changes
-from audits.models import AuditCycle, Duty
+from audits import calendar, crawl_log, site_changes
+from audits.lifecycle import shown_to_trusts
+from audits.models import AuditCycle, Duty, SiteCheck
 from trusts.access import organisation_for, staff_required
 
 from .tables import CalendarTable, ChangesTable, state_tag
 
 ROWS_PER_PAGE = 50
+LOG_ENTRIES_PER_PAGE = 100
 GOVUK_SELECT = {"class": "govuk-select govuk-!-width-full"}
 
 
@@ -61,10 +66,10 @@ def trust_calendar(request, ods_code: str):
     return render(request, "reports/casework/trust_calendar.html", context)
 
 
-def _cycles_compared(request) -> tuple[AuditCycle, AuditCycle] | None:
-    """The later and earlier cycles asked for (?later=&earlier=), else the two most recent; None if
+def _cycles_compared(request, cycles=None) -> tuple[AuditCycle, AuditCycle] | None:
+    """The later and earlier of `cycles` asked for (?later=&earlier=), else the two most recent; None if
     fewer than two cycles have run."""
-    cycles = site_changes.comparable_cycles()
+    cycles = site_changes.comparable_cycles() if cycles is None else cycles
     later_pk, earlier_pk = request.GET.get("later"), request.GET.get("earlier")
     if later_pk or earlier_pk:
         if not (later_pk and earlier_pk and later_pk.isdigit() and earlier_pk.isdigit()):
@@ -100,11 +105,39 @@ def changes_list(request):
 @staff_required("audits.view_finding")
 def trust_changes(request, ods_code: str):
     """The documents that appeared, disappeared or changed on one trust's website, with both stored copies."""
+    return _trust_changes(request, organisation_for(request.user, ods_code), site_changes.comparable_cycles())
+
+
+def published_changes(request, ods_code: str):
+    """What changed on a trust's website between published cycles: the trust's own page (staff may read it)."""
     organisation = organisation_for(request.user, ods_code)
-    compared = _cycles_compared(request)
-    context = {"organisation": organisation, "cycles": site_changes.comparable_cycles(), "compared": compared}
+    return _trust_changes(request, organisation, site_changes.comparable_cycles().filter(shown_to_trusts()))
+
+
+def _trust_changes(request, organisation, cycles):
+    compared = _cycles_compared(request, cycles)
+    context = {"organisation": organisation, "cycles": cycles, "compared": compared}
     if compared:
         later, earlier = compared
         changes = site_changes.site_changes(earlier, later, organisation_id=organisation.pk).get(organisation.pk)
         context.update(later=later, earlier=earlier, changes=changes, checked_in_both=changes is not None)
     return render(request, "reports/casework/trust_changes.html", context)
+
+
+def trust_crawl_log(request, ods_code: str, cycle_pk: int, crawl: int | None = None):
+    """Every page and document a cycle's crawl read on a trust's website, in order, with what came of it;
+    the latest crawl unless one is named (a recheck crawls again). A trust sees its own, in published cycles."""
+    organisation = organisation_for(request.user, ods_code)
+    check = get_object_or_404(
+        SiteCheck.objects.visible_to(request.user).select_related("cycle"), organisation=organisation, cycle=cycle_pk
+    )
+    crawls = list(check.crawl_log.order_by("crawl").values_list("crawl", flat=True).distinct())
+    crawl = crawl or (crawls[-1] if crawls else None)
+    if crawl is not None and crawl not in crawls:
+        raise Http404("No such crawl.")
+    page = Paginator(check.crawl_log.filter(crawl=crawl), LOG_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.kind = crawl_log.kind_words(entry)
+        entry.what = crawl_log.what_happened(entry)
+    context = {"organisation": organisation, "check": check, "crawls": crawls, "crawl": crawl, "page": page}
+    return render(request, "reports/casework/crawl_log.html", context)
