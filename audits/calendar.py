@@ -113,7 +113,8 @@ def calendar(today: datetime.date, organisation_id: int | None = None, duty_code
         .filter(cycle__status__in=states("show_to_trusts"), duty__in_force_from__lte=today)
         .exclude(duty__in_force_until__lt=today)
         .select_related("cycle", "duty", "organisation", "evidence")
-        .defer("rationale", "evidence__text", "evidence__snippet")  # a document's text can be long
+        # A document's text can be long, and a duty's evidence rules are decoded per row: neither is used.
+        .defer("rationale", "evidence__text", "evidence__snippet", "duty__evidence_rules")
         .order_by("organisation_id", "duty_id", "-cycle__audit_date", "-cycle_id")
     )
     if organisation_id is not None:

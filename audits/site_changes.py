@@ -76,7 +76,8 @@ def site_changes(
     findings = (
         Finding.objects.filter(cycle__in=[earlier, later])
         .select_related("evidence", "duty", "cycle")
-        .defer("rationale", "evidence__text", "evidence__snippet")  # a document's text can be long
+        # A document's text can be long, and a duty's evidence rules are decoded per row: neither is shown.
+        .defer("rationale", "evidence__text", "evidence__snippet", "duty__evidence_rules")
     )
     if organisation_id is not None:
         findings = findings.filter(organisation_id=organisation_id)
