@@ -7,11 +7,12 @@ from django import forms
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
+from audits.models import AuditCycle
 from reports.models import Letter
 from trusts import activity
 from trusts.access import organisation_for, staff_required
 
-from . import history
+from . import history, shortfall
 from .models import Case
 from .tables import CaseTable, state_tag
 
@@ -70,6 +71,14 @@ def trust_history(request, ods_code: str):
         "cases": organisation.cases.select_related("cycle") if request.user.is_regulator_staff else None,
     }
     return render(request, "casework/trust/history.html", context)
+
+
+@staff_required("audits.view_auditcycle")
+def national_shortfall(request, pk: int):
+    """Beside the national report: the trusts that fall short of each duty, with their cases, and the trend."""
+    cycle = get_object_or_404(AuditCycle, pk=pk)
+    context = {"cycle": cycle, "shortfall": shortfall.shortfall(cycle), "trend": shortfall.trend()}
+    return render(request, "casework/national/shortfall.html", context)
 
 
 def _events(case: Case) -> list[history.Event]:
