@@ -121,6 +121,8 @@ def pages_for(role: str, world) -> list[str]:
             reverse("casework:trust_calendar", args=[world["trust"].ods_code]),
             reverse("cases:trust_history", args=[world["trust"].ods_code]),
             reverse("cases:detail", args=[world["trust"].cases.get().pk]),
+            reverse("casework:published_changes", args=[world["trust"].ods_code]),
+            reverse("casework:crawl_log", args=[world["trust"].ods_code, published.pk]),
         ]
     letter = published.letters.first()
     return [
@@ -161,6 +163,9 @@ def pages_for(role: str, world) -> list[str]:
         reverse("cases:list"),
         reverse("cases:detail", args=[world["trust"].cases.get().pk]),
         reverse("cases:trust_history", args=[world["trust"].ods_code]),
+        reverse("cases:shortfall", args=[published.pk]),
+        reverse("casework:published_changes", args=[world["trust"].ods_code]),
+        reverse("casework:crawl_log", args=[world["trust"].ods_code, published.pk]),
     ]
 
 
