@@ -94,8 +94,8 @@ class ResultsTable(tables.Table):
             '<a class="govuk-link" href="{}"><strong class="govuk-tag app-status--{}">{}</strong>'
             '<span class="govuk-visually-hidden"> – {}, {}</span></a>{}',
             self.finding_url(finding),
-            finding.effective,
-            STATUS_LABELS.get(finding.effective, finding.effective),
+            finding.effective_status,
+            STATUS_LABELS.get(finding.effective_status, finding.effective_status),
             duty.title,
             record.organisation.name,
             REVIEWED if finding.reviewed_status else "",

@@ -31,7 +31,7 @@ TRUSTS_PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
 
 # GOV.UK tag colours; the words on the tag carry the meaning, the colour only helps.
-CYCLE_TAG_CLASSES = {
+CYCLE_TAG_CLASSES: dict[str, str] = {
     AuditCycle.Status.DRAFT: "govuk-tag--grey",
     AuditCycle.Status.RUNNING: "govuk-tag--blue",
     AuditCycle.Status.IN_REVIEW: "govuk-tag--yellow",
@@ -39,7 +39,7 @@ CYCLE_TAG_CLASSES = {
     AuditCycle.Status.CLOSED: "govuk-tag--grey",
     AuditCycle.Status.CANCELLED: "govuk-tag--red",
 }
-CHECK_TAG_CLASSES = {
+CHECK_TAG_CLASSES: dict[str, str] = {
     SiteCheck.State.QUEUED: "govuk-tag--grey",
     SiteCheck.State.RUNNING: "govuk-tag--blue",
     SiteCheck.State.DONE: "govuk-tag--green",
@@ -71,7 +71,7 @@ def cycle_list(request):
 
 
 # What a person reads for each state of a site check on the cycle page (the JSON keeps the codes).
-CHECK_STATE_WORDS = {
+CHECK_STATE_WORDS: dict[str, str] = {
     SiteCheck.State.QUEUED: "Waiting to be checked",
     SiteCheck.State.RUNNING: "Being checked",
     SiteCheck.State.DONE: "Checked",
@@ -107,6 +107,15 @@ def _counts_by_duty(cycle: AuditCycle, duties: list[Duty], ended: int) -> list[D
     return result
 
 
+@dataclass(frozen=True)
+class CheckRow:
+    """A website check that needs a look, with its state in words and colour."""
+
+    check: SiteCheck
+    tag_class: str
+    state_words: str
+
+
 @staff_required("audits.view_auditcycle")
 def cycle_detail(request, pk: int):
     """The cycle at a glance: its progress, trusts by status for each duty, and the website checks that
@@ -119,10 +128,12 @@ def cycle_detail(request, pk: int):
         .order_by("organisation__name", "pk")
     )
     page = Paginator(attention, TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
-    page_checks = list(page)
-    for check in page_checks:
-        check.tag_class = CHECK_TAG_CLASSES.get(check.state, "")
-        check.state_words = CHECK_STATE_WORDS.get(check.state, check.get_state_display())
+    page_checks = [
+        CheckRow(
+            check, CHECK_TAG_CLASSES.get(check.state, ""), CHECK_STATE_WORDS.get(check.state, check.get_state_display())
+        )
+        for check in page
+    ]
     progress = services.cycle_progress(cycle)
     context = {
         "cycle": cycle,
@@ -227,7 +238,7 @@ def finding_detail(request, pk: int, finding_pk: int, review_form: ReviewForm | 
         "evidence_href": _web_link(evidence.final_url) if evidence else None,
         "evidence_is_pdf": viewer == "pdf",
         "viewer": viewer,
-        "text_parts": _marked(evidence.text, evidence.snippet) if viewer == "text" else None,
+        "text_parts": _marked(evidence.text, evidence.snippet) if evidence and viewer == "text" else None,
         "history": history,
         "can_recheck": not services.recheck_refusal(finding.site_check),
         "can_review": request.user.has_perm("audits.review_finding") and not review.review_refusal(finding.cycle),
@@ -540,8 +551,6 @@ def cycle_review(request, pk: int):
                 messages.error(request, conflict)
             return redirect("audits:cycle_review", pk=cycle.pk)
     page = Paginator(review.review_queue(cycle), TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
-    for finding in page:
-        finding.status_label = FindingStatus.label_of(finding.status)
     context = {
         "cycle": cycle,
         "page": page,

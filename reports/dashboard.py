@@ -1,6 +1,8 @@
 """The landing page: the staff dashboard (the latest results and each role's waiting work); a trust user is sent
 to their organisation's page."""
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import redirect, render
 
@@ -34,7 +36,7 @@ def dashboard(user) -> dict:
     latest = AuditCycle.objects.filter(with_findings).order_by("-audit_date", "-created_at", "-pk").first()
     report = national_report(latest) if latest else None
     running = list(AuditCycle.objects.filter(status__in=lifecycle.states("checking")).order_by("-started_at", "-pk"))
-    context = {
+    context: dict[str, Any] = {
         "latest": latest,
         "figures": report.figures if report else None,
         "race_trusts": report.race_trusts if report else 0,
@@ -56,7 +58,8 @@ def dashboard(user) -> dict:
 
 def _auditor_work(running: list[AuditCycle]) -> dict:
     """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
-    ready, blocked = [], []
+    ready: list[tuple[AuditCycle, int]] = []
+    blocked: list[tuple[AuditCycle, int]] = []
     for cycle in AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"):
         count = blocker_count(cycle)
         (blocked if count else ready).append((cycle, count))

@@ -275,7 +275,7 @@ SMALL_NUMBER_CAUTION = "a small number, read with care"
 
 
 def is_small(whole: int | None) -> bool:
-    return bool(whole) and whole < SMALL_NUMBER
+    return whole is not None and 0 < whole < SMALL_NUMBER
 
 
 def duty_sentence(duty: dict) -> str:
@@ -413,7 +413,8 @@ def trust_changes(cycle: AuditCycle, other: AuditCycle) -> tuple[list[TrustChang
         if len(gained) != len(lost):
             changes[org] = (gained, lost)
     organisations = Organisation.objects.filter(pk__in=changes).order_by("name", "ods_code")
-    improved, declined = [], []
+    improved: list[TrustChange] = []
+    declined: list[TrustChange] = []
     for organisation in organisations:
         gained, lost = changes[organisation.pk]
         (improved if len(gained) > len(lost) else declined).append(TrustChange(organisation, gained, lost))
