@@ -89,7 +89,7 @@ def _required_words(nodes: Sequence[_Node]) -> frozenset[str] | None:
             words = _required_words(node.nodes)
         elif node.kind == "branch":
             branches = [_required_words(branch) for branch in node.branches]
-            words = frozenset().union(*branches) if all(branches) else None
+            words = frozenset().union(*(b for b in branches if b)) if all(branches) else None
         if words:
             options.append(words)
     # Any option will do; the one whose shortest word is longest rules out the most texts.
@@ -153,8 +153,9 @@ class _PatternReader:
         nodes: list[_Node] = []
         while self.pos < len(self.text) and self.text[self.pos] not in "|)":
             char = self._take()
-            if char in "*+?" or (char == "{" and (repeat := _REPEAT.match(self.text, self.pos - 1))):
-                if char == "{":
+            repeat = _REPEAT.match(self.text, self.pos - 1) if char == "{" else None
+            if char in "*+?" or repeat:
+                if repeat:
                     self.pos = repeat.end()
                     least = int(repeat.group(1) or 0)
                 else:

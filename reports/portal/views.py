@@ -24,18 +24,18 @@ from trusts.activity import client_address
 from .. import words
 from ..models import Letter
 
-RESPONSE_TAG_CLASSES = {
+RESPONSE_TAG_CLASSES: dict[str, str] = {
     TrustResponse.Status.OPEN: "govuk-tag--yellow",
     TrustResponse.Status.RECHECKING: "govuk-tag--blue",
     TrustResponse.Status.RESOLVED: "govuk-tag--grey",
 }
-RESPONSE_LABELS = {
+RESPONSE_LABELS: dict[str, str] = {
     TrustResponse.Status.OPEN: "Waiting for the regulator",
     TrustResponse.Status.RECHECKING: "Recheck queued",
     TrustResponse.Status.RESOLVED: "Closed",
 }
 # An answer closed by its recheck says what the recheck found: "Resolved" beside "not met" read as "sorted".
-RECHECKED = {
+RECHECKED: dict[str, tuple[str, str]] = {
     FindingStatus.MET: ("Rechecked: met", "govuk-tag--green"),
     FindingStatus.NOT_MET: ("Rechecked: still not met", "govuk-tag--red"),
 }

@@ -29,10 +29,10 @@ def decode_html(body: bytes, charset: str | None, *, look_for_meta: bool = True)
     browser), except that a declared UTF-8 the bytes do not decode as is skipped: servers send
     "charset=utf-8" by default for old windows-1252 pages.
     """
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
-            return body.decode(encoding, errors="replace")
-    declared = [charset]
+            return body.decode(bom_encoding, errors="replace")
+    declared: list[str | None] = [charset]
     if look_for_meta:
         declared += [m.group(1).decode("ascii") for m in _META_CHARSET.finditer(body[:2048])]
     for label in declared:
