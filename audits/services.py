@@ -143,9 +143,10 @@ def _longest_first(site_check_ids: list[int]) -> list[int]:
         .values_list("organisation_id", "started_at", "finished_at")
     )
     for organisation_id, started_at, finished_at in earlier:
+        assert started_at and finished_at  # the query keeps only checks that ran
         last_took.setdefault(organisation_id, (finished_at - started_at).total_seconds())
     usual = statistics.median(last_took.values()) if last_took else 0.0
-    return sorted(site_check_ids, key=lambda pk: -last_took.get(organisations.get(pk), usual))
+    return sorted(site_check_ids, key=lambda pk: -last_took.get(organisations.get(pk, 0), usual))
 
 
 def cancel_cycle(cycle: AuditCycle, user=None, address: str | None = None) -> int:
@@ -409,7 +410,7 @@ def record_results(check: SiteCheck, result: CrawlResult, verdicts: dict[Duty, V
                 evidence[duty] = kept
             else:
                 evidence[duty] = _store(*fetched, stored) if fetched is not None else None
-        Evidence.objects.bulk_create([e for e in evidence.values() if e is not None and e.pk is None])
+        Evidence.objects.bulk_create([e for e in evidence.values() if e is not None if e.pk is None])
         new_findings, changes, rechecked = [], [], []
         for duty, verdict in verdicts.items():
             fields = {
@@ -517,7 +518,7 @@ def _store(evidence: Evidence, body: bytes | None, stored: dict[str, str]) -> Ev
         evidence.file.name = name
     else:
         evidence.file.save(name, ContentFile(body), save=False)
-        stored[evidence.sha256] = evidence.file.name
+        stored[evidence.sha256] = evidence.file.name or name
     return evidence
 
 

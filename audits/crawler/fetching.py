@@ -110,7 +110,7 @@ def address_problem(ip: IPAddress) -> str | None:
 _current = threading.local()  # the Fetcher sending a request on this thread
 
 
-class _WatchedConnectionMixin:
+class _WatchedConnectionMixin(urllib3.connection.HTTPConnection):
     """Tell the sending Fetcher which socket its request is on, so its deadline can cut it."""
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
@@ -337,6 +337,7 @@ def _new_pool(url: str, host: str, allow_private: bool) -> tuple[urllib3.HTTPCon
     address = hostname if allow_private else str(_checked_address(url, hostname, port))
     if ":" in address:
         address = f"[{address}]"
+    pool: urllib3.HTTPConnectionPool
     if https:
         # The certificate is checked against the name, not the pinned address.
         pool = _WatchedHTTPSPool(address, port, maxsize=1, server_hostname=hostname, assert_hostname=hostname)
@@ -429,7 +430,8 @@ class Fetcher:
                 pass
 
     async def _fetch(self, url: str, *, obey_robots: bool) -> Response:
-        current, redirects, elapsed = url, [], 0.0
+        current, elapsed = url, 0.0
+        redirects: list[str] = []
         while True:
             host = _host_key(url, current)
             robots = await self._obey_robots(url, current, host) if obey_robots else None

@@ -10,6 +10,7 @@ shows the form on a finding's page and calls submit_response.
 
 import datetime
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -168,7 +169,7 @@ def outcome_note(status: str, when: datetime.datetime) -> str:
     return f"Rechecked on {day}: {OUTCOME_WORDS[status]}"
 
 
-def close_rechecked_answers(outcomes: list[tuple[Finding, str, Evidence | None]], when: datetime.datetime) -> int:
+def close_rechecked_answers(outcomes: Sequence[tuple[Finding, str, Evidence | None]], when: datetime.datetime) -> int:
     """Close the answers waiting on a recheck of these findings with what the recheck found.
 
     Called inside the recheck's transaction (services.record_results) with, per rechecked finding,
