@@ -58,6 +58,7 @@ class Letter(models.Model):
         "issued_at",
         "replaces_id",
         "follows_id",
+        "rechecked_on",
         "pdf",
         "sha256",
     )
@@ -98,6 +99,9 @@ class Letter(models.Model):
         on_delete=models.PROTECT,
         related_name="followed_by",
         help_text="The issued letter of this cycle whose deadline this one follows up",
+    )
+    rechecked_on = models.DateField(
+        null=True, blank=True, help_text="A follow-up's: when the trust's website was checked again after the letter"
     )
     pdf = models.FileField(upload_to=letter_path, max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

@@ -26,15 +26,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits import lifecycle
-from audits.models import AuditCycle, Finding, FindingStatus
+from audits.models import AuditCycle, Finding, FindingStatus, SiteCheck
 from trusts import activity
 from trusts.models import Organisation
 
 from ..models import Letter, LetterError
+from . import pdf
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_VERSION = "v1"
+TEMPLATE_VERSION = "v2"
 DEADLINE_DAYS = 28
 DEFAULT_ADDRESSEE = "The Chief Executive"
 ADDRESSEE_ROLE = "Chief Executive"
@@ -106,6 +107,16 @@ def _kind_for(
     return Letter.Kind.FINAL_NOTICE if warned_before else Letter.Kind.ACTION_REQUIRED
 
 
+def _recheck_date(cycle: AuditCycle, organisation: Organisation, follows: Letter) -> datetime.date | None:
+    """The day the trust's website was last checked, if that was after the followed letter was issued."""
+    finished = (
+        SiteCheck.objects.filter(cycle=cycle, organisation=organisation, finished_at__gt=follows.issued_at)
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(finished) if finished else None
+
+
 def _check_findings_settled(organisation: Organisation, findings: list[dict]) -> None:
     if not findings:
         raise LetterError(f"{organisation.name} has no findings in this cycle.")
@@ -163,6 +174,7 @@ def draft_letter(
             address="\n".join(organisation.postal_lines),
             replaces=replaces,
             follows=follows,
+            rechecked_on=_recheck_date(cycle, organisation, follows) if follows else None,
         )
     logger.info("reports.letter.drafted %s (%s)", letter.reference, letter.kind)
     return letter
@@ -224,6 +236,9 @@ def letter_context(letter: Letter, issued_on: datetime.date | None = None, *, dr
         addressee_lines.append(ADDRESSEE_ROLE)
     # Letters drafted before the address was kept name the trust only.
     addressee_lines += letter.address.splitlines() if letter.address else [letter.organisation.name]
+    follows = letter.follows
+    # What the followed letter asked for, as the recheck found it.
+    asked = {f["duty"] for f in follows.unmet_findings} if follows else set()
     return {
         "letter": letter,
         "organisation": letter.organisation,
@@ -238,6 +253,9 @@ def letter_context(letter: Letter, issued_on: datetime.date | None = None, *, dr
         "addressee_lines": addressee_lines,
         "salutation": salutation(letter.addressee),
         "draft": draft,
+        "follows": follows,
+        "rechecked": [f for f in letter.findings if f["duty"] in asked],
+        "follows_deadline_passed": bool(follows and follows.deadline and follows.deadline < issued_on),
     }
 
 
@@ -247,10 +265,7 @@ def render_letter_html(letter: Letter, issued_on: datetime.date | None = None, *
 
 def render_letter_pdf(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> bytes:
     """The letter as a tagged PDF. Left to itself, a letter not yet issued is rendered as a draft."""
-    from weasyprint import HTML  # a 0.6 s import that only the documents worker needs
-
-    html = render_letter_html(letter, issued_on, draft=draft)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+    return pdf.html_to_pdf(render_letter_html(letter, issued_on, draft=draft), letter.template_version)
 
 
 def render_draft_pdf(letter: Letter) -> bytes:
@@ -260,6 +275,12 @@ def render_draft_pdf(letter: Letter) -> bytes:
 
 def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
+    issued_at, html = _prepare_issue(letter)
+    return _record_issue(letter, user, issued_at, pdf.html_to_pdf(html, letter.template_version), address)
+
+
+def _prepare_issue(letter: Letter) -> tuple[datetime.datetime, str]:
+    """Check that the letter may be issued now; its issue time and its HTML as issued."""
     if letter.status != Letter.Status.APPROVED:
         raise LetterError(f"Letter {letter} is {letter.get_status_display().lower()}; only an approved one is issued.")
     if not lifecycle.can(letter.cycle, "letters"):
@@ -273,7 +294,13 @@ def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     issued_on = timezone.localdate(issued_at)
     letter.deadline = letter.deadline or issued_on + datetime.timedelta(days=DEADLINE_DAYS)
     # Rendered as issued: the real date and deadline, no draft mark, though the row is still approved.
-    content = render_letter_pdf(letter, issued_on, draft=False)
+    return issued_at, render_letter_html(letter, issued_on, draft=False)
+
+
+def _record_issue(
+    letter: Letter, user, issued_at: datetime.datetime, content: bytes, address: str | None = None
+) -> Letter:
+    """Store the rendered PDF and mark the letter issued, unless it changed state meanwhile."""
     # The storage never overwrites: a second worker racing us saves under another name.
     stored_name = letter.pdf.storage.save(letter.pdf.field.generate_filename(letter, ""), ContentFile(content))
     try:
@@ -442,11 +469,22 @@ def approve_letters(letters, user, address: str | None = None) -> BulkResult:
     return result
 
 
-def issue_letters(letters, user) -> BulkResult:
+def issue_letters(letters, user, processes: int | None = None) -> BulkResult:
+    """Issue every approved letter among `letters`, their PDFs rendered on `processes` cores (default: all)."""
     result = BulkResult()
-    for letter in letters.filter(status=Letter.Status.APPROVED).select_related("cycle", "organisation"):
+    prepared = []
+    approved = letters.filter(status=Letter.Status.APPROVED).select_related(
+        "cycle", "organisation", "replaces", "follows"
+    )
+    for letter in approved:
         try:
-            issue_letter(letter, user)
+            prepared.append((letter, *_prepare_issue(letter)))
+        except LetterError as error:
+            result.skipped[letter.reference] = str(error)
+    rendered = pdf.render_many([(html, letter.template_version) for letter, _, html in prepared], processes)
+    for (letter, issued_at, _), content in zip(prepared, rendered, strict=True):
+        try:
+            _record_issue(letter, user, issued_at, content)
             result.done += 1
         except LetterError as error:
             result.skipped[letter.reference] = str(error)

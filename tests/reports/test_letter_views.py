@@ -420,4 +420,4 @@ def test_the_letter_page_names_people_not_usernames_or_template_files(client, cy
     page = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
 
     assert "by Helen Carter" in page and "by hcarter" not in page
-    assert "letters/action_required/v1.html" not in page and "template" not in page.lower().split("<main")[1]
+    assert "letters/action_required/v2.html" not in page and "template" not in page.lower().split("<main")[1]

@@ -105,8 +105,8 @@ def test_draft_states_the_effective_findings_and_addresses_the_chief_executive(c
     assert letter.status == Letter.Status.DRAFT
     assert letter.kind == Letter.Kind.ACTION_REQUIRED
     assert letter.reference == "EDA/2007WEBAUDIT/RZA/001"
-    assert letter.template_name == "letters/action_required/v1.html"
-    assert letter.template_version == "v1"
+    assert letter.template_name == "letters/action_required/v2.html"
+    assert letter.template_version == "v2"
     assert letter.addressee == "Dr Jane Smith"
     assert letter.address == "Riverside Acute NHS Trust\nRiverside House\nRiver Road\nLeeds\nLS1 4AB"
     assert [(f["duty"], f["status"]) for f in letter.findings] == [
