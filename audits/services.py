@@ -29,7 +29,7 @@ from .crawl_log import record_crawl_log
 from .crawler.crawling import CrawlResult, Read, crawl
 from .crawler.fetching import Fetcher
 from .crawler.loop import shared_loop
-from .crawler.matching import Verdict, decide
+from .crawler.matching import TrustIdentity, Verdict, decide
 from .crawler.rules import DutyRules
 from .crawler.statuses import VerdictStatus
 from .lifecycle import AuditError
@@ -299,6 +299,7 @@ def run_site_check(site_check_id: int, duty_codes: list[str] | None = None, work
                     lambda: not stopped.is_set(),
                     seeds,
                     loop.work,
+                    TrustIdentity(organisation.name, organisation.ods_code),
                 )
             )
             result = _wait_for(crawling, keep_going, stopped)

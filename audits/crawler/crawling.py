@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
 from .fetching import Fetcher, Response
-from .matching import Candidate, Problem, Source, assess, currency, names_it, url_words
+from .matching import OPENING_CHARS, Candidate, Problem, Source, TrustIdentity, assess, currency, names_it, url_words
 from .patterns import any_of, compiled, fold
 from .rules import DutyRules
 from .statuses import DocumentKind
@@ -178,12 +178,14 @@ async def crawl(
     keep_going: Callable[[], bool] = lambda: True,
     seeds: Iterable[str] = (),
     work: Work = inline,
+    trust: TrustIdentity | None = None,
 ) -> CrawlResult:
     """Read the site until every duty has complete evidence, the relevant links run out, or a budget ends.
 
     `seeds` are addresses on the site to read first, whether or not a page links to them: those a
     trust gave in its answer when it asked for the recheck. The site counts as covered when every
-    promising link was read, even if a budget then cut the rest: a duty is `not_met` only then."""
+    promising link was read, even if a budget then cut the rest: a duty is `not_met` only then.
+    `trust` is whose site it is: a document there that says it is another NHS trust's does not count."""
     result = CrawlResult()
     try:
         home = await fetcher.fetch(site_url)
@@ -219,7 +221,7 @@ async def crawl(
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
-    await _read_in_lanes(work, result, home, site_url, duties, incoming, offer)
+    await _read_in_lanes(work, result, home, site_url, duties, incoming, offer, trust)
     for url in await _sitemap_links(fetcher, home.final_url, result.log):
         offer(url, "", "")
 
@@ -270,7 +272,7 @@ async def crawl(
             continue
         if _host(response.final_url) not in hosts:
             continue
-        await _read_in_lanes(work, result, response, link.url, duties, incoming, offer)
+        await _read_in_lanes(work, result, response, link.url, duties, incoming, offer, trust)
     if not keep_going():
         result.covered = False
     return result
@@ -287,17 +289,17 @@ def _nothing_promising(best_left: _Link) -> bool:
     return best_left.priority >= 0
 
 
-async def _read_in_lanes(work: Work, result, response: Response, url: str, duties, incoming, offer) -> None:
+async def _read_in_lanes(work: Work, result, response: Response, url: str, duties, incoming, offer, trust) -> None:
     lane = "pages" if response.content_type in WEB_PAGES else "documents"
-    if not await work(_read, result, response, url, duties, incoming, offer, lane=lane):
-        await work(_read, result, response, url, duties, incoming, offer, True, lane="ocr")
+    if not await work(_read, result, response, url, duties, incoming, offer, trust, lane=lane):
+        await work(_read, result, response, url, duties, incoming, offer, trust, True, lane="ocr")
 
 
 def _first(texts: list[str]) -> str:
     return texts[0] if texts else ""
 
 
-def _read(result, response, url, duties, incoming, offer, ocr: bool = False) -> bool:
+def _read(result, response, url, duties, incoming, offer, trust=None, ocr: bool = False) -> bool:
     """Read a response into the result; False, having read nothing, when it is a scanned PDF that
     names a duty and `ocr` is off: OCR takes seconds, so the crawl sends it to a lane of its own."""
     texts, linked_from = incoming.get(url, ([], ""))
@@ -315,6 +317,7 @@ def _read(result, response, url, duties, incoming, offer, ocr: bool = False) -> 
             text=" ".join(document.text.split()),
             error=document.error,
             image_only=document.image_only,
+            site_owner=trust,
         )
 
     def worth_reading_on(first_page: Document) -> bool:
@@ -324,11 +327,14 @@ def _read(result, response, url, duties, incoming, offer, ocr: bool = False) -> 
         nonlocal wants_ocr
         if first_page.error and not first_page.image_only:
             return True
-        named = any(names_it(source_of(first_page), d.evidence) for d in duties)
+        source = source_of(first_page)
+        named = any(names_it(source, d.evidence) for d in duties)
         if first_page.image_only and named and not ocr:
             wants_ocr = True
             return False
-        return named
+        # A duty's section may sit pages into a larger document (an annual report's equality section on
+        # page 12): read on when the page that linked to it named a duty, or the document is such a report.
+        return named or _linked_from_a_duty_page(result, linked_from) or _larger_report(source)
 
     document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
     if wants_ocr:
@@ -361,6 +367,20 @@ def _read(result, response, url, duties, incoming, offer, ocr: bool = False) -> 
     for link in document.links:
         offer(link.url, link.text, response.final_url)
     return True
+
+
+# Reports whose sections may be a duty's publication, as their title, link, address or cover names them.
+LARGER_REPORTS = r"\bannual (report|review)\b|\bboard (report|papers?)\b|\breport to the (trust )?board\b"
+
+
+def _linked_from_a_duty_page(result: CrawlResult, linked_from: str) -> bool:
+    """Whether the page that linked to the document named a duty (it became a read: a candidate)."""
+    return bool(linked_from) and any(read.final_url == linked_from for read in result.reads)
+
+
+def _larger_report(source: Source) -> bool:
+    words = [source.title, *source.link_texts, url_words(source.url), source.text[:OPENING_CHARS]]
+    return any(compiled(LARGER_REPORTS).search(text) for text in words if text)
 
 
 def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:

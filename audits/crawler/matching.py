@@ -24,6 +24,15 @@ OPENING_CHARS = 400
 DATE_SCAN_CHARS = 4000
 
 
+@dataclass(frozen=True)
+class TrustIdentity:
+    """Whose website is crawled: a document that says it is another NHS trust's is not this trust's evidence."""
+
+    name: str
+    ods_code: str = ""
+    former_names: tuple[str, ...] = ()
+
+
 @dataclass
 class Source:
     """What the matcher knows about one document the crawl read."""
@@ -37,6 +46,7 @@ class Source:
     text: str = ""
     error: str = ""
     image_only: bool = False
+    site_owner: TrustIdentity | None = None  # the trust whose website it was read on
 
     @cached_property
     def places(self) -> dict[str, list[str]]:
@@ -301,6 +311,8 @@ def _never_the_publication(source: Source) -> str:
             return reason
     if body := _other_author(source):
         return f"it is another organisation's document ({body}), not the trust's"
+    if source.site_owner and (trust := _other_trust(source, source.site_owner)):
+        return f"it is another NHS trust's document ({trust}), not {source.site_owner.name}'s"
     return ""
 
 
@@ -319,6 +331,65 @@ def _other_author(source: Source) -> str:
         if other and not possessive and (trust is None or other.start() < trust.start()):
             return _normalise(other.group(0))
     return ""
+
+
+# An NHS body's name as documents write it: capitalised words (or a title page's capitals) before the
+# kind of trust, "and"/"&"/"of"/"upon" allowed inside ("Guy's and St Thomas' NHS Foundation Trust").
+_TRUST_NAME = re.compile(
+    r"\b((?:(?:[A-Z][\w'’.-]*|and|&|of|the|upon|on|in)\s+){1,10}?)"
+    r"(?i:(nhs foundation trust|nhs trust|primary care trust|health and social care trust|care trust))\b"
+)
+# Words many trusts' names share: what is left names the trust ("St Elsewhere's", "Northmoor").
+_GENERIC_NAME_WORDS = frozenset(
+    "nhs foundation trust primary care health healthcare hospital hospitals university teaching and the of in on "
+    "upon services community partnership mental social acute general district city county".split()
+)
+
+
+def _name_words(name: str) -> frozenset[str]:
+    words = re.sub(r"['’]", "", name.lower().replace("&", " and ")).split()
+    return frozenset(re.sub(r"\W+", "", w) for w in words) - _GENERIC_NAME_WORDS - {""}
+
+
+def _is_primary_care(name: str) -> bool:
+    return bool(re.search(r"\b(primary )?care trust\b", name, re.IGNORECASE)) and "social care" not in name.lower()
+
+
+def _other_trust(source: Source, owner: TrustIdentity) -> str:
+    """The other NHS trust the document names as its own (title, first headings, title page or "published
+    by"), when it names none of the owner's names there: a joint scheme that names the owner counts."""
+    by = [source.text[m.end() : m.end() + 120] for m in _AUTHOR_PLACES.finditer(source.text[:DATE_SCAN_CHARS])]
+    heads = [source.title, *source.headings[: 2 if source.kind != DocumentKind.HTML else 1], *by]
+    if source.kind != DocumentKind.HTML:
+        heads.append(source.text[:OPENING_CHARS])
+    others = [m for text in heads for m in _trusts_named(text) if not _owners(m, owner)]
+    if not others:
+        return ""
+    own_places = " ".join([source.title, *source.headings[:6], source.text[:KIND_CHARS], *by])
+    if owner.ods_code and re.search(rf"\b{re.escape(owner.ods_code)}\b", own_places):
+        return ""
+    if any(_owners(m, owner) for m in _trusts_named(own_places)):
+        return ""
+    return _normalise(others[0].group(0)).removeprefix("the ").removeprefix("The ")
+
+
+def _trusts_named(text: str) -> list[re.Match]:
+    """The NHS trusts a text names in particular (not "the NHS Trust")."""
+    return [m for m in _TRUST_NAME.finditer(text) if _name_words(m.group(1))]
+
+
+def _owners(mention: re.Match, owner: TrustIdentity) -> bool:
+    """Whether a trust named in the text is the owner, by its name, a shorter form of it or a former name."""
+    words = _name_words(mention.group(1))
+    for name in (owner.name, *owner.former_names):
+        own = _name_words(name)
+        # A primary care trust and a hospital trust of the same town are different bodies.
+        same_kind = not re.search(r"\btrust\b", name, re.IGNORECASE) or _is_primary_care(name) == _is_primary_care(
+            mention.group(2)
+        )
+        if own and own <= words and same_kind:
+            return True
+    return False
 
 
 def _snippet(source: Source, patterns: Sequence[str], width: int = 220) -> str:

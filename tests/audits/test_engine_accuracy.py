@@ -17,12 +17,14 @@ import yaml
 from audits.catalogue import load_catalogue
 from audits.crawler.crawling import crawl
 from audits.crawler.fetching import Fetcher
-from audits.crawler.matching import decide
+from audits.crawler.matching import TrustIdentity, decide
 from audits.crawler.rules import DutyRules
 from demo.serve import Page, SiteServer
 from demo.websites.blocks import esc, render_docx, render_pdf, render_scan
 
 FIXTURES = Path(__file__).parent / "engine_fixtures"
+# Whose website a case is, unless it names its own `trust`.
+TRUST = "Northmoor Hospitals NHS Trust"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
@@ -75,7 +77,7 @@ def document(path: Path, render_as: str | None, title: str | None) -> tuple[byte
 
 def site_of(duty: str, case: dict) -> dict[str, Page]:
     """The case's website: its own pages, or a home page linking to its one document."""
-    trust = case.get("trust", "Northmoor Hospitals NHS Trust")
+    trust = case.get("trust", TRUST)
     pages = {}
     for path, file in case.get("pages", {}).items():
         body, extension = document(FIXTURES / duty / file, case.get("as"), case.get("title"))
@@ -148,8 +150,9 @@ def test_the_engine_agrees_with_the_truth_on_at_least_97_percent_of_documents():
                 user_agent="test", delay=0, allow_private=True, max_bytes=10_000_000, connect_timeout=5, read_timeout=5
             )
             try:
+                trust = TrustIdentity(case.get("trust", TRUST), former_names=tuple(case.get("former_names", ())))
                 result = asyncio.run(
-                    crawl(server.url(f"{duty}/{i}"), [rules[duty]], audit_date, fetcher, page_budget=20)
+                    crawl(server.url(f"{duty}/{i}"), [rules[duty]], audit_date, fetcher, page_budget=20, trust=trust)
                 )
             finally:
                 fetcher.close()
