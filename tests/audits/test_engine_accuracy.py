@@ -80,7 +80,9 @@ def site_of(duty: str, case: dict) -> dict[str, Page]:
     trust = case.get("trust", TRUST)
     pages = {}
     for path, file in case.get("pages", {}).items():
-        body, extension = document(FIXTURES / duty / file, case.get("as"), case.get("title"))
+        # A case's web pages are served as written; its plain-text documents rendered as the case says.
+        render_as = case.get("as") if file.endswith(".txt") else None
+        body, extension = document(FIXTURES / duty / file, render_as, case.get("title"))
         pages[path] = Page(body, CONTENT_TYPES.get(extension, "application/octet-stream"))
     if "file" in case:
         body, extension = document(FIXTURES / duty / case["file"], case.get("as"), case.get("title"))
