@@ -36,7 +36,8 @@ class CaseTable(tables.Table):
     pagination_label = "Pages of cases"
 
     def render_trust(self, record, value):
-        return format_html('<a class="govuk-link" href="{}">{}</a>', reverse("cases:detail", args=[record.pk]), value)
+        url = reverse("casework:detail", args=[record.pk])
+        return format_html('<a class="govuk-link" href="{}">{}</a>', url, value)
 
     def render_state(self, record):
         return state_tag(record)

@@ -24,7 +24,6 @@ urlpatterns = [
     path("reports/national/", include("reports.national.urls")),
     path("letters/", include("reports.letters.urls")),
     path("my/", include("reports.portal.urls")),
-    path("casework/", include("reports.casework.urls")),
     path("casework/", include("casework.urls")),
     # One sign-in page for everyone, with its lockout and second step.
     path("admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),

@@ -91,7 +91,7 @@ def world():
 def _pages(world) -> list[str]:
     ods = world["trust"].ods_code
     return [
-        reverse("cases:trust_history", args=[ods]),
+        reverse("casework:trust_history", args=[ods]),
         reverse("casework:published_changes", args=[ods]),
         reverse("casework:crawl_log", args=[ods, world["later"].pk]),
     ]

@@ -241,8 +241,8 @@ def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
 ):
     _follow_cases(TWO_WEEKS_BEFORE, django_capture_on_commit_callbacks)
     AuditCycle.objects.create(name="2008 web audit", audit_date=datetime.date(2008, 4, 1))
-    history = reverse("cases:trust_history", args=[trust.ods_code])
-    case_page = reverse("cases:detail", args=[case.pk])
+    history = reverse("casework:trust_history", args=[trust.ods_code])
+    case_page = reverse("casework:detail", args=[case.pk])
 
     client.force_login(UserFactory(role="auditor"))
     page = client.get(history).content.decode()
@@ -250,9 +250,9 @@ def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
     assert f"Letter {case.letter.reference} issued" in page and "Reminder sent" in page
     staff_case = client.get(case_page).content.decode()
     assert "29 May 2007" in staff_case and "Opened a case" in staff_case
-    assert client.get(reverse("cases:list"), {"state": "awaiting", "sort": "-deadline"}).status_code == 200
-    assert "Kestrel NHS Trust" in client.get(reverse("cases:list"), {"state": "awaiting"}).content.decode()
-    assert "Kestrel NHS Trust" not in client.get(reverse("cases:list"), {"state": "escalated"}).content.decode()
+    assert client.get(reverse("casework:list"), {"state": "awaiting", "sort": "-deadline"}).status_code == 200
+    assert "Kestrel NHS Trust" in client.get(reverse("casework:list"), {"state": "awaiting"}).content.decode()
+    assert "Kestrel NHS Trust" not in client.get(reverse("casework:list"), {"state": "escalated"}).content.decode()
 
     client.force_login(trust_user)
     own = client.get(history)
@@ -260,7 +260,7 @@ def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
     assert "Not met" in own.content.decode() and "2008 web audit" not in own.content.decode()
     own_case = client.get(case_page).content.decode()
     assert "29 May 2007" in own_case and "Opened a case" not in own_case
-    assert client.get(reverse("cases:list")).status_code == 403
+    assert client.get(reverse("casework:list")).status_code == 403
 
     client.force_login(TrustUserFactory(organisation=OrganisationFactory(ods_code="RXX")))
     assert client.get(history).status_code == 404

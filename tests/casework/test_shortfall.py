@@ -65,19 +65,19 @@ def world():
 def test_staff_see_who_falls_short_with_their_case_or_history(world):
     later, case = world
     national = client_for(UserFactory(role="auditor")).get(reverse("national:report", args=[later.pk]))
-    url = reverse("cases:shortfall", args=[later.pk])
+    url = reverse("casework:shortfall", args=[later.pk])
     assert url in national.content.decode()
 
     html = client_for(UserFactory(role="auditor")).get(url).content.decode()
     short = html.split("Trend across published audits")[0]
-    assert "Alder NHS Trust" in short and reverse("cases:detail", args=[case.pk]) in short
-    assert "Birch NHS Trust" in short and reverse("cases:trust_history", args=["RBI"]) in short
+    assert "Alder NHS Trust" in short and reverse("casework:detail", args=[case.pk]) in short
+    assert "Birch NHS Trust" in short and reverse("casework:trust_history", args=["RBI"]) in short
     assert "Cedar NHS Trust" not in short  # met
 
 
 def test_the_trend_covers_published_audits_as_a_chart_and_its_table(world):
     later, _ = world
-    html = client_for(UserFactory(role="reviewer")).get(reverse("cases:shortfall", args=[later.pk])).content.decode()
+    html = client_for(UserFactory(role="reviewer")).get(reverse("casework:shortfall", args=[later.pk])).content.decode()
     trend = html.split("Trend across published audits", 1)[1]
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img"' in trend
     assert "Race equality scheme, 2006 audit" in trend and "Race equality scheme, 2007 audit" in trend
@@ -89,8 +89,8 @@ def test_the_trend_covers_published_audits_as_a_chart_and_its_table(world):
 
 def test_the_shortfall_is_for_staff_only(world):
     later, case = world
-    url = reverse("cases:shortfall", args=[later.pk])
+    url = reverse("casework:shortfall", args=[later.pk])
     assert client_for(TrustUserFactory(organisation=case.organisation)).get(url).status_code == 403
     assert Client().get(url).status_code == 302
-    assert client_for(UserFactory(role="auditor")).get(reverse("cases:shortfall", args=[999999])).status_code == 404
+    assert client_for(UserFactory(role="auditor")).get(reverse("casework:shortfall", args=[999999])).status_code == 404
     assert AuditCycle.objects.count() == 3

@@ -82,7 +82,7 @@ def test_a_crawl_log_is_the_trusts_own_and_only_of_published_cycles(world, logge
 def test_the_status_page_and_the_history_link_to_what_we_read_and_what_changed(world):  # noqa: F811
     alder, _, earlier, later = world
     trust_user = client_for(TrustUserFactory(organisation=alder))
-    for page in [reverse("trust:status"), reverse("cases:trust_history", args=["RAL"])]:
+    for page in [reverse("trust:status"), reverse("casework:trust_history", args=["RAL"])]:
         html = trust_user.get(page).content.decode()
         assert reverse("casework:crawl_log", args=["RAL", later.pk]) in html
         assert reverse("casework:crawl_log", args=["RAL", earlier.pk]) in html

@@ -17,7 +17,7 @@ from audits.lifecycle import shown_to_trusts
 from audits.models import AuditCycle, Duty, SiteCheck
 from trusts.access import organisation_for, staff_required
 
-from .tables import CalendarTable, ChangesTable, state_tag
+from .site_tables import CalendarTable, ChangesTable, state_tag
 
 ROWS_PER_PAGE = 50
 LOG_ENTRIES_PER_PAGE = 100
@@ -54,7 +54,7 @@ def calendar_list(request):
     table = CalendarTable(entries)
     RequestConfig(request, paginate={"per_page": ROWS_PER_PAGE}).configure(table)
     context = {"table": table, "filter": SimpleNamespace(form=form), "due_soon_days": calendar.DUE_SOON_DAYS}
-    return render(request, "reports/casework/calendar.html", context)
+    return render(request, "casework/site/calendar.html", context)
 
 
 def trust_calendar(request, ods_code: str):
@@ -63,7 +63,7 @@ def trust_calendar(request, ods_code: str):
     entries = calendar.calendar(datetime.date.today(), organisation_id=organisation.pk)
     rows = [(entry, state_tag(entry.state)) for entry in entries]
     context = {"organisation": organisation, "rows": rows, "due_soon_days": calendar.DUE_SOON_DAYS}
-    return render(request, "reports/casework/trust_calendar.html", context)
+    return render(request, "casework/site/trust_calendar.html", context)
 
 
 def _cycles_compared(request, cycles=None) -> tuple[AuditCycle, AuditCycle] | None:
@@ -99,7 +99,7 @@ def changes_list(request):
         table = ChangesTable(rows, query=f"later={later.pk}&earlier={earlier.pk}")
         RequestConfig(request, paginate={"per_page": ROWS_PER_PAGE}).configure(table)
         context.update(later=later, earlier=earlier, table=table)
-    return render(request, "reports/casework/changes.html", context)
+    return render(request, "casework/site/changes.html", context)
 
 
 @staff_required("audits.view_finding")
@@ -121,7 +121,7 @@ def _trust_changes(request, organisation, cycles):
         later, earlier = compared
         changes = site_changes.site_changes(earlier, later, organisation_id=organisation.pk).get(organisation.pk)
         context.update(later=later, earlier=earlier, changes=changes, checked_in_both=changes is not None)
-    return render(request, "reports/casework/trust_changes.html", context)
+    return render(request, "casework/site/trust_changes.html", context)
 
 
 def trust_crawl_log(request, ods_code: str, cycle_pk: int, crawl: int | None = None):
@@ -140,4 +140,4 @@ def trust_crawl_log(request, ods_code: str, cycle_pk: int, crawl: int | None = N
         entry.kind = crawl_log.kind_words(entry)
         entry.what = crawl_log.what_happened(entry)
     context = {"organisation": organisation, "check": check, "crawls": crawls, "crawl": crawl, "page": page}
-    return render(request, "reports/casework/crawl_log.html", context)
+    return render(request, "casework/site/crawl_log.html", context)
