@@ -222,8 +222,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes reports every sign-in at INFO; the activity log already records them.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django-axes reports every sign-in at INFO (the activity log already records them); WeasyPrint
+    # reports each step of every PDF it renders, in whichever process renders it.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # Celery. REDIS_URL (or CELERY_BROKER_URL) selects a shared broker; without one the broker is a
