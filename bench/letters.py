@@ -1,14 +1,16 @@
 """Time drafting, approving and issuing compliance letters for N trusts against a throwaway SQLite database.
 
 Run from the project root: .venv/bin/python -m bench.letters [--trusts 400] [--workers 2]
-Issuing (the WeasyPrint render) is split across --workers processes, as Celery workers on the
-letters queue would split it; drafting and approving are database work and run in one process.
+Issuing goes through reports.letters.issue_letters, as the Celery task does: it renders the PDFs on a pool of
+--workers processes. Drafting and approving are database work and run in one process. The machine's cores may
+be shared, so each step prints its CPU time per letter (this process and its render processes) beside the wall
+time, and the load average at the start and the end.
 """
 
 import argparse
 import datetime
-import multiprocessing
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -81,16 +83,16 @@ def populate(trusts: int):
     return cycle, signatory
 
 
-def issue_slice(letter_ids: list[int], user_id: int) -> int:
-    from django.db import connections
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (the render pool)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
-    from reports import letters
-    from reports.models import Letter
-    from trusts.models import User
 
-    connections.close_all()  # the parent's connection is not ours to share after fork
-    result = letters.issue_letters(Letter.objects.filter(pk__in=letter_ids), User.objects.get(pk=user_id))
-    return result.done
+def load_average() -> str:
+    return " ".join(f"{n:.1f}" for n in os.getloadavg())
 
 
 def main() -> None:
@@ -110,40 +112,38 @@ def main() -> None:
 
         django.setup()
         call_command("migrate", verbosity=0)
-        from django.db import connections
-
         from reports import letters
         from reports.models import Letter
 
         cycle, signatory = populate(args.trusts)
-        started = time.perf_counter()
-        drafted = letters.draft_letters_for_cycle(cycle)
-        drafting = time.perf_counter() - started
-        approved = letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory)
-        approving = time.perf_counter() - started - drafting
-        ids = list(Letter.objects.filter(cycle=cycle).order_by("pk").values_list("pk", flat=True))
-        connections.close_all()
-        issue_started = time.perf_counter()
-        with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-            issued = sum(
-                pool.starmap(issue_slice, [(ids[w :: args.workers], signatory.pk) for w in range(args.workers)])
-            )
-        issuing = time.perf_counter() - issue_started
-        total = time.perf_counter() - started
+        load_before = load_average()
+        clock = [(time.perf_counter(), cpu_seconds())]
+
+        def lap() -> tuple[float, float]:
+            clock.append((time.perf_counter(), cpu_seconds()))
+            return clock[-1][0] - clock[-2][0], clock[-1][1] - clock[-2][1]
+
+        drafted = letters.draft_letters_for_cycle(cycle).done
+        drafting = lap()
+        approved = letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory).done
+        approving = lap()
+        issued = letters.issue_letters(Letter.objects.filter(cycle=cycle), signatory, processes=args.workers).done
+        issuing = lap()
+        total = (clock[-1][0] - clock[0][0], clock[-1][1] - clock[0][1])
         kinds = {k: Letter.objects.filter(cycle=cycle, kind=k).count() for k in Letter.Kind.values}
         n = max(issued, 1)
-        print(f"{args.trusts} trusts, {args.workers} issuing processes; letters by kind: {kinds}")
-        print(f"draft:   {drafted.done} letters in {drafting:.1f} s")
-        print(f"approve: {approved.done} letters in {approving:.1f} s")
-        print(
-            f"issue:   {issued} PDFs in {issuing:.1f} s wall ({issuing / n:.3f} s per letter wall, "
-            f"{issuing * args.workers / n:.3f} s per letter per process)"
-        )
-        print(f"total:   {total:.1f} s for {issued} letters, {total / n:.3f} s per letter")
+        print(f"{args.trusts} trusts, {args.workers} render processes; letters by kind: {kinds}")
+        print(f"load average {load_before} at the start, {load_average()} at the end (the cores may be shared)")
+        steps = (("draft", drafted, drafting), ("approve", approved, approving), ("issue", issued, issuing))
+        for step, count, (wall, cpu) in (*steps, ("total", issued, total)):
+            print(
+                f"{step + ':':<8} {count} letters in {wall:.1f} s wall, {cpu:.1f} s CPU "
+                f"({wall / n * 1000:.0f} ms wall, {cpu / n * 1000:.0f} ms CPU per letter)"
+            )
         if issued != args.trusts:
             sys.exit(f"only {issued} of {args.trusts} letters were issued")
         print_summary(
-            letters=issued, letters_per_s=issued / total, issued_per_s=issued / issuing, processes=args.workers
+            letters=issued, letters_per_s=issued / total[0], issued_per_s=issued / issuing[0], processes=args.workers
         )
 
 
