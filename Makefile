@@ -24,12 +24,15 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
+# The browser tests run on their own: Playwright keeps an event loop running in its process, where the
+# crawler's tests could not start theirs.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
+	$(BIN)/pytest -n auto --dist loadfile -m browser
 
 bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} $(BIN)/python -m bench

@@ -82,7 +82,10 @@ def _beat_schedule(**env) -> subprocess.CompletedProcess:
 def test_an_empty_schedule_turns_periodic_audits_off():
     weekly = _beat_schedule(AUDIT_PERIODIC_AUDIT="0 3 * * 1").stdout.strip()
     off = _beat_schedule(AUDIT_PERIODIC_AUDIT="").stdout.strip()
-    assert (weekly, off) == ("['periodic-audit', 'recover-lost-site-checks']", "['recover-lost-site-checks']")
+    assert (weekly, off) == (
+        "['follow-cases', 'periodic-audit', 'recover-lost-site-checks']",
+        "['follow-cases', 'recover-lost-site-checks']",
+    )
 
 
 def test_a_bad_schedule_fails_at_start_up():
