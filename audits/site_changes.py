@@ -43,16 +43,34 @@ def comparable_cycles():
     return AuditCycle.objects.exclude(status__in=states("start") + states("stopped")).order_by("-audit_date", "-pk")
 
 
-def _kept(evidence: Evidence | None) -> bool:
-    return evidence is not None and bool(evidence.sha256) and not evidence.error and (evidence.status_code or 200) < 400
+# A stored copy: fetched whole (a SHA-256), without error, and not an error page.
+_KEPT = Q(evidence__sha256__gt="", evidence__error="") & (
+    Q(evidence__status_code__isnull=True) | Q(evidence__status_code__lt=400)
+)
 
 
-def _documents(findings) -> dict[tuple[int, str], list[tuple[Finding, Evidence]]]:
-    """(trust, address) -> the findings resting on that stored document, with it, in duty order."""
-    documents: dict[tuple[int, str], list[tuple[Finding, Evidence]]] = defaultdict(list)
-    for finding in findings:
-        if finding.evidence is not None and _kept(finding.evidence):
-            documents[(finding.organisation_id, finding.evidence.url)].append((finding, finding.evidence))
+_DOCUMENT = ("evidence__url", "evidence__sha256", "evidence__title")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A change worked out from plain rows: which findings, not yet the objects."""
+
+    trust: int
+    kind: str
+    url: str
+    title: str
+    before: int | None  # finding ids
+    after: int | None
+    duty_ids: tuple[int, ...]
+    why_gone: str = ""
+
+
+def _documents(rows) -> dict[tuple[int, str], list[tuple]]:
+    """(trust, address) -> the rows of the findings resting on that stored document, in duty order."""
+    documents: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+    for row in rows:
+        documents[(row[2], row[4])].append(row)
     return documents
 
 
@@ -62,10 +80,57 @@ def _dead_links(cycle: AuditCycle, organisation_id: int | None) -> dict[tuple[in
     if organisation_id is not None:
         dead = dead.filter(site_check__organisation_id=organisation_id)
     reasons = {}
-    for evidence in dead.select_related("site_check"):
-        why = f"the link answered {evidence.status_code}" if evidence.status_code else evidence.error
-        reasons[(evidence.site_check.organisation_id, evidence.url)] = why
+    rows = dead.values_list("site_check__organisation_id", "url", "status_code", "error")
+    for trust, url, status_code, error in rows:
+        reasons[(trust, url)] = f"the link answered {status_code}" if status_code else error
     return reasons
+
+
+def _changes(earlier: AuditCycle, later: AuditCycle, organisation_id: int | None) -> tuple[set[int], list[_Change]]:
+    """The trusts checked in both cycles, and the changes between them, from plain rows: a national comparison
+    reads tens of thousands of findings, and only the changed ones are ever shown."""
+    findings = Finding.objects.filter(cycle__in=[earlier, later])
+    if organisation_id is not None:
+        findings = findings.filter(organisation_id=organisation_id)
+    checked = findings.values_list("cycle_id", "organisation_id").distinct().order_by()
+    by_cycle: dict[int, set[int]] = defaultdict(set)
+    for cycle_id, trust in checked:
+        by_cycle[cycle_id].add(trust)
+    checked_in_both = by_cycle[earlier.pk] & by_cycle[later.pk]
+    rows = list(
+        findings.filter(_KEPT)
+        .order_by("duty__sort_order", "duty__code")
+        .values_list("pk", "cycle_id", "organisation_id", "duty_id", *_DOCUMENT)
+    )
+    before = _documents(row for row in rows if row[1] == earlier.pk)
+    after = _documents(row for row in rows if row[1] == later.pk)
+    dead = _dead_links(later, organisation_id)
+    changes = []
+    for key in sorted(before.keys() | after.keys(), key=lambda k: k[1]):
+        trust, url = key
+        if trust not in checked_in_both:
+            continue
+        old, new = before.get(key, []), after.get(key, [])
+        duty_ids = tuple(dict.fromkeys(row[3] for row in old + new))
+        title = (new or old)[0][6] or url
+        if old and new:
+            if old[0][5] == new[0][5]:
+                continue
+            changes.append(_Change(trust, Change.CHANGED, url, title, old[0][0], new[0][0], duty_ids))
+        elif new:
+            changes.append(_Change(trust, Change.APPEARED, url, title, None, new[0][0], duty_ids))
+        else:
+            why = dead.get(key, "the crawl no longer found it: the page was removed or no longer linked")
+            changes.append(_Change(trust, Change.DISAPPEARED, url, title, old[0][0], None, duty_ids, why))
+    return checked_in_both, changes
+
+
+def change_counts(earlier: AuditCycle, later: AuditCycle) -> dict[int, dict[str, int]]:
+    """Per trust with a change between the cycles, how many documents appeared, disappeared and changed."""
+    counts: dict[int, dict[str, int]] = {}
+    for change in _changes(earlier, later, None)[1]:
+        counts.setdefault(change.trust, dict.fromkeys(LABELS, 0))[change.kind] += 1
+    return counts
 
 
 def site_changes(
@@ -73,37 +138,27 @@ def site_changes(
 ) -> dict[int, list[DocumentChange]]:
     """Per trust checked in both cycles (or the one given), the documents that appeared, disappeared
     or changed; unchanged documents are left out."""
+    checked_in_both, found = _changes(earlier, later, organisation_id)
+    shown = [pk for change in found for pk in (change.before, change.after) if pk is not None]
     findings = (
-        Finding.objects.filter(cycle__in=[earlier, later])
+        Finding.objects.filter(pk__in=shown)
         .select_related("evidence", "duty", "cycle")
         # A document's text can be long, and a duty's evidence rules are decoded per row: neither is shown.
         .defer("rationale", "evidence__text", "evidence__snippet", "duty__evidence_rules")
+        .in_bulk()
     )
-    if organisation_id is not None:
-        findings = findings.filter(organisation_id=organisation_id)
-    rows = list(findings.order_by("duty__sort_order", "duty__code"))
-    checked_in_both = {f.organisation_id for f in rows if f.cycle_id == earlier.pk} & {
-        f.organisation_id for f in rows if f.cycle_id == later.pk
-    }
-    before = _documents(f for f in rows if f.cycle_id == earlier.pk)
-    after = _documents(f for f in rows if f.cycle_id == later.pk)
-    dead = _dead_links(later, organisation_id)
+    duties = Duty.objects.defer("evidence_rules").in_bulk({pk for change in found for pk in change.duty_ids})
     changes: dict[int, list[DocumentChange]] = {trust: [] for trust in checked_in_both}
-    for key in sorted(before.keys() | after.keys(), key=lambda k: k[1]):
-        trust, url = key
-        if trust not in checked_in_both:
-            continue
-        old, new = before.get(key, []), after.get(key, [])
-        duties = list({f.duty_id: f.duty for f, _ in old + new}.values())
-        title = (new or old)[0][1].title or url
-        if old and new:
-            if old[0][1].sha256 == new[0][1].sha256:
-                continue
-            change = DocumentChange(Change.CHANGED, url, title, old[0][0], new[0][0], duties)
-        elif new:
-            change = DocumentChange(Change.APPEARED, url, title, None, new[0][0], duties)
-        else:
-            why = dead.get(key, "the crawl no longer found it: the page was removed or no longer linked")
-            change = DocumentChange(Change.DISAPPEARED, url, title, old[0][0], None, duties, why_gone=why)
-        changes[trust].append(change)
+    for change in found:
+        changes[change.trust].append(
+            DocumentChange(
+                change.kind,
+                change.url,
+                change.title,
+                findings.get(change.before),
+                findings.get(change.after),
+                [duties[pk] for pk in change.duty_ids],
+                why_gone=change.why_gone,
+            )
+        )
     return changes

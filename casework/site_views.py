@@ -16,6 +16,7 @@ from audits import calendar, crawl_log, site_changes
 from audits.lifecycle import shown_to_trusts
 from audits.models import AuditCycle, Duty, SiteCheck
 from trusts.access import organisation_for, staff_required
+from trusts.models import Organisation
 
 from .site_tables import CalendarTable, ChangesTable, state_tag
 
@@ -86,16 +87,9 @@ def changes_list(request):
     context = {"cycles": site_changes.comparable_cycles(), "compared": compared}
     if compared:
         later, earlier = compared
-        changes = site_changes.site_changes(earlier, later)
-        trusts = {c.organisation_id: c.organisation for c in later.site_checks.select_related("organisation")}
-        rows = [
-            {
-                "organisation": trusts[trust],
-                **{kind: sum(c.kind == kind for c in found) for kind in site_changes.LABELS},
-            }
-            for trust, found in changes.items()
-            if found
-        ]
+        counts = site_changes.change_counts(earlier, later)
+        trusts = Organisation.objects.in_bulk(counts)
+        rows = [{"organisation": trusts[trust], **by_kind} for trust, by_kind in counts.items()]
         table = ChangesTable(rows, query=f"later={later.pk}&earlier={earlier.pk}")
         RequestConfig(request, paginate={"per_page": ROWS_PER_PAGE}).configure(table)
         context.update(later=later, earlier=earlier, table=table)
