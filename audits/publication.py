@@ -13,10 +13,8 @@ The rule, in one place (README, "What people do in it"):
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-
-from trusts.models import Organisation
 
 from . import lifecycle
 from .lifecycle import AuditError
@@ -135,27 +133,20 @@ def publication_blockers(cycle: AuditCycle) -> Blockers:
 
 
 def blocker_count(cycle: AuditCycle) -> int:
-    """How many things publication_blockers(cycle) lists, counted without loading them: the dashboard
-    shows this for every cycle in review, and a cycle has thousands of findings."""
+    """How many things publication_blockers(cycle) lists, counted in the database without loading them: the
+    dashboard shows this for every cycle in review, and a cycle has thousands of findings."""
     unsettled = Finding.objects.with_effective_status().filter(cycle=cycle, effective__in=UNSETTLED).count()
-    duties = list(cycle.duties.all())
-    decided = set(Finding.objects.filter(cycle=cycle).values_list("organisation_id", "duty_id"))
-    checks = cycle.site_checks.values_list(
-        "organisation_id", "state", "organisation__org_type", "organisation__headcount"
+    open_checks = cycle.site_checks.exclude(state__in=SiteCheck.ENDED).count()
+    # Per duty, the ended checks of the trusts that owe it, less their findings for it: two queries in all.
+    owed = {duty.pk: duty.applies_filter(cycle.audit_date, via="organisation__") for duty in cycle.duties.all()}
+    if not owed:
+        return unsettled + open_checks
+    ended = cycle.site_checks.filter(state__in=SiteCheck.ENDED).exclude(state=SiteCheck.State.CANCELLED)
+    owing = ended.aggregate(**{f"duty_{pk}": Count("id", filter=rule) for pk, rule in owed.items()})
+    decided = Finding.objects.filter(cycle=cycle, site_check__in=ended.values("pk")).aggregate(
+        **{f"duty_{pk}": Count("id", filter=Q(duty=pk) & rule) for pk, rule in owed.items()}
     )
-    open_checks = undecided = 0
-    applicable: dict[tuple[str, int | None], list[int]] = {}  # the duties owed, by what applies_to reads
-    for organisation_id, state, org_type, headcount in checks:
-        if state not in SiteCheck.ENDED:
-            open_checks += 1
-            continue
-        if state == SiteCheck.State.CANCELLED:
-            continue
-        if (org_type, headcount) not in applicable:
-            owner = Organisation(org_type=org_type, headcount=headcount)
-            applicable[org_type, headcount] = [d.pk for d in duties if d.applies_to(owner, cycle.audit_date)]
-        undecided += sum((organisation_id, duty_pk) not in decided for duty_pk in applicable[org_type, headcount])
-    return unsettled + open_checks + undecided
+    return unsettled + open_checks + sum(owing[key] - decided[key] for key in owing)
 
 
 # What trusts will see

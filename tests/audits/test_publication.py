@@ -196,6 +196,21 @@ def test_the_blocker_count_counts_what_the_blockers_list(cycle, trusts):
     assert publication.blocker_count(cycle) == publication.publication_blockers(cycle).count == 3
 
 
+def test_the_blocker_count_groups_trusts_as_the_blockers_list_names_them(cycle, trusts):
+    """The count groups trusts by what decides the duties they owe (type, headcount): trusts that share them,
+    a cancelled check and a failed one are counted as the list counts them."""
+    for ods in ("RDD", "REE", "RFF"):
+        twin = OrganisationFactory(ods_code=ods, org_type=trusts[1].org_type, headcount=trusts[1].headcount)
+        SiteCheckFactory(cycle=cycle, organisation=twin, state=SiteCheck.State.DONE)  # no finding at all
+    cycle.site_checks.filter(organisation__ods_code="REE").update(state=SiteCheck.State.CANCELLED)
+    cycle.site_checks.filter(organisation__ods_code="RFF").update(state=SiteCheck.State.FAILED)
+    cycle.findings.filter(organisation=trusts[1], duty__code="gender-pay-gap").delete()
+
+    blockers = publication.publication_blockers(cycle)
+    assert len(blockers.undecided) > 2
+    assert publication.blocker_count(cycle) == blockers.count
+
+
 def test_before_publication_a_trust_sees_only_that_an_audit_is_under_way(client, cycle, trusts):
     finding = cycle.findings.filter(organisation=trusts[0]).first()
     client.force_login(TrustUserFactory(organisation=trusts[0]))
