@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from trusts.models import Organisation
+
 from . import lifecycle
 from .lifecycle import AuditError
 from .models import AuditCycle, Duty, Finding, FindingStatus, SiteCheck
@@ -137,16 +139,25 @@ def blocker_count(cycle: AuditCycle) -> int:
     dashboard shows this for every cycle in review, and a cycle has thousands of findings."""
     unsettled = Finding.objects.with_effective_status().filter(cycle=cycle, effective__in=UNSETTLED).count()
     open_checks = cycle.site_checks.exclude(state__in=SiteCheck.ENDED).count()
-    # Per duty, the ended checks of the trusts that owe it, less their findings for it: two queries in all.
-    owed = {duty.pk: duty.applies_filter(cycle.audit_date, via="organisation__") for duty in cycle.duties.all()}
-    if not owed:
-        return unsettled + open_checks
+    # The ended checks of the trusts that owe each duty, less their findings for it. Who owes a duty depends
+    # only on the trust's type and headcount, so the checks are counted by those, and the findings in one count.
     ended = cycle.site_checks.filter(state__in=SiteCheck.ENDED).exclude(state=SiteCheck.State.CANCELLED)
-    owing = ended.aggregate(**{f"duty_{pk}": Count("id", filter=rule) for pk, rule in owed.items()})
-    decided = Finding.objects.filter(cycle=cycle, site_check__in=ended.values("pk")).aggregate(
-        **{f"duty_{pk}": Count("id", filter=Q(duty=pk) & rule) for pk, rule in owed.items()}
-    )
-    return unsettled + open_checks + sum(owing[key] - decided[key] for key in owing)
+    owner = ("organisation__org_type", "organisation__headcount")
+    duties = list(cycle.duties.defer("evidence_rules"))
+    owed = 0
+    duties_owed: dict[tuple, int] = {}  # by type and the side of each headcount threshold a trust is on
+    thresholds = sorted({duty.min_headcount for duty in duties if duty.min_headcount is not None})
+    for org_type, headcount, n in ended.values_list(*owner).annotate(n=Count("id")).order_by():
+        key = (org_type, headcount is None, *(headcount is not None and headcount >= t for t in thresholds))
+        if key not in duties_owed:
+            trust = Organisation(org_type=org_type, headcount=headcount)
+            duties_owed[key] = sum(duty.applies_to(trust, cycle.audit_date) for duty in duties)
+        owed += n * duties_owed[key]
+    owing = Q(pk__in=[])
+    for duty in duties:
+        owing |= Q(duty=duty) & duty.applies_filter(cycle.audit_date, via="organisation__")
+    decided = Finding.objects.filter(owing, cycle=cycle, site_check__in=ended.values("pk")).count()
+    return unsettled + open_checks + owed - decided
 
 
 # What trusts will see
