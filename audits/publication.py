@@ -134,30 +134,42 @@ def publication_blockers(cycle: AuditCycle) -> Blockers:
     return Blockers(unsettled, open_checks, undecided)
 
 
-def blocker_count(cycle: AuditCycle) -> int:
-    """How many things publication_blockers(cycle) lists, counted in the database without loading them: the
-    dashboard shows this for every cycle in review, and a cycle has thousands of findings."""
-    unsettled = Finding.objects.with_effective_status().filter(cycle=cycle, effective__in=UNSETTLED).count()
-    open_checks = cycle.site_checks.exclude(state__in=SiteCheck.ENDED).count()
-    # The ended checks of the trusts that owe each duty, less their findings for it. Who owes a duty depends
-    # only on the trust's type and headcount, so the checks are counted by those, and the findings in one count.
-    ended = cycle.site_checks.filter(state__in=SiteCheck.ENDED).exclude(state=SiteCheck.State.CANCELLED)
+def blocker_counts(cycles: list[AuditCycle]) -> dict[int, int]:
+    """How many things publication_blockers lists for each cycle, counted in the database without loading
+    them, in a fixed number of queries for all the cycles: the dashboard shows this for every cycle in review,
+    and each has thousands of findings."""
+    counts = dict.fromkeys((cycle.pk for cycle in cycles), 0)
+    if not cycles:
+        return counts
+    findings = Finding.objects.filter(cycle__in=cycles)
+    checks = SiteCheck.objects.filter(cycle__in=cycles)
+    unsettled = findings.with_effective_status().filter(effective__in=UNSETTLED)
+    for cycle_pk, n in unsettled.values_list("cycle_id").annotate(n=Count("id")).order_by():
+        counts[cycle_pk] += n
+    for cycle_pk, n in checks.exclude(state__in=SiteCheck.ENDED).values_list("cycle_id").annotate(n=Count("id")):
+        counts[cycle_pk] += n
+    # Undecided: the ended checks of the trusts that owe each duty, less their findings for it. Who owes a duty
+    # depends only on a trust's type and headcount, so checks are counted by those, the findings in one count.
+    ended = checks.filter(state__in=SiteCheck.ENDED).exclude(state=SiteCheck.State.CANCELLED)
+    duties = {cycle.pk: list(cycle.duties.defer("evidence_rules")) for cycle in cycles}
+    thresholds = sorted({d.min_headcount for ds in duties.values() for d in ds if d.min_headcount is not None})
+    dates = {cycle.pk: cycle.audit_date for cycle in cycles}
+    owed: dict[tuple, int] = {}  # duties owed, by cycle, type and the side of each headcount threshold
     owner = ("organisation__org_type", "organisation__headcount")
-    duties = list(cycle.duties.defer("evidence_rules"))
-    owed = 0
-    duties_owed: dict[tuple, int] = {}  # by type and the side of each headcount threshold a trust is on
-    thresholds = sorted({duty.min_headcount for duty in duties if duty.min_headcount is not None})
-    for org_type, headcount, n in ended.values_list(*owner).annotate(n=Count("id")).order_by():
-        key = (org_type, headcount is None, *(headcount is not None and headcount >= t for t in thresholds))
-        if key not in duties_owed:
+    for cycle_pk, org_type, headcount, n in ended.values_list("cycle_id", *owner).annotate(n=Count("id")).order_by():
+        key = (cycle_pk, org_type, headcount is None, *(headcount is not None and headcount >= t for t in thresholds))
+        if key not in owed:
             trust = Organisation(org_type=org_type, headcount=headcount)
-            duties_owed[key] = sum(duty.applies_to(trust, cycle.audit_date) for duty in duties)
-        owed += n * duties_owed[key]
+            owed[key] = sum(duty.applies_to(trust, dates[cycle_pk]) for duty in duties[cycle_pk])
+        counts[cycle_pk] += n * owed[key]
     owing = Q(pk__in=[])
-    for duty in duties:
-        owing |= Q(duty=duty) & duty.applies_filter(cycle.audit_date, via="organisation__")
-    decided = Finding.objects.filter(owing, cycle=cycle, site_check__in=ended.values("pk")).count()
-    return unsettled + open_checks + owed - decided
+    for cycle_pk, cycle_duties in duties.items():
+        for duty in cycle_duties:
+            owing |= Q(cycle=cycle_pk, duty=duty) & duty.applies_filter(dates[cycle_pk], via="organisation__")
+    decided = findings.filter(owing, site_check__in=ended.values("pk"))
+    for cycle_pk, n in decided.values_list("cycle_id").annotate(n=Count("id")).order_by():
+        counts[cycle_pk] -= n
+    return counts
 
 
 # What trusts will see

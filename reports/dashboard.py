@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from audits import lifecycle, responses, review
 from audits.models import AuditCycle, Finding, TrustResponse
-from audits.publication import blocker_count
+from audits.publication import blocker_counts
 from audits.services import cycle_progress
 
 from .models import Letter
@@ -60,9 +60,10 @@ def _auditor_work(running: list[AuditCycle]) -> dict:
     """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
     ready: list[tuple[AuditCycle, int]] = []
     blocked: list[tuple[AuditCycle, int]] = []
-    for cycle in AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"):
-        count = blocker_count(cycle)
-        (blocked if count else ready).append((cycle, count))
+    in_review = list(AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"))
+    counts = blocker_counts(in_review)
+    for cycle in in_review:
+        (blocked if counts[cycle.pk] else ready).append((cycle, counts[cycle.pk]))
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}
 
 

@@ -188,12 +188,12 @@ def test_an_open_site_check_and_an_undecided_duty_block(cycle, trusts):
 
 
 def test_the_blocker_count_counts_what_the_blockers_list(cycle, trusts):
-    assert publication.blocker_count(cycle) == 0
+    assert publication.blocker_counts([cycle])[cycle.pk] == 0
     SiteCheck.objects.filter(cycle=cycle, organisation=trusts[0]).update(state=SiteCheck.State.RUNNING)
     cycle.findings.filter(organisation=trusts[1], duty__code="gender-pay-gap").delete()
     cycle.findings.filter(organisation=trusts[1], duty__code="race-equality-scheme").update(status="error")
 
-    assert publication.blocker_count(cycle) == publication.publication_blockers(cycle).count == 3
+    assert publication.blocker_counts([cycle])[cycle.pk] == publication.publication_blockers(cycle).count == 3
 
 
 def test_the_blocker_count_groups_trusts_as_the_blockers_list_names_them(cycle, trusts):
@@ -208,7 +208,7 @@ def test_the_blocker_count_groups_trusts_as_the_blockers_list_names_them(cycle, 
 
     blockers = publication.publication_blockers(cycle)
     assert len(blockers.undecided) > 2
-    assert publication.blocker_count(cycle) == blockers.count
+    assert publication.blocker_counts([cycle])[cycle.pk] == blockers.count
 
 
 def test_before_publication_a_trust_sees_only_that_an_audit_is_under_way(client, cycle, trusts):
