@@ -10,10 +10,11 @@ The rule, in one place (README, "What people do in it"):
   or `error` again after publication (a recheck) is shown as "Being checked by the regulator".
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.utils import timezone
 
 from trusts.models import Organisation
@@ -149,26 +150,35 @@ def blocker_counts(cycles: list[AuditCycle]) -> dict[int, int]:
     for cycle_pk, n in checks.exclude(state__in=SiteCheck.ENDED).values_list("cycle_id").annotate(n=Count("id")):
         counts[cycle_pk] += n
     # Undecided: the ended checks of the trusts that owe each duty, less their findings for it. Who owes a duty
-    # depends only on a trust's type and headcount, so checks are counted by those, the findings in one count.
+    # depends only on a trust's type and which side of each headcount threshold it is on: both are counted by
+    # those groups, so the rows are few whatever the number of trusts, and each group is asked applies_to once.
     ended = checks.filter(state__in=SiteCheck.ENDED).exclude(state=SiteCheck.State.CANCELLED)
-    duties = {cycle.pk: list(cycle.duties.defer("evidence_rules")) for cycle in cycles}
-    thresholds = sorted({d.min_headcount for ds in duties.values() for d in ds if d.min_headcount is not None})
+    duties = {cycle.pk: {duty.pk: duty for duty in cycle.duties.defer("evidence_rules")} for cycle in cycles}
+    thresholds = sorted({d.min_headcount for ds in duties.values() for d in ds.values() if d.min_headcount})
     dates = {cycle.pk: cycle.audit_date for cycle in cycles}
-    owed: dict[tuple, int] = {}  # duties owed, by cycle, type and the side of each headcount threshold
-    owner = ("organisation__org_type", "organisation__headcount")
-    for cycle_pk, org_type, headcount, n in ended.values_list("cycle_id", *owner).annotate(n=Count("id")).order_by():
-        key = (cycle_pk, org_type, headcount is None, *(headcount is not None and headcount >= t for t in thresholds))
-        if key not in owed:
-            trust = Organisation(org_type=org_type, headcount=headcount)
-            owed[key] = sum(duty.applies_to(trust, dates[cycle_pk]) for duty in duties[cycle_pk])
-        counts[cycle_pk] += n * owed[key]
-    owing = Q(pk__in=[])
-    for cycle_pk, cycle_duties in duties.items():
-        for duty in cycle_duties:
-            owing |= Q(cycle=cycle_pk, duty=duty) & duty.applies_filter(dates[cycle_pk], via="organisation__")
-    decided = findings.filter(owing, site_check__in=ended.values("pk"))
-    for cycle_pk, n in decided.values_list("cycle_id").annotate(n=Count("id")).order_by():
-        counts[cycle_pk] -= n
+    group = {
+        "unknown": Case(When(organisation__headcount__isnull=True, then=Value(True)), default=Value(False)),
+        **{
+            f"from_{t}": Case(When(organisation__headcount__gte=t, then=Value(True)), default=Value(False))
+            for t in thresholds
+        },
+    }
+
+    @functools.cache
+    def owes(cycle_pk: int, duty_pk: int, org_type: str, unknown: bool, *sides: bool) -> bool:
+        passed = [t for t, above in zip(thresholds, sides, strict=True) if above]
+        headcount = None if unknown else max(passed, default=0)
+        owner = Organisation(org_type=org_type, headcount=headcount)
+        return duties[cycle_pk][duty_pk].applies_to(owner, dates[cycle_pk])
+
+    owed_checks = ended.annotate(**group).values_list("cycle_id", "organisation__org_type", *group)
+    for cycle_pk, *owner, n in owed_checks.annotate(n=Count("id")).order_by():
+        counts[cycle_pk] += n * sum(owes(cycle_pk, duty_pk, *owner) for duty_pk in duties[cycle_pk])
+    decided = findings.filter(site_check__in=ended.values("pk")).annotate(**group)
+    decided = decided.values_list("cycle_id", "duty_id", "organisation__org_type", *group).annotate(n=Count("id"))
+    for cycle_pk, duty_pk, *owner, n in decided.order_by():
+        if duty_pk in duties[cycle_pk] and owes(cycle_pk, duty_pk, *owner):
+            counts[cycle_pk] -= n
     return counts
 
 
