@@ -96,6 +96,12 @@ def _populate(trusts: int, clients: int) -> tuple[list[int], dict[str, bytes]]:
             for j, d in enumerate(duties)
         )
         cycle_ids.append(cycle.id)
+    # A live database has its planner statistics; a freshly filled one has none until autovacuum comes by.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     # Staff sign in with a code too, and a code counts once per app: one auditor per client.
     keys = {}
     for n in range(clients):
