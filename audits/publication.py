@@ -174,8 +174,12 @@ def blocker_counts(cycles: list[AuditCycle]) -> dict[int, int]:
     owed_checks = ended.annotate(**group).values_list("cycle_id", "organisation__org_type", *group)
     for cycle_pk, *owner, n in owed_checks.annotate(n=Count("id")).order_by():
         counts[cycle_pk] += n * sum(owes(cycle_pk, duty_pk, *owner) for duty_pk in duties[cycle_pk])
-    decided = findings.filter(site_check__in=ended.values("pk")).annotate(**group)
-    decided = decided.values_list("cycle_id", "duty_id", "organisation__org_type", *group).annotate(n=Count("id"))
+    decided = (
+        findings.filter(site_check__in=ended.values("pk"))
+        .annotate(**group)
+        .values_list("cycle_id", "duty_id", "organisation__org_type", *group)
+        .annotate(n=Count("id"))
+    )
     for cycle_pk, duty_pk, *owner, n in decided.order_by():
         if duty_pk in duties[cycle_pk] and owes(cycle_pk, duty_pk, *owner):
             counts[cycle_pk] -= n

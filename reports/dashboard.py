@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import redirect, render
 
-from audits import lifecycle, responses, review
+from audits import lifecycle, responses, results_cache, review
 from audits.models import AuditCycle, Finding, TrustResponse
 from audits.publication import blocker_counts
 from audits.services import cycle_progress
@@ -34,7 +34,11 @@ def dashboard(user) -> dict:
         return {"cycles": []}
     with_findings = Exists(Finding.objects.filter(cycle=OuterRef("pk")))
     latest = AuditCycle.objects.filter(with_findings).order_by("-audit_date", "-created_at", "-pk").first()
-    report = national_report(latest) if latest else None
+    # The figures below count every finding of a cycle: they are kept until the results change.
+    results = results_cache.fingerprint()
+    report = (
+        results_cache.remember(f"national:{latest.pk}", results, lambda: national_report(latest)) if latest else None
+    )
     running = list(AuditCycle.objects.filter(status__in=lifecycle.states("checking")).order_by("-started_at", "-pk"))
     context: dict[str, Any] = {
         "latest": latest,
@@ -47,21 +51,23 @@ def dashboard(user) -> dict:
         "can_triage": any(user.has_perm(p) for p in responses.TRIAGE_PERMISSIONS),
     }
     if user.has_perm("audits.review_finding"):
-        waiting = [queue for queue in review.review_queues() if queue.waiting]
+        queues = results_cache.remember("review_queues", results, review.review_queues)
+        waiting = [queue for queue in queues if queue.waiting]
         context |= {"waiting": waiting, "waiting_total": sum(queue.waiting for queue in waiting), "reviews": True}
     if user.has_perm("audits.run_audit"):
-        context |= _auditor_work(running)
+        context |= _auditor_work(running, results)
     if user.has_perm("reports.sign_letter"):
         context |= _signatory_work()
     return context
 
 
-def _auditor_work(running: list[AuditCycle]) -> dict:
+def _auditor_work(running: list[AuditCycle], results: str) -> dict:
     """Cycles running, ready to publish (nothing blocks) and blocked (with how much blocks them)."""
     ready: list[tuple[AuditCycle, int]] = []
     blocked: list[tuple[AuditCycle, int]] = []
     in_review = list(AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"))
-    counts = blocker_counts(in_review)
+    pks = ",".join(str(cycle.pk) for cycle in in_review)
+    counts = results_cache.remember(f"blockers:{pks}", results, lambda: blocker_counts(in_review))
     for cycle in in_review:
         (blocked if counts[cycle.pk] else ready).append((cycle, counts[cycle.pk]))
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}

@@ -18,6 +18,15 @@ def _plain_http(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: figures are kept under a fingerprint of the results, and a test
+    with a frozen clock could rebuild the very database state an earlier test left, with other contents."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_broker(tmp_path_factory):
     """Each test process gets a broker of its own, so that the workers of another process (a parallel
