@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -67,26 +68,41 @@ def reference_for(cycle: AuditCycle, organisation: Organisation, sequence: int) 
 
 def snapshot_findings(cycle: AuditCycle, organisation: Organisation) -> list[dict]:
     """The trust's findings in the cycle as a letter states them: effective status, duty text, evidence."""
-    findings = (
+    return [_as_stated(f) for f in _stated_findings().filter(cycle=cycle, organisation=organisation)]
+
+
+def _snapshots(letters: list[Letter]) -> dict[tuple[int, int], list[dict]]:
+    """snapshot_findings for every letter's trust in its cycle, by (cycle id, trust id), in one query."""
+    findings = _stated_findings().filter(
+        cycle__in={letter.cycle_id for letter in letters},
+        organisation__in={letter.organisation_id for letter in letters},
+    )
+    snapshots = defaultdict(list)
+    for f in findings:
+        snapshots[f.cycle_id, f.organisation_id].append(_as_stated(f))
+    return snapshots
+
+
+def _stated_findings():
+    return (
         Finding.objects.with_effective_status()
-        .filter(cycle=cycle, organisation=organisation)
         .select_related("duty", "evidence")
         .order_by("duty__sort_order", "duty__code")
     )
-    return [
-        {
-            "duty": f.duty.code,
-            "title": f.duty.title,
-            "status": f.effective,
-            "legal_basis": f.duty.legal_basis,
-            "citation": f.duty.citation,
-            "requirement": f.duty.requirement,
-            "guidance": f.duty.guidance,
-            "rationale": f.review_reason if f.reviewed_status else f.rationale,
-            "evidence_url": (f.evidence.final_url or f.evidence.url) if f.evidence else "",
-        }
-        for f in findings
-    ]
+
+
+def _as_stated(f: Finding) -> dict:
+    return {
+        "duty": f.duty.code,
+        "title": f.duty.title,
+        "status": f.effective,
+        "legal_basis": f.duty.legal_basis,
+        "citation": f.duty.citation,
+        "requirement": f.duty.requirement,
+        "guidance": f.duty.guidance,
+        "rationale": f.review_reason if f.reviewed_status else f.rationale,
+        "evidence_url": (f.evidence.final_url or f.evidence.url) if f.evidence else "",
+    }
 
 
 def _kind_for(
@@ -275,17 +291,18 @@ def render_draft_pdf(letter: Letter) -> bytes:
 
 def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
-    issued_at, html = _prepare_issue(letter)
+    issued_at, html = _prepare_issue(letter, snapshot_findings(letter.cycle, letter.organisation))
     return _record_issue(letter, user, issued_at, pdf.html_to_pdf(html, letter.template_version), address)
 
 
-def _prepare_issue(letter: Letter) -> tuple[datetime.datetime, str]:
-    """Check that the letter may be issued now; its issue time and its HTML as issued."""
+def _prepare_issue(letter: Letter, findings_now: list[dict]) -> tuple[datetime.datetime, str]:
+    """Check that the letter may be issued now, its trust's findings (snapshot_findings) as they were drafted;
+    its issue time and its HTML as issued."""
     if letter.status != Letter.Status.APPROVED:
         raise LetterError(f"Letter {letter} is {letter.get_status_display().lower()}; only an approved one is issued.")
     if not lifecycle.can(letter.cycle, "letters"):
         raise LetterError(_not_published(letter.cycle))
-    if snapshot_findings(letter.cycle, letter.organisation) != letter.findings:
+    if findings_now != letter.findings:
         raise LetterError(
             f"The findings of {letter.organisation.name} changed after letter {letter} was drafted; "
             "withdraw it and draft it again."
@@ -473,12 +490,13 @@ def issue_letters(letters, user, processes: int | None = None) -> BulkResult:
     """Issue every approved letter among `letters`, their PDFs rendered on `processes` cores (default: all)."""
     result = BulkResult()
     prepared = []
-    approved = letters.filter(status=Letter.Status.APPROVED).select_related(
-        "cycle", "organisation", "replaces", "follows"
+    approved = list(
+        letters.filter(status=Letter.Status.APPROVED).select_related("cycle", "organisation", "replaces", "follows")
     )
+    findings_now = _snapshots(approved)
     for letter in approved:
         try:
-            prepared.append((letter, *_prepare_issue(letter)))
+            prepared.append((letter, *_prepare_issue(letter, findings_now[letter.cycle_id, letter.organisation_id])))
         except LetterError as error:
             result.skipped[letter.reference] = str(error)
     rendered = pdf.render_many([(html, letter.template_version) for letter, _, html in prepared], processes)

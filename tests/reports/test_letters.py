@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from audits.models import AuditCycle, Finding
 from reports import letters, tasks
+from reports.letters import pdf
 from reports.models import Letter, LetterError
 from tests.factories import (
     AuditCycleFactory,
@@ -387,6 +388,43 @@ def test_withdrawal_keeps_the_file_and_a_correction_replaces_the_letter(issued, 
     assert "replaces our letter EDA/2007WEBAUDIT/RZA/001" in letters.render_letter_html(correction)
     with pytest.raises(LetterError, match="already withdrawn"):
         letters.withdraw_letter(withdrawn, signatory, "Again.")
+
+
+def test_a_letter_whose_findings_changed_after_drafting_is_not_issued(cycle, trust, other_trust, findings, signatory):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    letters.draft_letters_for_cycle(cycle)
+    letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory)
+    Finding.objects.filter(organisation=trust, duty__code="race-employment-monitoring").update(
+        reviewed_status="met", review_reason="Published on the careers page."
+    )
+
+    result = letters.issue_letters(Letter.objects.filter(cycle=cycle), signatory)
+
+    assert result.done == 1
+    assert list(result.skipped) == ["EDA/2007WEBAUDIT/RZA/001"]
+    assert "changed after letter EDA/2007WEBAUDIT/RZA/001 was drafted" in result.skipped["EDA/2007WEBAUDIT/RZA/001"]
+    with pytest.raises(LetterError, match="changed after"):
+        letters.issue_letter(Letter.objects.get(organisation=trust), signatory)
+    assert Letter.objects.get(organisation=trust).status == Letter.Status.APPROVED
+    assert Letter.objects.get(organisation=other_trust).status == Letter.Status.ISSUED
+
+
+def test_a_bulk_issue_over_a_pool_of_processes_gives_each_trust_its_own_letter(cycle, signatory):
+    trusts = [OrganisationFactory(ods_code=f"RT{n}", name=f"Pooled Trust {n} NHS Trust") for n in range(pdf.POOL_FROM)]
+    for n, organisation in enumerate(trusts):
+        add_findings(cycle, organisation, {"race-equality-scheme": "met", "race-employment-monitoring": "not_met"})
+        if n % 2:
+            Finding.objects.filter(organisation=organisation).update(status="met")
+    letters.draft_letters_for_cycle(cycle)
+    letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory)
+
+    result = letters.issue_letters(Letter.objects.filter(cycle=cycle), signatory, processes=2)
+
+    assert result.done == len(trusts)
+    for n, organisation in enumerate(trusts):
+        text = " ".join(" ".join(page.extract_text().split()) for page in _pdf(organisation.letters.get()).pages)
+        assert f"We checked the website of Pooled Trust {n} NHS Trust" in text
+        assert ("met every duty" if n % 2 else "action required") in text
 
 
 def test_bulk_approve_and_issue_report_their_counts(cycle, trust, other_trust, findings, signatory):
