@@ -19,7 +19,7 @@ from config import spreadsheets
 from trusts import activity
 from trusts.access import staff_required
 
-from . import exports, lifecycle, publication, review, services
+from . import exports, lifecycle, publication, results_cache, review, services
 from .evidence import is_html, is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
@@ -470,7 +470,7 @@ cycle_cancel = _transition(Move("cancel", _cancel_confirmation, _cancel))
 
 @staff_required("audits.review_finding")
 def review_queue_list(request):
-    queues = review.review_queues()
+    queues = results_cache.remember("review_queues", results_cache.fingerprint(), review.review_queues)
     context = {"queues": queues, "total": sum(q.waiting for q in queues)}
     return render(request, "audits/cycle/queues.html", context)
 
