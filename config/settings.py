@@ -229,6 +229,10 @@ LOGGING = {
 
 # Celery. REDIS_URL (or CELERY_BROKER_URL) selects a shared broker; without one the broker is a
 # folder on this machine, served by workers that `make demo` and `run_audit --wait` start.
+# Figures kept until the audit results change (audits.results_cache): in each process by default;
+# CACHE_URL=redis://host:6379/1 shares them between the web processes.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
