@@ -2,7 +2,7 @@
 
 Run from the project root: .venv/bin/python -m bench.pages [--trusts 400] [--clients 8] [--requests 200]
 Uses a throwaway SQLite file (or a throwaway database on the PostgreSQL server of DATABASE_URL),
-starts gunicorn with 2 workers per core, signs in as an auditor who also reviews, and prints p50/p95 for
+starts gunicorn with 2 workers per core, signs in as a person with every staff role, and prints p50/p95 for
 each staff page they read, with the 1-minute load average after each (the machine may be shared).
 """
 
@@ -102,11 +102,11 @@ def _populate(trusts: int, clients: int) -> tuple[list[int], dict[str, bytes]]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    # Staff sign in with a code too, and a code counts once per app: one auditor per client.
+    # Staff sign in with a code too, and a code counts once per app: one person per client.
     keys = {}
     for n in range(clients):
         user = User.objects.create_user(f"bench{n}", f"bench{n}@example.org", PASSWORD)
-        user.groups.add(*Group.objects.filter(name__in=["auditor", "reviewer"]))
+        user.groups.add(*Group.objects.filter(name__in=["auditor", "reviewer", "signatory", "admin"]))
         keys[user.username] = TOTPDevice.objects.create(user=user, name="bench", confirmed=True).bin_key
     return cycle_ids, keys
 
@@ -202,6 +202,9 @@ def main() -> None:
                     time.sleep(0.1)
             sessions = [_sign_in(base, username, key) for username, key in keys.items()]
             latest = cycle_ids[-1]
+            from audits.models import Finding
+
+            first_finding = Finding.objects.filter(cycle=latest).order_by("pk").values_list("pk", flat=True).first()
             pages = {
                 "dashboard": "/",
                 "cycle page": f"/audits/cycles/{latest}/",
@@ -219,6 +222,13 @@ def main() -> None:
                 "calendar": "/casework/calendar/",
                 "site changes": "/casework/changes/",
                 "duty list": "/audits/duties/",
+                "finding": f"/audits/cycles/{latest}/findings/{first_finding}/",
+                "letters of the cycle": f"/letters/cycle/{latest}/",
+                "cases": "/casework/cases/",
+                "shortfall": f"/casework/national/{latest}/shortfall/",
+                "trust history": "/casework/trusts/B001/history/",
+                "answers inbox": "/audits/responses/",
+                "activity log": "/trusts/activity/",
             }
             print(f"gunicorn {workers} workers, {args.clients} concurrent clients, {args.requests} requests per page")
             print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'load':>8}")

@@ -444,18 +444,21 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     """Every trust with findings in the cycle and no current letter, with the reason, in name order:
     the findings that still wait for a reviewer (named by duty), or simply that none was drafted yet."""
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
+    # Plain rows, the trusts in one query after: a cycle has thousands of findings, and the page lists trusts.
     rows = (
         Finding.objects.with_effective_status()
         .filter(cycle=cycle)
         .exclude(organisation__in=lettered)
-        .select_related("organisation", "duty")
         .order_by("organisation__name", "organisation__ods_code", "duty__sort_order", "duty__code")
+        .values_list("organisation_id", "duty__title", "effective")
     )
-    unsettled: dict[Organisation, list[str]] = {}
-    for finding in rows:
-        waiting = unsettled.setdefault(finding.organisation, [])
-        if finding.effective not in (FindingStatus.MET, FindingStatus.NOT_MET):
-            waiting.append(f"{finding.duty.title} ({FindingStatus(finding.effective).label.lower()})")
+    waiting_by_trust: dict[int, list[str]] = {}
+    for organisation_id, duty_title, effective in rows:
+        waiting = waiting_by_trust.setdefault(organisation_id, [])
+        if effective not in (FindingStatus.MET, FindingStatus.NOT_MET):
+            waiting.append(f"{duty_title} ({FindingStatus(effective).label.lower()})")
+    trusts = Organisation.objects.in_bulk(waiting_by_trust)
+    unsettled = {trusts[pk]: waiting for pk, waiting in waiting_by_trust.items()}
     withdrawn = dict(
         Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN, organisation__in=list(unsettled))
         .order_by("sequence")
