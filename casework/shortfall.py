@@ -35,6 +35,8 @@ def shortfall(cycle: AuditCycle) -> list[DutyShortfall]:
         .with_effective_status()
         .filter(effective=FindingStatus.NOT_MET)
         .select_related("duty", "organisation")
+        # A duty's evidence rules are large and never shown: not decoded once per finding.
+        .defer("rationale", "duty__evidence_rules")
         .order_by("duty__sort_order", "duty__code", "organisation__name")
     )
     by_duty: dict[int, DutyShortfall] = {}

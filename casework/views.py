@@ -7,6 +7,7 @@ from django import forms
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
+from audits import results_cache
 from audits.models import AuditCycle
 from reports.models import Letter
 from trusts import activity
@@ -77,7 +78,8 @@ def trust_history(request, ods_code: str):
 def national_shortfall(request, pk: int):
     """Beside the national report: the trusts that fall short of each duty, with their cases, and the trend."""
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    context = {"cycle": cycle, "shortfall": shortfall.shortfall(cycle), "trend": shortfall.trend()}
+    trend = results_cache.remember("trend", results_cache.fingerprint(), shortfall.trend)
+    context = {"cycle": cycle, "shortfall": shortfall.shortfall(cycle), "trend": trend}
     return render(request, "casework/national/shortfall.html", context)
 
 
