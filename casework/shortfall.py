@@ -2,6 +2,7 @@
 across every published cycle (from the national report's figures, reports/national)."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils.safestring import SafeString
 
@@ -9,15 +10,19 @@ from audits.lifecycle import shown_to_trusts
 from audits.models import AuditCycle, Duty, Finding, FindingStatus
 from reports import national
 from reports.national.charts import Bar, bar_chart
-from trusts.models import Organisation
 
 from .models import Case
+
+
+class ShortTrust(NamedTuple):
+    name: str
+    ods_code: str
 
 
 @dataclass
 class DutyShortfall:
     duty: Duty
-    trusts: list[tuple[Organisation, Case | None]]  # a trust whose case is None links to its history
+    trusts: list[tuple[ShortTrust, Case | None]]  # a trust whose case is None links to its history
 
 
 @dataclass
@@ -30,19 +35,19 @@ class Trend:
 def shortfall(cycle: AuditCycle) -> list[DutyShortfall]:
     """Per duty of the cycle, the trusts whose status that counts is not met."""
     cases = {case.organisation_id: case for case in Case.objects.filter(cycle=cycle)}
-    findings = (
+    duties = Duty.objects.defer("evidence_rules").in_bulk()
+    # Plain rows: the page lists hundreds of trusts, and needs only their names and codes.
+    rows = (
         Finding.objects.filter(cycle=cycle)
         .with_effective_status()
         .filter(effective=FindingStatus.NOT_MET)
-        .select_related("duty", "organisation")
-        # A duty's evidence rules are large and never shown: not decoded once per finding.
-        .defer("rationale", "duty__evidence_rules")
         .order_by("duty__sort_order", "duty__code", "organisation__name")
+        .values_list("duty_id", "organisation_id", "organisation__name", "organisation__ods_code")
     )
     by_duty: dict[int, DutyShortfall] = {}
-    for finding in findings:
-        entry = by_duty.setdefault(finding.duty_id, DutyShortfall(finding.duty, []))
-        entry.trusts.append((finding.organisation, cases.get(finding.organisation_id)))
+    for duty_id, organisation_id, name, ods_code in rows:
+        entry = by_duty.setdefault(duty_id, DutyShortfall(duties[duty_id], []))
+        entry.trusts.append((ShortTrust(name, ods_code), cases.get(organisation_id)))
     return list(by_duty.values())
 
 
