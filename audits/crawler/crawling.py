@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
+from .extraction.pdf import OCR_NOTE
 from .fetching import Fetcher, Response
 from .matching import OPENING_CHARS, Candidate, Problem, Source, TrustIdentity, assess, currency, names_it, url_words
 from .patterns import any_of, compiled, fold
@@ -221,7 +222,7 @@ async def crawl(
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
-    await _read_in_lanes(work, result, home, site_url, duties, incoming, offer, trust)
+    await _read_in_lanes(work, result, home, site_url, duties, audit_date, incoming, offer, trust)
     for url in await _sitemap_links(fetcher, home.final_url, result.log):
         offer(url, "", "")
 
@@ -272,7 +273,7 @@ async def crawl(
             continue
         if _host(response.final_url) not in hosts:
             continue
-        await _read_in_lanes(work, result, response, link.url, duties, incoming, offer, trust)
+        await _read_in_lanes(work, result, response, link.url, duties, audit_date, incoming, offer, trust)
     if not keep_going():
         result.covered = False
     return result
@@ -289,21 +290,25 @@ def _nothing_promising(best_left: _Link) -> bool:
     return best_left.priority >= 0
 
 
-async def _read_in_lanes(work: Work, result, response: Response, url: str, duties, incoming, offer, trust) -> None:
+async def _read_in_lanes(
+    work: Work, result, response: Response, url: str, duties, audit_date, incoming, offer, trust
+) -> None:
     lane = "pages" if response.content_type in WEB_PAGES else "documents"
-    if not await work(_read, result, response, url, duties, incoming, offer, trust, lane=lane):
-        await work(_read, result, response, url, duties, incoming, offer, trust, True, lane="ocr")
+    args = (result, response, url, duties, audit_date, incoming, offer, trust)
+    if not await work(_read, *args, lane=lane):
+        await work(_read, *args, True, lane="ocr")
 
 
 def _first(texts: list[str]) -> str:
     return texts[0] if texts else ""
 
 
-def _read(result, response, url, duties, incoming, offer, trust=None, ocr: bool = False) -> bool:
-    """Read a response into the result; False, having read nothing, when it is a scanned PDF that
-    names a duty and `ocr` is off: OCR takes seconds, so the crawl sends it to a lane of its own."""
+def _read(result, response, url, duties, audit_date, incoming, offer, trust=None, ocr: bool = False) -> bool:
+    """Read a response into the result; False, having read nothing, when it is a scanned PDF worth
+    reading by OCR and `ocr` is off: OCR takes seconds, so the crawl sends it to a lane of its own."""
     texts, linked_from = incoming.get(url, ([], ""))
     wants_ocr = False
+    already_met = False  # the scan was left unread as every duty it could bear on was met
 
     def source_of(document: Document) -> Source:
         return Source(
@@ -320,21 +325,41 @@ def _read(result, response, url, duties, incoming, offer, trust=None, ocr: bool 
             site_owner=trust,
         )
 
-    def worth_reading_on(first_page: Document) -> bool:
+    def worth_reading_on(so_far: Document) -> bool:
+        # Called with a PDF's first page, and with a scan's text read by OCR so far, a page at a time.
         # Most PDFs on a trust's site are leaflets and board papers: their first page says whether the
         # rest is worth reading (about a millisecond a page), since a duty's document names itself there.
-        # A scanned one is read by OCR only when its link, title or address names a duty.
-        nonlocal wants_ocr
-        if first_page.error and not first_page.image_only:
+        # A scanned one is read by OCR (a second a page) on the same terms, on a lane of its own.
+        nonlocal wants_ocr, already_met
+        if so_far.error and not so_far.image_only:
             return True
-        source = source_of(first_page)
-        named = any(names_it(source, d.evidence) for d in duties)
-        if first_page.image_only and named and not ocr:
-            wants_ocr = True
-            return False
+        source = source_of(so_far)
+        named = {d.code for d in duties if names_it(source, d.evidence)}
         # A duty's section may sit pages into a larger document (an annual report's equality section on
         # page 12): read on when the page that linked to it named a duty, or the document is such a report.
-        return named or _linked_from_a_duty_page(result, linked_from) or _larger_report(source)
+        linking = _linking_read(result, linked_from)
+        larger = _larger_report(source)
+        if not (named or linking or larger):
+            return False
+        # The rest can change a finding only while a duty it could bear on is undecided: one it is named
+        # as, one the page linking to it or a larger report may hold, or one found as a section of another
+        # document. A duty met by a document read earlier stays met whatever else is read.
+        bears_on = [
+            d
+            for d in duties
+            if (d.code in named or larger or (linking and d.code in linking.candidates) or d.evidence.sections)
+            and not _met(result, d, audit_date)
+        ]
+        if not bears_on:
+            already_met = so_far.image_only
+            return False
+        if so_far.image_only and not ocr:
+            wants_ocr = True
+            return False
+        if so_far.text.startswith(OCR_NOTE):
+            # OCR reads on only while the text so far leaves one of those duties undecided.
+            return not all(_settles(assess(source, d.evidence), d, audit_date) for d in bears_on)
+        return True
 
     document = extract(response.final_url, response.content_type, response.body, response.charset, worth_reading_on)
     if wants_ocr:
@@ -342,6 +367,8 @@ def _read(result, response, url, duties, incoming, offer, trust=None, ocr: bool 
     source = source_of(document)
     if document.error or document.image_only:
         reason = document.error or "the PDF has no text layer (it is scanned images only)"
+        if already_met:
+            reason += "; not read by OCR, as every duty it could bear on was already met"
         problem = Problem(response.final_url, reason, _first(texts), linked_from, document.title)
         if _names_a_duty(problem, duties):
             # Only a document that may become a finding's evidence keeps its bytes in memory.
@@ -373,9 +400,9 @@ def _read(result, response, url, duties, incoming, offer, trust=None, ocr: bool 
 LARGER_REPORTS = r"\bannual (report|review)\b|\bboard (report|papers?)\b|\breport to the (trust )?board\b"
 
 
-def _linked_from_a_duty_page(result: CrawlResult, linked_from: str) -> bool:
-    """Whether the page that linked to the document named a duty (it became a read: a candidate)."""
-    return bool(linked_from) and any(read.final_url == linked_from for read in result.reads)
+def _linking_read(result: CrawlResult, linked_from: str) -> Read | None:
+    """The page that linked to the document, if it named a duty (it became a read: a candidate)."""
+    return next((read for read in result.reads if read.final_url == linked_from), None) if linked_from else None
 
 
 def _larger_report(source: Source) -> bool:
@@ -395,14 +422,21 @@ def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:
 
 
 def _settled(result: CrawlResult, duties: list[DutyRules], audit_date: datetime.date) -> bool:
-    """Every duty already has complete, current, undisqualified evidence: no need to read further."""
-    return all(
-        any(
-            c.complete
-            and not c.negative
-            and c.name_score >= 3
-            and currency(c, d.recency_rule, d.recency_months, audit_date)[0] is True
-            for c in result.candidates(d.code)
-        )
-        for d in duties
+    """Every duty is already met: no need to read further."""
+    return all(_met(result, d, audit_date) for d in duties)
+
+
+def _met(result: CrawlResult, duty: DutyRules, audit_date: datetime.date) -> bool:
+    return any(_settles(c, duty, audit_date) for c in result.candidates(duty.code))
+
+
+def _settles(candidate: Candidate | None, duty: DutyRules, audit_date: datetime.date) -> bool:
+    """Complete, current, undisqualified evidence named as the duty's own: the duty is met whatever else
+    the crawl reads (decide never turns such a finding into anything else)."""
+    return (
+        candidate is not None
+        and candidate.complete
+        and not candidate.negative
+        and candidate.name_score >= 3
+        and currency(candidate, duty.recency_rule, duty.recency_months, audit_date)[0] is True
     )

@@ -1,9 +1,11 @@
 """PDFs: the text layer of each page via PDFium, the title, and whether it is scanned images only."""
 
+import hashlib
 import os
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from itertools import islice
 
@@ -23,6 +25,9 @@ OCR_SCALE = 150 / 72
 OCR_PAGE_SECONDS = 30
 # The first line of a text read by OCR, so that the matcher and a person reading it know where it came from.
 OCR_NOTE = "[Text read by OCR from scanned page images]"
+# Pages read by OCR, kept by the PDF's SHA-256: the same scan linked from several pages or sites, or
+# fetched again by a recheck, is read by Tesseract once in a worker's life (a page's text is a few kB).
+OCR_CACHE_PAGES = 1024
 # Metadata titles that tools fill in by themselves; the first line of page 1 says more.
 _JUNK_PDF_TITLE = re.compile(
     r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
@@ -33,6 +38,8 @@ _PDFIUM_LOCK = threading.Lock()
 
 
 def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | None) -> Document:
+    """With read_on, the first page alone, and the rest only if read_on(the first page) says so; a
+    scan's first pages are read by OCR one at a time, each only if read_on(the text so far) says so."""
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(body)
@@ -49,10 +56,9 @@ def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | Non
             page_texts = list(islice(pages, 1))
             first_page = _pdf_document(url, page_texts, page_count, metadata_title)
             if first_page.image_only and not page_texts[0].strip():
-                # Scanned pages are read by OCR only when the link or address names a duty's document.
+                # Scanned pages are read by OCR only if read_on, from what names the document, says they may matter.
                 if not read_on(first_page):
                     return first_page
-                scans = _page_images(pdf, min(page_count, MAX_OCR_PAGES))
             elif page_count <= 1 or not read_on(first_page):
                 return first_page
             else:
@@ -61,8 +67,7 @@ def extract_pdf(url: str, body: bytes, read_on: Callable[[Document], bool] | Non
             return Document(url, DocumentKind.PDF, error="the PDF is malformed")
         finally:
             pdf.close()
-    # OCR takes seconds a page: outside the lock, so that every other PDF is read meanwhile.
-    return _ocr_document(url, scans, page_count, metadata_title)
+    return _ocr_document(url, body, page_count, metadata_title, read_on)
 
 
 def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_title: str) -> Document:
@@ -85,19 +90,11 @@ def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_tit
     return document
 
 
-def _page_images(pdf: pdfium.PdfDocument, count: int) -> list:
-    images = []
-    for index in range(count):
-        page = pdf[index]
-        try:
-            images.append(page.render(scale=OCR_SCALE, grayscale=True).to_pil())
-        finally:
-            page.close()
-    return images
-
-
-def _ocr_document(url: str, scans: list, page_count: int, metadata_title: str) -> Document:
-    """The text of a scanned PDF's first pages by OCR (Tesseract), marked as such; unread without Tesseract."""
+def _ocr_document(
+    url: str, body: bytes, page_count: int, metadata_title: str, read_on: Callable[[Document], bool]
+) -> Document:
+    """The text of a scanned PDF's first pages by OCR (Tesseract), marked as such, read page by page while
+    read_on(the text so far) says the next page may matter; unread without Tesseract."""
     try:
         import pytesseract
 
@@ -108,14 +105,53 @@ def _ocr_document(url: str, scans: list, page_count: int, metadata_title: str) -
             "the PDF has no text layer (scanned images only) and OCR is unavailable (Tesseract is not installed)"
         )
         return missing
+    digest = hashlib.sha256(body).hexdigest()
+    count = min(page_count, MAX_OCR_PAGES)
+    texts: list[str] = []
+    for index in range(count):
+        try:
+            texts.append(_ocr_page(body, digest, index))
+        except pdfium.PdfiumError:  # a page that will not load
+            return Document(url, DocumentKind.PDF, error="the PDF is malformed")
+        document = _pdf_document(url, [f"{OCR_NOTE}\n{texts[0]}", *texts[1:]], page_count, metadata_title)
+        document.truncated = document.truncated or page_count > len(texts)
+        if index + 1 < count and not read_on(document):
+            break
+    return document
+
+
+_ocr_cache: OrderedDict[tuple[str, int], str] = OrderedDict()
+_OCR_CACHE_LOCK = threading.Lock()
+
+
+def _ocr_page(body: bytes, digest: str, index: int) -> str:
+    """One scanned page's text, from the cache or by Tesseract."""
+    import pytesseract
+
+    key = (digest, index)
+    with _OCR_CACHE_LOCK:
+        if (text := _ocr_cache.get(key)) is not None:
+            _ocr_cache.move_to_end(key)
+            return text
+    with _PDFIUM_LOCK:  # opening the PDF again costs little next to loading and drawing the page
+        pdf = pdfium.PdfDocument(body)
+        try:
+            page = pdf[index]
+            try:
+                image = page.render(scale=OCR_SCALE, grayscale=True).to_pil()
+            finally:
+                page.close()
+        finally:
+            pdf.close()
     # Tesseract's own threads only fight the crawl's for the cores: one thread reads a page faster here.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    texts = [
-        normalise_lines(pytesseract.image_to_string(image, lang="eng", timeout=OCR_PAGE_SECONDS)) for image in scans
-    ]
-    document = _pdf_document(url, [f"{OCR_NOTE}\n{texts[0]}", *texts[1:]], page_count, metadata_title)
-    document.truncated = document.truncated or page_count > len(scans)
-    return document
+    # OCR takes seconds a page: outside the lock, so that every other PDF is read meanwhile.
+    text = normalise_lines(pytesseract.image_to_string(image, lang="eng", timeout=OCR_PAGE_SECONDS))
+    with _OCR_CACHE_LOCK:
+        _ocr_cache[key] = text
+        if len(_ocr_cache) > OCR_CACHE_PAGES:
+            _ocr_cache.popitem(last=False)
+    return text
 
 
 def _pdf_page_texts(pdf: pdfium.PdfDocument, count: int) -> Iterator[str]:
