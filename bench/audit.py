@@ -13,7 +13,8 @@ What it does, in order:
    PostgreSQL server, a fresh database bench_<pid> there, dropped at the end), migrates, loads the
    duty catalogue and imports the register;
 4. starts --workers bare Celery worker processes (the command line of audits.workers.start_worker:
-   every queue, the settings' pool and concurrency; output in log files) and times
+   every queue, the settings' pool and concurrency; output in log files), each through bench.stage_cpu,
+   which times the CPU of each stage of the pipeline in them, and times
    `run_audit --cycle bench ... --wait`. run_audit would start one more embedded worker of its own:
    that is switched off for the measurement, so exactly the workers listed in the table ran;
 5. no-delay mode (AUDIT_CRAWL_DELAY=0): downloads the very same requests (the server's log of the
@@ -23,7 +24,8 @@ What it does, in order:
    polite mode (--polite: AUDIT_CRAWL_DELAY=1, and a third of the sites declare a robots.txt
    Crawl-delay of 1 to 10 s): the lower bound instead, the slowest site's own polite crawl of the
    pages it read (pages x its pause, capped by the time budget), and the wall time's ratio to it;
-6. prints one table.
+6. prints one table, with the workers' CPU per page by stage (fetch, extraction, OCR, matching,
+   recording) and the machine's load average, which other work on the cores raises.
 
 Only loopback addresses are used. Children are stopped on exit, on Ctrl-C and on SIGTERM.
 """
@@ -49,6 +51,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench import stage_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -260,7 +264,7 @@ class Bench:
             env[name] = str(getattr(settings, name))
         for i in range(self.args.workers):
             log = (self.tmp / f"worker-{i + 1}.log").open("wb")
-            launcher = [sys.executable, "-m", "celery", "-A", "config"]
+            launcher = [sys.executable, "-m", "bench.stage_cpu", str(self.tmp / "stages"), "-A", "config"]
             worker = subprocess.Popen(
                 [
                     *launcher,
@@ -379,6 +383,7 @@ class Bench:
         watcher.start()
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         self_before = sum(os.times()[:2])
+        load_before = os.getloadavg()
         out = io.StringIO()
         t = time.perf_counter()
         try:
@@ -393,7 +398,9 @@ class Bench:
         finally:
             run_audit.start_worker = original
         audit_wall = time.perf_counter() - t
+        load_after = os.getloadavg()
         cpu_audit = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        stages = stage_cpu.read(self.tmp / "stages")
         cpu_audit["bench (run_audit)"] = sum(os.times()[:2]) - self_before
         watcher.sample()
         requests_log = self.dump_requests()
@@ -478,6 +485,11 @@ class Bench:
                 + ("" if args.polite else f" (baseline downloader: {cpu_download_per_page:.2f} ms)"),
             )
         )
+        by_stage = {**stages, "other (Celery, event loop, claims, ...)": worker_cpu - sum(stages.values())}
+        for stage, seconds in by_stage.items():
+            r((f"  {stage}", f"{seconds * 1000 / max(stats['pages'], 1):.2f} ms ({seconds / worker_cpu:.0%})"))
+        r(("Load average 1/5/15 min, audit start", "{:.2f} / {:.2f} / {:.2f}".format(*load_before)))
+        r(("Load average 1/5/15 min, audit end", "{:.2f} / {:.2f} / {:.2f}".format(*load_after)))
         for name in pids:
             r((f"Peak RSS {name} (VmHWM)", f"{watcher.peaks[name] / 1024:,.0f} MB"))
         r(("CPU during audit (s)", _cpu(cpu_audit, audit_wall)))
