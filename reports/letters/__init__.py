@@ -95,7 +95,7 @@ def _as_stated(f: Finding) -> dict:
     return {
         "duty": f.duty.code,
         "title": f.duty.title,
-        "status": f.effective,
+        "status": f.effective_status,
         "legal_basis": f.duty.legal_basis,
         "citation": f.duty.citation,
         "requirement": f.duty.requirement,
