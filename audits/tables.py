@@ -1,8 +1,10 @@
 """The results matrix: one row per trust checked in a cycle, one column per duty."""
 
+from urllib.parse import quote
+
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django_tables2.rows import BoundRow
 
@@ -28,22 +30,29 @@ class DutyColumn(tables.Column):
 
 
 class MatrixRow(BoundRow):
-    """A row of the matrix whose duty cells skip django-tables2's per-cell machinery (accessors,
-    signature inspection) and the template's per-cell loop, which cost more than the cells themselves: a page
-    has hundreds of them."""
-
-    def items(self):
-        for column in self.table.columns:
-            if isinstance(column.column, DutyColumn):
-                yield column, self.table.duty_cell(self.record, column.column.duty)
-            else:
-                yield column, self.get_cell(column.name)
+    """A row of the matrix, its cells written in Python: django-tables2's per-cell machinery (accessors,
+    signature inspection, a reverse() per link) and the template's per-cell loop cost more than the cells
+    themselves, and a page has hundreds of them. The columns still give the head, sorting and exports."""
 
     def html_cells(self) -> str:
-        """The row's cells as HTML, the first its header, as includes/govuk_table.html writes them."""
-        cells = [conditional_escape(cell) for _, cell in self.items()]
-        header = f'<th scope="row" class="govuk-table__header">{cells[0]}</th>'
-        return mark_safe(header + "".join(f'<td class="govuk-table__cell">{cell}</td>' for cell in cells[1:]))
+        """The row's cells as HTML, the trust as its header, as includes/govuk_table.html writes them."""
+        table, check = self.table, self.record
+        organisation = check.organisation
+        cells = [
+            escape(organisation.ods_code),
+            escape(organisation.region),
+            escape(organisation.get_org_type_display()),
+            *(
+                table.duty_cell(check, column.column.duty)
+                for column in table.columns
+                if isinstance(column.column, DutyColumn)
+            ),
+        ]
+        link = f'<a href="{table.trust_url(organisation)}">{escape(organisation.name)}</a>'
+        return mark_safe(
+            f'<th scope="row" class="govuk-table__header">{link}</th>'
+            + "".join(f'<td class="govuk-table__cell">{cell}</td>' for cell in cells)
+        )
 
 
 class ResultsTable(tables.Table):
@@ -51,7 +60,6 @@ class ResultsTable(tables.Table):
         accessor="organisation__name",
         verbose_name="Trust",
         order_by=("organisation__name", "pk"),
-        linkify=("trusts:detail", {"ods_code": tables.A("organisation__ods_code")}),
         attrs={"th": {"scope": "col"}},
     )
     ods_code = tables.Column(accessor="organisation__ods_code", verbose_name="ODS code", attrs={"th": {"scope": "col"}})
@@ -87,6 +95,8 @@ class ResultsTable(tables.Table):
         # One reverse() for the page instead of one per cell: the matrix has hundreds of cells.
         template = reverse("audits:finding_detail", kwargs={"pk": cycle.pk, "finding_pk": 123456789})
         self.finding_url = lambda finding: template.replace("123456789", str(finding.pk))
+        trust_page = reverse("trusts:detail", kwargs={"ods_code": "ODS-CODE"})
+        self.trust_url = lambda organisation: trust_page.replace("ODS-CODE", quote(organisation.ods_code))
 
     @property
     def paginated_rows(self):
