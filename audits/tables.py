@@ -48,7 +48,7 @@ class MatrixRow(BoundRow):
                 if isinstance(column.column, DutyColumn)
             ),
         ]
-        link = f'<a href="{table.trust_url(organisation)}">{escape(organisation.name)}</a>'
+        link = f'<a class="govuk-link" href="{table.trust_url(organisation)}">{escape(organisation.name)}</a>'
         return mark_safe(
             f'<th scope="row" class="govuk-table__header">{link}</th>'
             + "".join(f'<td class="govuk-table__cell">{cell}</td>' for cell in cells)
