@@ -121,7 +121,7 @@ def cycle_detail(request, pk: int):
     """The cycle at a glance: its progress, trusts by status for each duty, and the website checks that
     need a look (errors, failures, a budget that ran out). The matrix itself is on the results page."""
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    duties = list(cycle.duties.all())
+    duties = list(cycle.duties.defer("evidence_rules"))
     attention = (
         cycle.site_checks.select_related("organisation")
         .filter(Q(state=SiteCheck.State.FAILED) | Q(budget_exhausted=True) | ~Q(errors=[]))
