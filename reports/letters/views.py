@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -191,6 +192,9 @@ def letter_download(request, pk: int):
     return response
 
 
+TRUSTS_PER_PAGE = 50
+
+
 @register_required
 def cycle_letters(request, cycle_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=cycle_pk)
@@ -200,6 +204,7 @@ def cycle_letters(request, cycle_pk: int):
         "cycle": cycle,
         "progress": progress,
         "without_letter": without_letter,
+        "without_letter_page": Paginator(without_letter, TRUSTS_PER_PAGE).get_page(request.GET.get("page")),
         "can_sign": request.user.has_perm(SIGN),
     }
     return render(request, "reports/letters/cycle.html", context)

@@ -421,3 +421,25 @@ def test_the_letter_page_names_people_not_usernames_or_template_files(client, cy
 
     assert "by Helen Carter" in page and "by hcarter" not in page
     assert "letters/action_required/v2.html" not in page and "template" not in page.lower().split("<main")[1]
+
+
+def test_the_trusts_without_a_letter_are_listed_fifty_a_page(client, cycle, signatory):
+    from tests.factories import DutyFactory, FindingFactory
+
+    duty = DutyFactory(code="race-equality-scheme", title="Race equality scheme")
+    for n in range(55):
+        FindingFactory(
+            site_check__cycle=cycle,
+            site_check__organisation__ods_code=f"R{n:02d}",
+            site_check__organisation__name=f"Trust {n:02d}",
+            duty=duty,
+            status="met",
+        )
+    client.force_login(signatory)
+    first = client.get(reverse("letters:cycle", args=[cycle.pk])).content.decode()
+    second = client.get(reverse("letters:cycle", args=[cycle.pk]), {"page": 2}).content.decode()
+
+    assert "Trusts without a letter (55)" in first
+    assert "Trust 49" in first and "Trust 50" not in first
+    assert "Trust 50" in second and "Trust 54" in second and "Trust 49" not in second
+    assert 'aria-label="Pages of trusts without a letter"' in first
