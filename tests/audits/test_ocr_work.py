@@ -18,15 +18,10 @@ from audits.crawler.rules import DutyRules, EvidenceRules
 from audits.crawler.statuses import RecencyRule, VerdictStatus
 from demo.serve import Page, SiteServer
 from demo.websites.blocks import render_scan
+from tests.audits.test_crawling import RULES
 
 AUDIT_DATE = datetime.date(2007, 4, 1)
-RES = DutyRules(
-    "race-equality-scheme",
-    "Race equality scheme",
-    EvidenceRules(names=(r"race equality scheme",), required=(r"action plan", r"impact assessment"), required_min=2),
-    RecencyRule.COVERS,
-    36,
-)
+RES = RULES  # the race equality scheme as the crawler tests state it
 # A duty no page of these sites meets, so that the crawl reads on after the race equality scheme.
 DES = DutyRules(
     "disability-equality-scheme",
