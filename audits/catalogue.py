@@ -184,7 +184,9 @@ def _max_length(name: str) -> int:
 
 
 def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
-    f.check_mapping(raw, "evidence", {"names", "phrases", "required", "negatives"}, {"combined", "sections"})
+    f.check_mapping(
+        raw, "evidence", {"names", "phrases", "required", "negatives"}, {"combined", "sections", "abbreviations"}
+    )
     evidence: dict[str, Any] = {
         "names": f.patterns(raw["names"], "evidence.names"),
         "phrases": f.patterns(raw["phrases"], "evidence.phrases", allow_empty=True),
@@ -217,6 +219,15 @@ def _parse_evidence(f: _File, raw: Any) -> dict[str, Any]:
         )
     evidence["negatives"] = negatives
 
+    if "abbreviations" in raw:
+        # How trusts shorten the document's name in a link ("To read the RES, click here"): capitals, matched
+        # as written. They lead the crawl to a document; the document itself must still name the duty.
+        abbreviations = raw["abbreviations"]
+        if not isinstance(abbreviations, list) or not all(
+            isinstance(a, str) and re.fullmatch(r"[A-Z]{2,8}", a) for a in abbreviations
+        ):
+            raise f.error("evidence.abbreviations", "must be a list of words in capitals, such as RES")
+        evidence["abbreviations"] = abbreviations
     if "sections" in raw:
         # Headings of a section inside another document that holds this duty's content.
         evidence["sections"] = f.patterns(raw["sections"], "evidence.sections")

@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
+from itertools import count
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -23,7 +24,18 @@ from .errors import BlockedByRobots, FetchError, TimeBudgetExceeded
 from .extraction import DOCUMENT_EXTENSIONS, Document, extract
 from .extraction.pdf import OCR_NOTE
 from .fetching import Fetcher, Response
-from .matching import OPENING_CHARS, Candidate, Problem, Source, TrustIdentity, assess, currency, names_it, url_words
+from .matching import (
+    OPENING_CHARS,
+    Candidate,
+    Problem,
+    Source,
+    TrustIdentity,
+    abbreviated,
+    assess,
+    currency,
+    names_it,
+    url_words,
+)
 from .patterns import any_of, compiled, fold
 from .rules import DutyRules
 from .statuses import DocumentKind
@@ -138,7 +150,9 @@ def link_score(url: str, text: str, duties: list[DutyRules]) -> float:
     words = f"{text} {url_words(url)}"
     folded = fold(words)
     score = sum(weight for pattern, weight in HINTS.items() if compiled(pattern).search(words, folded))
-    if any_of([p for duty in duties for p in duty.evidence.names]).search(words, folded):
+    if any_of([p for duty in duties for p in duty.evidence.names]).search(words, folded) or any(
+        abbreviated([text], duty.evidence) for duty in duties
+    ):
         score += 10
     if urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS):
         score += 1
@@ -199,26 +213,38 @@ async def crawl(
         result.failure = f"its home page answered HTTP {home.status}"
         return result
     hosts = {_host(site_url), _host(home.final_url)}
-    frontier: list[_Link] = []
-    seen: set[str] = set()
+    frontier: list[_Link] = []  # may hold a link more than once: its best score counts, the rest are skipped
+    best: dict[str, float] = {}  # url -> the best score any link to it had
+    done: set[str] = set()  # urls taken from the frontier
+    offered = count()
     incoming: dict[str, tuple[list[str], str]] = {}  # url -> (link texts, first page linking to it)
 
     def offer(url: str, text: str, linked_from: str, first: bool = False) -> None:
         url = urldefrag(url)[0]
-        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts:
+        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts or url in done:
             return
         texts, first_from = incoming.setdefault(url, ([], linked_from))
         if linked_from and not first_from:
             incoming[url] = (texts, linked_from)
-        if text and text not in texts and len(texts) < 5:
+        new_words = bool(text) and text not in texts
+        if new_words and len(texts) < 5:
             texts.append(text)
-        if url not in seen:
-            seen.add(url)
-            score = SEED_SCORE if first else link_score(url, text, duties)
-            heappush(frontier, _Link(-score, len(seen), url))
+        if url in best and not new_words and not first:
+            return  # the same words again (a menu on every page): the same score
+        # A sitemap lists an address with no words; the page that links to it later says what it is.
+        score = SEED_SCORE if first else link_score(url, text, duties)
+        if score > best.get(url, float("-inf")):
+            best[url] = score
+            heappush(frontier, _Link(-score, next(offered), url))
 
-    seen.add(urldefrag(site_url)[0])
-    seen.add(urldefrag(home.final_url)[0])
+    def unread_first() -> bool:
+        """Drop links already taken from the top of the frontier; whether one is left."""
+        while frontier and frontier[0].url in done:
+            heappop(frontier)
+        return bool(frontier)
+
+    done.add(urldefrag(site_url)[0])
+    done.add(urldefrag(home.final_url)[0])
     result.pages = 1
     for url in seeds:
         offer(url, "", "", first=True)
@@ -226,15 +252,17 @@ async def crawl(
     for url in await _sitemap_links(fetcher, home.final_url, result.log):
         offer(url, "", "")
 
-    while frontier and keep_going():
+    while unread_first() and keep_going():
         if _settled(result, duties, audit_date):
             break
         if result.pages >= page_budget:
             result.covered = _nothing_promising(frontier[0])
-            cut = f"the page budget ({page_budget} pages) ran out with {len(frontier)} links unread"
+            unread = len({link.url for link in frontier} - done)
+            cut = f"the page budget ({page_budget} pages) ran out with {unread} links unread"
             result.log.append(LogEntry(frontier[0].url, Outcome.BUDGET, detail=cut))
             break
         link = heappop(frontier)
+        done.add(link.url)
         texts, linked_from = incoming.get(link.url, ([], ""))
         if not await fetcher.allowed(link.url):
             result.problems.append(
@@ -334,7 +362,7 @@ def _read(result, response, url, duties, audit_date, incoming, offer, trust=None
         if so_far.error and not so_far.image_only:
             return True
         source = source_of(so_far)
-        named = {d.code for d in duties if names_it(source, d.evidence)}
+        named = {d.code for d in duties if names_it(source, d.evidence) or abbreviated(texts, d.evidence)}
         # A duty's section may sit pages into a larger document (an annual report's equality section on
         # page 12): read on when the page that linked to it named a duty, or the document is such a report.
         linking = _linking_read(result, linked_from)

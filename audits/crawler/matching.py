@@ -10,7 +10,7 @@ import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import unquote, urlsplit
 
 from .extraction.pdf import OCR_NOTE
@@ -194,6 +194,17 @@ def names_it(source: Source, rules: EvidenceRules) -> bool:
     """Whether the document's title, headings, links, URL or opening name it as this duty's (or a combined) document."""
     combined = rules.combined
     return bool(_named_in(rules.names, source) or (combined and _named_in(combined.names, source)))
+
+
+def abbreviated(texts: Sequence[str], rules: EvidenceRules) -> bool:
+    """Whether a link's words shorten the duty's document name as trusts write it ("To read the RES, click
+    here"): enough to read what it leads to, never to count it as the duty's document."""
+    return bool(rules.abbreviations) and any(_abbreviations(rules.abbreviations).search(text) for text in texts)
+
+
+@lru_cache(maxsize=64)
+def _abbreviations(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(words) + r")\b")  # as written: "res" in an address is not one
 
 
 def assess(source: Source, rules: EvidenceRules) -> Candidate | None:

@@ -37,6 +37,8 @@ class EvidenceRules:
     negatives: tuple[Negative, ...] = ()
     sections: tuple[str, ...] = ()  # the heading of the duty's part inside another document
     combined: Combined | None = None
+    # Capitals a link may shorten the document's name to ("RES"): they lead the crawl to it, matched as written.
+    abbreviations: tuple[str, ...] = ()
 
     @classmethod
     def from_catalogue(cls, evidence: dict[str, Any]) -> EvidenceRules:
@@ -54,6 +56,7 @@ class EvidenceRules:
             negatives=tuple(Negative(n["pattern"], n["reason"]) for n in evidence.get("negatives", ())),
             sections=tuple(evidence.get("sections", ())),
             combined=Combined(tuple(combined["names"]), tuple(combined["strand"])) if combined else None,
+            abbreviations=tuple(evidence.get("abbreviations", ())),
         )
 
 

@@ -188,6 +188,10 @@ MALFORMED = {
         "applies_to.org_types[1]: must be one of",
     ),
     "unknown strand": (broken(lambda d: d.update(strand="colour")), "strand: must be one of"),
+    "abbreviation not in capitals": (
+        broken(lambda d: d["evidence"].update(abbreviations=["res"])),
+        "evidence.abbreviations: must be a list of words in capitals",
+    ),
     "bad recency rule": (
         broken(lambda d: d["recency"].update(rule="latest")),
         "recency.rule: must be one of covers, published_within",

@@ -2,6 +2,7 @@ import asyncio
 import datetime
 import io
 import time
+from dataclasses import replace
 
 from reportlab.pdfgen import canvas
 
@@ -30,7 +31,7 @@ def _pdf(*pages: str) -> bytes:
     return buffer.getvalue()
 
 
-def _crawl(site: dict, time_budget: float | None = None) -> CrawlResult:
+def _crawl(site: dict, time_budget: float | None = None, rules: DutyRules = RULES) -> CrawlResult:
     with SiteServer({"t": site}, first_address="127.0.80.1") as server:
         deadline = time.monotonic() + time_budget if time_budget else None
         fetcher = Fetcher(
@@ -43,7 +44,7 @@ def _crawl(site: dict, time_budget: float | None = None) -> CrawlResult:
             deadline=deadline,
         )
         try:
-            return asyncio.run(crawl(server.url("t"), [RULES], datetime.date(2007, 4, 1), fetcher, page_budget=20))
+            return asyncio.run(crawl(server.url("t"), [rules], datetime.date(2007, 4, 1), fetcher, page_budget=20))
         finally:
             fetcher.close()
 
@@ -132,3 +133,51 @@ def test_a_site_whose_promising_links_were_cut_by_the_time_budget_is_not_covered
 
     assert any("time budget ran out" in error for error in result.errors)
     assert not result.covered  # a duty not found is review: promising links were left unread
+
+
+SCHEME = _pdf("Race Equality Scheme 2005-2008", "Our impact assessment arrangements", "Action plan")
+# Thirty leaflets a little promising ("documents"): read before anything the crawl thinks less of.
+LEAFLETS = {f"/documents/leaflet-{n}.pdf": Page(_pdf(f"Leaflet {n}"), "application/pdf") for n in range(30)}
+
+
+def _sitemap(*paths: str) -> Page:
+    urls = "".join(f"<url><loc>{path}</loc></url>" for path in paths)
+    return Page(f'<?xml version="1.0"?><urlset>{urls}</urlset>'.encode(), "application/xml")
+
+
+def test_a_link_found_after_the_sitemap_listed_its_address_is_read_as_its_words_say():
+    """A sitemap lists every address with no words; when a page then links to one as the race equality
+    scheme, the crawl reads it next, not after thirty leaflets, and within a budget of twenty pages."""
+    site = {
+        "/": Page(b'<html><body><a href="/equality.html">Equality and diversity</a></body></html>'),
+        "/sitemap.xml": _sitemap("/content/1.html", *LEAFLETS),
+        "/equality.html": Page(b'<html><body><a href="/content/1.html">Race equality scheme</a></body></html>'),
+        "/content/1.html": Page(b'<html><body><a href="/docs/scheme.pdf">Download the scheme</a></body></html>'),
+        "/docs/scheme.pdf": Page(SCHEME, "application/pdf"),
+        **LEAFLETS,
+    }
+    result = _crawl(site)
+    assert any(candidate.complete for candidate in result.candidates("race-equality-scheme"))
+    assert result.pages < 20
+
+
+def test_a_link_that_shortens_the_scheme_to_its_capitals_leads_to_it():
+    """ "To read the RES, click here": the catalogue's abbreviation, as written, makes the link promising."""
+    abbreviating = DutyRules(
+        RULES.code, RULES.title, replace(RULES.evidence, abbreviations=("RES",)), RULES.recency_rule, 36
+    )
+    site = {
+        "/": Page(
+            b'<html><body><a href="/race.html">Race equality</a>'
+            + b"".join(f'<a href="{path}">Leaflet</a>'.encode() for path in LEAFLETS)
+            + b"</body></html>"
+        ),
+        "/race.html": Page(
+            b'<html><body><ul><li>To read the RES, <a href="/x/d1.pdf">click here</a>.</li></ul></body></html>'
+        ),
+        "/x/d1.pdf": Page(SCHEME, "application/pdf"),
+        **LEAFLETS,
+    }
+    assert _crawl(site).candidates("race-equality-scheme") == []  # without it, the leaflets take the budget
+    (candidate,) = _crawl(site, rules=abbreviating).candidates("race-equality-scheme")
+    assert candidate.complete
