@@ -66,16 +66,6 @@ class Duty(models.Model):
             return organisation.headcount is None or organisation.headcount >= self.min_headcount
         return True
 
-    def applies_filter(self, on: datetime.date, via: str = "") -> Q:
-        """applies_to as a database filter on organisations, or on rows reaching them through `via`
-        (say "organisation__"): for counting thousands of trusts without loading them."""
-        if on < self.in_force_from or (self.in_force_until and on > self.in_force_until):
-            return Q(pk__in=[])
-        owed = Q(**{f"{via}org_type__in": self.org_types})
-        if self.min_headcount is not None:
-            owed &= Q(**{f"{via}headcount__isnull": True}) | Q(**{f"{via}headcount__gte": self.min_headcount})
-        return owed
-
 
 class AuditCycleQuerySet(models.QuerySet["AuditCycle"]):
     def named(self, name: str) -> "AuditCycle":

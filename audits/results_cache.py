@@ -36,9 +36,10 @@ def fingerprint() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def remember(name: str, results: str, compute: Callable[[], T]) -> T:
-    """compute(), or the value it gave for the same results (a fingerprint) before."""
-    key = f"results:{name}:{results}"
+def remember(name: str, compute: Callable[[], T], results: str | None = None) -> T:
+    """compute(), or the value it gave for the same results before; `results` is their fingerprint, when the
+    caller has taken it already for other figures."""
+    key = f"results:{name}:{results or fingerprint()}"
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -470,7 +470,7 @@ cycle_cancel = _transition(Move("cancel", _cancel_confirmation, _cancel))
 
 @staff_required("audits.review_finding")
 def review_queue_list(request):
-    queues = results_cache.remember("review_queues", results_cache.fingerprint(), review.review_queues)
+    queues = results_cache.remember("review_queues", review.review_queues)
     context = {"queues": queues, "total": sum(q.waiting for q in queues)}
     return render(request, "audits/cycle/queues.html", context)
 

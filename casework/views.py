@@ -78,7 +78,7 @@ def trust_history(request, ods_code: str):
 def national_shortfall(request, pk: int):
     """Beside the national report: the trusts that fall short of each duty, with their cases, and the trend."""
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    trend = results_cache.remember("trend", results_cache.fingerprint(), shortfall.trend)
+    trend = results_cache.remember("trend", shortfall.trend)
     context = {"cycle": cycle, "shortfall": shortfall.shortfall(cycle), "trend": trend}
     return render(request, "casework/national/shortfall.html", context)
 

@@ -12,7 +12,7 @@ from audits.publication import blocker_counts
 from audits.services import cycle_progress
 
 from .models import Letter
-from .national import national_report
+from .national import kept_report
 
 RUNNING_CYCLES_SHOWN = 5
 RECENT_CYCLES_SHOWN = 10
@@ -36,9 +36,7 @@ def dashboard(user) -> dict:
     latest = AuditCycle.objects.filter(with_findings).order_by("-audit_date", "-created_at", "-pk").first()
     # The figures below count every finding of a cycle: they are kept until the results change.
     results = results_cache.fingerprint()
-    report = (
-        results_cache.remember(f"national:{latest.pk}", results, lambda: national_report(latest)) if latest else None
-    )
+    report = kept_report(latest, results) if latest else None
     running = list(AuditCycle.objects.filter(status__in=lifecycle.states("checking")).order_by("-started_at", "-pk"))
     context: dict[str, Any] = {
         "latest": latest,
@@ -51,7 +49,7 @@ def dashboard(user) -> dict:
         "can_triage": any(user.has_perm(p) for p in responses.TRIAGE_PERMISSIONS),
     }
     if user.has_perm("audits.review_finding"):
-        queues = results_cache.remember("review_queues", results, review.review_queues)
+        queues = results_cache.remember("review_queues", review.review_queues, results)
         waiting = [queue for queue in queues if queue.waiting]
         context |= {"waiting": waiting, "waiting_total": sum(queue.waiting for queue in waiting), "reviews": True}
     if user.has_perm("audits.run_audit"):
@@ -67,7 +65,7 @@ def _auditor_work(running: list[AuditCycle], results: str) -> dict:
     blocked: list[tuple[AuditCycle, int]] = []
     in_review = list(AuditCycle.objects.filter(status__in=lifecycle.states("publish")).order_by("-audit_date", "-pk"))
     pks = ",".join(str(cycle.pk) for cycle in in_review)
-    counts = results_cache.remember(f"blockers:{pks}", results, lambda: blocker_counts(in_review))
+    counts = results_cache.remember(f"blockers:{pks}", lambda: blocker_counts(in_review), results)
     for cycle in in_review:
         (blocked if counts[cycle.pk] else ready).append((cycle, counts[cycle.pk]))
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}

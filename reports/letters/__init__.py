@@ -85,8 +85,9 @@ def _snapshots(letters: list[Letter]) -> dict[tuple[int, int], list[dict]]:
 
 def _stated_findings():
     return (
-        Finding.objects.with_effective_status()
-        .select_related("duty", "evidence")
+        Finding.objects.select_related("duty", "evidence")
+        # A letter states neither a document's text nor the duty's matching rules: a bulk issue reads thousands.
+        .defer("duty__evidence_rules", "evidence__text", "evidence__snippet")
         .order_by("duty__sort_order", "duty__code")
     )
 

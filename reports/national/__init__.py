@@ -49,6 +49,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 
+from audits import results_cache
 from audits.models import AuditCycle, Finding, FindingStatus
 from config import spreadsheets
 from trusts import activity
@@ -104,6 +105,12 @@ def national_report(cycle: AuditCycle, compare_with: AuditCycle | None = None) -
         "comparison": compare_figures(cycle, compare_with) if compare_with else None,
     }
     return NationalReport(figures=figures, race_trusts=len(race_trusts))
+
+
+def kept_report(cycle: AuditCycle, results: str | None = None) -> NationalReport:
+    """national_report(cycle), kept until the results change (audits.results_cache): the dashboard and the
+    report page show it on every view."""
+    return results_cache.remember(f"national:{cycle.pk}", lambda: national_report(cycle), results)
 
 
 def export_report(cycle: AuditCycle, fmt: str, user=None, address: str | None = None) -> bytes | str:

@@ -6,7 +6,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
-from audits import results_cache
 from audits.exports import export_findings
 from audits.models import AuditCycle
 from config import spreadsheets
@@ -32,8 +31,7 @@ def cycle_list(request):
 @staff_required(PERMISSION)
 def report(request, pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
-    results = results_cache.fingerprint()
-    result = results_cache.remember(f"national:{cycle.pk}", results, lambda: national.national_report(cycle))
+    result = national.kept_report(cycle)
     figures = result.figures
     nothing_found = Paginator(national.trusts_with_nothing_found(cycle), TRUSTS_PER_PAGE).get_page(
         request.GET.get("page")

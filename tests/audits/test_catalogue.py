@@ -404,24 +404,3 @@ def test_requirement_and_guidance_read_as_prose_not_as_the_file_wraps_them():
     duties = {d.code: d for d in load_catalogue()}
     requirement = duties["race-equality-scheme"].requirement
     assert "\n" not in requirement and "promote race equality" in requirement
-
-
-@pytest.mark.django_db
-def test_the_database_filter_of_who_owes_a_duty_agrees_with_applies_to():
-    """Pages count owing trusts in the database (Duty.applies_filter); letters and the crawler ask each trust
-    (Duty.applies_to). Over every catalogue duty, type, headcount around the threshold and era, both agree."""
-    import datetime
-
-    from trusts.models import Organisation, OrgType
-
-    call_command("load_duties", verbosity=0)
-    headcounts = [None, 0, 249, 250, 251, 5000]
-    Organisation.objects.bulk_create(
-        Organisation(ods_code=f"X{n:03d}", name=f"Trust {n}", org_type=org_type, headcount=headcount)
-        for n, (org_type, headcount) in enumerate((t, h) for t in OrgType.values for h in headcounts)
-    )
-    trusts = list(Organisation.objects.all())
-    for duty in Duty.objects.all():
-        for on in (datetime.date(2001, 1, 1), datetime.date(2007, 4, 1), datetime.date(2024, 4, 1)):
-            by_filter = set(Organisation.objects.filter(duty.applies_filter(on)))
-            assert by_filter == {t for t in trusts if duty.applies_to(t, on)}, (duty.code, on)
