@@ -15,6 +15,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -31,12 +32,14 @@ from audits.models import AuditCycle, Finding, FindingStatus, SiteCheck
 from trusts import activity
 from trusts.models import Organisation
 
+from .. import pdf
 from ..models import Letter, LetterError
-from . import pdf
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_VERSION = "v2"
+# The stylesheet each template version is laid out with; v1 templates carry theirs inline.
+STYLESHEETS = {"v2": str(Path(__file__).resolve().parent.parent / "templates" / "letters" / "letter_v2.css")}
 DEADLINE_DAYS = 28
 DEFAULT_ADDRESSEE = "The Chief Executive"
 ADDRESSEE_ROLE = "Chief Executive"
@@ -282,7 +285,7 @@ def render_letter_html(letter: Letter, issued_on: datetime.date | None = None, *
 
 def render_letter_pdf(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> bytes:
     """The letter as a tagged PDF. Left to itself, a letter not yet issued is rendered as a draft."""
-    return pdf.html_to_pdf(render_letter_html(letter, issued_on, draft=draft), letter.template_version)
+    return pdf.html_to_pdf(render_letter_html(letter, issued_on, draft=draft), STYLESHEETS.get(letter.template_version))
 
 
 def render_draft_pdf(letter: Letter) -> bytes:
@@ -293,7 +296,8 @@ def render_draft_pdf(letter: Letter) -> bytes:
 def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
     issued_at, html = _prepare_issue(letter, snapshot_findings(letter.cycle, letter.organisation))
-    return _record_issue(letter, user, issued_at, pdf.html_to_pdf(html, letter.template_version), address)
+    content = pdf.html_to_pdf(html, STYLESHEETS.get(letter.template_version))
+    return _record_issue(letter, user, issued_at, content, address)
 
 
 def _prepare_issue(letter: Letter, findings_now: list[dict]) -> tuple[datetime.datetime, str]:
@@ -503,7 +507,9 @@ def issue_letters(letters, user, processes: int | None = None) -> BulkResult:
             prepared.append((letter, *_prepare_issue(letter, findings_now[letter.cycle_id, letter.organisation_id])))
         except LetterError as error:
             result.skipped[letter.reference] = str(error)
-    rendered = pdf.render_many([(html, letter.template_version) for letter, _, html in prepared], processes)
+    rendered = pdf.render_many(
+        [(html, STYLESHEETS.get(letter.template_version)) for letter, _, html in prepared], processes
+    )
     for (letter, issued_at, _), content in zip(prepared, rendered, strict=True):
         try:
             _record_issue(letter, user, issued_at, content)

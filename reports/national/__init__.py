@@ -55,7 +55,7 @@ from config import spreadsheets
 from trusts import activity
 from trusts.models import Organisation, OrgType
 
-from .. import words
+from .. import pdf, words
 from .charts import Bar, bar_chart
 
 SCHEMA = "national-report/1"
@@ -364,8 +364,6 @@ def report_charts(figures: dict) -> dict:
 
 
 def report_pdf(report: NationalReport) -> bytes:
-    import weasyprint  # slow to import; only the PDF format needs it
-
     figures = report.figures
     comparison = figures["comparison"]
     html = render_to_string(
@@ -387,7 +385,7 @@ def report_pdf(report: NationalReport) -> bytes:
             **report_charts(figures),
         },
     )
-    return weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return pdf.html_to_pdf(html)
 
 
 @dataclass

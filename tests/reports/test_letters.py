@@ -10,8 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from audits.models import AuditCycle, Finding
-from reports import letters, tasks
-from reports.letters import pdf
+from reports import letters, pdf, tasks
 from reports.models import Letter, LetterError
 from tests.factories import (
     AuditCycleFactory,
