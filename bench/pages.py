@@ -10,6 +10,7 @@ import argparse
 import datetime
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,8 @@ def main() -> None:
             **os.environ,
             "DATABASE_URL": database_url,
             "DEBUG": "false",
+            # Production settings refuse the embedded default key; a throwaway one serves the bench's database.
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "SECURE_SSL_REDIRECT": "false",
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",

@@ -2,6 +2,7 @@
 every duty across published audits, as staff only."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -73,6 +74,10 @@ def test_staff_see_who_falls_short_with_their_case_or_history(world):
     assert "Alder NHS Trust" in short and reverse("casework:detail", args=[case.pk]) in short
     assert "Birch NHS Trust" in short and reverse("casework:trust_history", args=["RBI"]) in short
     assert "Cedar NHS Trust" not in short  # met
+    # As a person reads the list: each trust, its code, and its case's state and deadline or that it has none.
+    words = " ".join(re.sub(r"<[^>]+>", " ", short).split())
+    assert "Alder NHS Trust : case, Race equality scheme (RAL): case open, deadline 1 June 2007" in words
+    assert "Birch NHS Trust : history, Race equality scheme (RBI): no case yet" in words
 
 
 def test_the_trend_covers_published_audits_as_a_chart_and_its_table(world):
