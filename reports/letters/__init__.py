@@ -449,30 +449,36 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     """Every trust with findings in the cycle and no current letter, with the reason, in name order:
     the findings that still wait for a reviewer (named by duty), or simply that none was drafted yet."""
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
-    # Plain rows, the trusts in one query after: a cycle has thousands of findings, and the page lists trusts.
+    # Only what the page shows of a trust, and only the unsettled findings: the list is as long as the register.
+    trusts = list(
+        Organisation.objects.filter(findings__cycle=cycle)
+        .exclude(pk__in=lettered)
+        .distinct()
+        .only("name", "ods_code")
+        .order_by("name", "ods_code")
+    )
+    waiting_by_trust: dict[int, list[str]] = {organisation.pk: [] for organisation in trusts}
     rows = (
         Finding.objects.with_effective_status()
         .filter(cycle=cycle)
         .exclude(organisation__in=lettered)
-        .order_by("organisation__name", "organisation__ods_code", "duty__sort_order", "duty__code")
+        .exclude(effective__in=(FindingStatus.MET, FindingStatus.NOT_MET))
+        .order_by("duty__sort_order", "duty__code")
         .values_list("organisation_id", "duty__title", "effective")
     )
-    waiting_by_trust: dict[int, list[str]] = {}
     for organisation_id, duty_title, effective in rows:
-        waiting = waiting_by_trust.setdefault(organisation_id, [])
-        if effective not in (FindingStatus.MET, FindingStatus.NOT_MET):
-            waiting.append(f"{duty_title} ({FindingStatus(effective).label.lower()})")
-    trusts = Organisation.objects.in_bulk(waiting_by_trust)
-    unsettled = {trusts[pk]: waiting for pk, waiting in waiting_by_trust.items()}
+        waiting_by_trust[organisation_id].append(f"{duty_title} ({FindingStatus(effective).label.lower()})")
     withdrawn = dict(
-        Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN, organisation__in=list(unsettled))
+        Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN, organisation__in=trusts)
         .order_by("sequence")
         .values_list("organisation_id", "reference")
     )
+    not_published = None if lifecycle.can(cycle, "letters") else _not_published(cycle)
     result = []
-    for organisation, waiting in unsettled.items():
-        if not lifecycle.can(cycle, "letters"):
-            reason = _not_published(cycle)
+    for organisation in trusts:
+        waiting = waiting_by_trust[organisation.pk]
+        if not_published:
+            reason = not_published
         elif waiting:
             reason = f"Findings still wait for a reviewer's decision: {'; '.join(waiting)}."
         elif organisation.pk in withdrawn:
