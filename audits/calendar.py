@@ -9,8 +9,11 @@ matcher read in it: when the document says it was published, else the period it 
 import calendar as month_lengths
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import models
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from .lifecycle import states
 from .models import Duty, Evidence, Finding
@@ -23,6 +26,14 @@ class DueState(models.TextChoices):
     DUE_SOON = "due_soon", "Due soon"
     NOT_YET_DUE = "not_yet_due", "Not yet due"
     UNKNOWN = "unknown", "Not known: no dated publication"
+
+
+class PublicationDates(NamedTuple):
+    """What the calendar reads of a finding's evidence: the dates the matcher found in the document."""
+
+    published_on: datetime.date | None
+    covers_from: datetime.date | None
+    covers_until: datetime.date | None
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -42,7 +53,7 @@ def _first_after(month_day: str, day: datetime.date, inclusive: bool = False) ->
     return this_year if this_year > day or (inclusive and this_year == day) else _day_in(day.year + 1, month_day)
 
 
-def _deadline_answered(cadence: dict, evidence: Evidence) -> datetime.date | None:
+def _deadline_answered(cadence: dict, evidence: Evidence | PublicationDates) -> datetime.date | None:
     """The yearly deadline a publication answered."""
     due_by = cadence["due_by"]
     if evidence.published_on:
@@ -59,7 +70,7 @@ def _deadline_answered(cadence: dict, evidence: Evidence) -> datetime.date | Non
     return None
 
 
-def next_due(duty: Duty, evidence: Evidence | None) -> datetime.date | None:
+def next_due(duty: Duty, evidence: Evidence | PublicationDates | None) -> datetime.date | None:
     """When the publication after this one falls due; None when the evidence carries no date."""
     every = duty.cadence.get("every_months")
     # No evidence, or a duty row synced before the catalogue said when duties fall due: nothing to count from.
@@ -94,9 +105,13 @@ def due_state(due: datetime.date | None, today: datetime.date) -> DueState:
 
 @dataclass(frozen=True)
 class Entry:
-    """One trust's next publication of one duty."""
+    """One trust's next publication of one duty, judged by the finding `finding_id` of `cycle_name`."""
 
-    finding: Finding
+    finding_id: int
+    organisation_name: str
+    ods_code: str
+    duty: Duty
+    cycle_name: str
     due: datetime.date | None
     state: DueState
     snapshot: datetime.date | None
@@ -106,32 +121,34 @@ def calendar(today: datetime.date, organisation_id: int | None = None, duty_code
     """Every trust's (or one trust's) next publication of every duty in force today, soonest due first.
 
     Each (trust, duty) is judged by its finding in the latest cycle shown to trusts that checked it,
-    so a cycle that rechecked only some duties does not hide the others.
+    so a cycle that rechecked only some duties does not hide the others. Read as plain rows: the
+    published cycles together hold every trust's finding of every duty several times over.
     """
-    findings = (
-        Finding.objects.with_effective_status()
-        .filter(cycle__status__in=states("show_to_trusts"), duty__in_force_from__lte=today)
-        .exclude(duty__in_force_until__lt=today)
-        .select_related("cycle", "duty", "organisation", "evidence")
-        # A document's text can be long, and a duty's evidence rules are decoded per row: neither is used.
-        .defer("rationale", "evidence__text", "evidence__snippet", "duty__evidence_rules")
-        .order_by("organisation_id", "duty_id", "-cycle__audit_date", "-cycle_id")
-    )
+    findings = Finding.objects.filter(
+        cycle__status__in=states("show_to_trusts"), duty__in_force_from__lte=today
+    ).exclude(duty__in_force_until__lt=today)
     if organisation_id is not None:
         findings = findings.filter(organisation_id=organisation_id)
     if duty_code:
         findings = findings.filter(duty__code=duty_code)
-    latest: dict[tuple[int, int], Finding] = {}
-    for finding in findings:
-        latest.setdefault((finding.organisation_id, finding.duty_id), finding)
+    newest_first = Window(
+        RowNumber(),
+        partition_by=[F("organisation_id"), F("duty_id")],
+        order_by=[F("cycle__audit_date").desc(), F("cycle_id").desc()],
+    )
+    rows = findings.annotate(newest=newest_first).filter(newest=1).values_list(
+        "duty_id", "pk", "organisation__name", "organisation__ods_code", "cycle__name",
+        "evidence__published_on", "evidence__covers_from", "evidence__covers_until",
+    )  # fmt: skip
+    duties = Duty.objects.defer("evidence_rules").in_bulk()
     entries = []
-    for finding in latest.values():
-        due = next_due(finding.duty, finding.evidence)
-        entries.append(Entry(finding, due, due_state(due, today), snapshot_for(finding.duty, due)))
+    for duty_id, pk, name, ods_code, cycle_name, *dates in rows:
+        duty = duties[duty_id]
+        due = next_due(duty, PublicationDates(*dates))
+        entries.append(Entry(pk, name, ods_code, duty, cycle_name, due, due_state(due, today), snapshot_for(duty, due)))
     return sorted(entries, key=_soonest_first)
 
 
 def _soonest_first(entry: Entry) -> tuple:
     # Undated entries last: nothing can be said of when they fall due.
-    finding = entry.finding
-    return (entry.due is None, entry.due or datetime.date.max, finding.organisation.name, finding.duty.sort_order)
+    return (entry.due is None, entry.due or datetime.date.max, entry.organisation_name, entry.duty.sort_order)

@@ -29,7 +29,7 @@ def fingerprint() -> str:
         Finding.objects.aggregate(n=Count("id"), latest=Max("updated_at")),
         list(SiteCheck.objects.values_list("cycle_id", "state").annotate(n=Count("id")).order_by("cycle_id", "state")),
         Organisation.objects.aggregate(n=Count("id"), latest=Max("updated_at")),
-        list(AuditCycle.objects.values_list("pk", "status", "audit_date").order_by("pk")),
+        list(AuditCycle.objects.values_list("pk", "name", "status", "audit_date").order_by("pk")),
         list(AuditCycle.duties.through.objects.values_list("auditcycle_id", "duty_id").order_by("pk")),
         list(Duty.objects.values_list("pk", "catalogue_version", "org_types", "min_headcount").order_by("pk")),
     )

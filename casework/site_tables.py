@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from audits.calendar import DueState
+from config.links import link_maker
 
 STATE_TAGS = {
     DueState.OVERDUE: "govuk-tag--red",
@@ -19,11 +20,11 @@ def state_tag(state: DueState) -> str:
 
 
 class CalendarTable(tables.Table):
-    """Publications overdue or due soon, one row per trust and duty."""
+    """Publications overdue or due soon, one row per trust and duty (audits.calendar.Entry)."""
 
-    trust = tables.Column(accessor="finding__organisation__name", verbose_name="Trust")
-    ods_code = tables.Column(accessor="finding__organisation__ods_code", verbose_name="ODS code")
-    duty = tables.Column(accessor="finding__duty__title", verbose_name="Duty")
+    trust = tables.Column(accessor="organisation_name", verbose_name="Trust")
+    ods_code = tables.Column(verbose_name="ODS code")
+    duty = tables.Column(accessor="duty__title", verbose_name="Duty")
     due = tables.DateColumn(format="j M Y", verbose_name="Due by")
     state = tables.Column(verbose_name="Status", order_by=("due",))
 
@@ -36,11 +37,13 @@ class CalendarTable(tables.Table):
     caption = "Publications overdue or due soon"
     pagination_label = "Pages of publications"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trust_calendar = link_maker("casework:trust_calendar", "ods_code")
+
     def render_trust(self, record, value):
-        ods_code = record.finding.organisation.ods_code
-        return format_html(
-            '<a class="govuk-link" href="{}">{}</a>', reverse("casework:trust_calendar", args=[ods_code]), value
-        )
+        address = self.trust_calendar(ods_code=record.ods_code)
+        return format_html('<a class="govuk-link" href="{}">{}</a>', address, value)
 
     def render_state(self, value):
         return state_tag(value)

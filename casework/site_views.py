@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
-from audits import calendar, crawl_log, site_changes
+from audits import calendar, crawl_log, results_cache, site_changes
 from audits.lifecycle import shown_to_trusts
 from audits.models import AuditCycle, Duty, SiteCheck
 from trusts.access import organisation_for, staff_required
@@ -49,9 +49,12 @@ def calendar_list(request):
     form = CalendarFilterForm(request.GET)
     chosen = form.cleaned_data if form.is_valid() else {}
     states = [chosen["state"]] if chosen.get("state") else [calendar.DueState.OVERDUE, calendar.DueState.DUE_SOON]
-    entries = [
-        e for e in calendar.calendar(datetime.date.today(), duty_code=chosen.get("duty", "")) if e.state in states
-    ]
+    today, duty_code = datetime.date.today(), chosen.get("duty", "")
+    # Every trust's latest finding of every duty across the published cycles: kept until the results change.
+    every_entry = results_cache.remember(
+        f"calendar:{today}:{duty_code}", lambda: calendar.calendar(today, duty_code=duty_code)
+    )
+    entries = [e for e in every_entry if e.state in states]
     table = CalendarTable(entries)
     RequestConfig(request, paginate={"per_page": ROWS_PER_PAGE}).configure(table)
     context = {"table": table, "filter": SimpleNamespace(form=form), "due_soon_days": calendar.DUE_SOON_DAYS}

@@ -115,13 +115,14 @@ def test_the_calendar_judges_each_trust_by_its_latest_published_finding():
 
     entries = calendar(datetime.date.today())
 
-    assert [(e.finding.organisation, e.due, e.state) for e in entries] == [
-        (early, D(2025, 1, 10), DueState.OVERDUE),
-        (late, D(2025, 4, 20), DueState.DUE_SOON),
-        (hidden, None, DueState.UNKNOWN),
+    assert [(e.ods_code, e.due, e.state) for e in entries] == [
+        (early.ods_code, D(2025, 1, 10), DueState.OVERDUE),
+        (late.ods_code, D(2025, 4, 20), DueState.DUE_SOON),
+        (hidden.ods_code, None, DueState.UNKNOWN),
     ]
-    assert entries[-1].finding == undated
-    assert [e.finding.organisation for e in calendar(datetime.date.today(), organisation_id=late.pk)] == [late]
+    assert entries[0].organisation_name == "Early NHS Trust" and entries[0].cycle_name == latest.name
+    assert entries[-1].finding_id == undated.pk
+    assert [e.ods_code for e in calendar(datetime.date.today(), organisation_id=late.pk)] == [late.ods_code]
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
-from audits.models import AuditCycle, Evidence
+from audits.models import AuditCycle, Duty, Evidence
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -93,6 +93,29 @@ def test_staff_calendar_lists_what_is_overdue_and_filters_by_duty(world):
     assert "psed-equality-information" not in html.split("<table")[1]  # words, not codes
     filtered = staff.get(reverse("casework:calendar"), {"duty": "psed-equality-objectives"}).content.decode()
     assert "Nothing is overdue or due soon." in filtered
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_staff_calendar_follows_a_newly_published_audit(world):
+    alder = world[0]
+    staff = client_for(UserFactory(role="auditor"))
+    assert "Alder NHS Trust" in staff.get(reverse("casework:calendar")).content.decode()
+
+    # A newer audit finds Alder's information republished in January 2025: due January 2026, not soon.
+    newest = AuditCycleFactory(name="2025 recheck", audit_date=datetime.date(2025, 2, 1), status="in_review")
+    check = SiteCheckFactory(cycle=newest, organisation=alder)
+    FindingFactory(
+        site_check=check,
+        duty=Duty.objects.get(code="psed-equality-information"),
+        evidence=stored(check, "info-2025.pdf", b"2025 figures", published_on=datetime.date(2025, 1, 10)),
+    )
+    assert "Alder NHS Trust" in staff.get(reverse("casework:calendar")).content.decode()  # not yet published
+    newest.status = AuditCycle.Status.PUBLISHED
+    newest.save()
+
+    html = staff.get(reverse("casework:calendar")).content.decode()
+    assert "Alder NHS Trust" not in html
+    assert "Nothing is overdue or due soon." in html
 
 
 @time_machine.travel(TODAY, tick=False)
