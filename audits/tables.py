@@ -3,10 +3,9 @@
 from html import escape
 
 import django_tables2 as tables
-from django.utils.safestring import mark_safe
-from django_tables2.rows import BoundRow
 
 from config.links import link_maker
+from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
 
 from .models import AuditCycle, Duty, Finding, FindingStatus
 
@@ -14,38 +13,14 @@ REVIEWED = '<span class="govuk-body-s govuk-!-display-block">Reviewed</span>'
 
 
 class DutyColumn(tables.Column):
-    """One duty's column: the duty's title heads it; MatrixRow writes its cells."""
+    """One duty's column: the duty's title heads it; ResultsTable.row_cells writes its cells."""
 
     def __init__(self, duty: Duty):
         self.duty = duty
         super().__init__(verbose_name=duty.title, accessor="pk", orderable=False, empty_values=())
 
 
-class MatrixRow(BoundRow):
-    """A row of the matrix, its cells written in Python: django-tables2's per-cell machinery (accessors,
-    signature inspection, a reverse() per link) and the template's per-cell loop cost more than the cells
-    themselves, and a page has hundreds of them. The columns still give the head and the sorting."""
-
-    def html_cells(self) -> str:
-        """The row's cells as HTML, the trust as its header, as includes/govuk_table.html writes them. Each
-        value is escaped once (the standard library's escape, as Django's without its lazy wrapper)."""
-        table, check = self.table, self.record
-        organisation = check.organisation
-        name = escape(organisation.name)
-        cells = [
-            escape(organisation.ods_code),
-            escape(organisation.region),
-            escape(organisation.get_org_type_display()),
-            *(table.duty_cell(check, duty, name) for duty in table.duties),
-        ]
-        link = f'<a class="govuk-link" href="{table.trust_url(organisation)}">{name}</a>'
-        return mark_safe(
-            f'<th scope="row" class="govuk-table__header">{link}</th>'
-            + "".join(f'<td class="govuk-table__cell">{cell}</td>' for cell in cells)
-        )
-
-
-class ResultsTable(tables.Table):
+class ResultsTable(RowsWrittenInPython, tables.Table):
     trust = tables.Column(
         accessor="organisation__name",
         verbose_name="Trust",
@@ -62,7 +37,7 @@ class ResultsTable(tables.Table):
     )
 
     class Meta:
-        template_name = "includes/govuk_table.html"
+        template_name = WRITTEN_ROWS_TEMPLATE
         attrs = {"class": "govuk-table govuk-table--small-text-until-tablet app-matrix"}
         order_by = ("trust",)
         empty_text = "No trusts match."
@@ -96,9 +71,18 @@ class ResultsTable(tables.Table):
         }
         self.duty_titles = {duty.pk: escape(duty.title) for duty in self.duties}
 
-    @property
-    def paginated_rows(self):
-        return [MatrixRow(row.record, table=self) for row in super().paginated_rows]
+    def row_cells(self, check) -> list[str]:
+        """The trust (linked to its page), its code, region and type, then each duty's status: format_html
+        per cell was most of the page's time."""
+        organisation = check.organisation
+        name = escape(organisation.name)
+        return [
+            f'<a class="govuk-link" href="{self.trust_url(organisation)}">{name}</a>',
+            escape(organisation.ods_code),
+            escape(organisation.region),
+            escape(organisation.get_org_type_display()),
+            *(self.duty_cell(check, duty, name) for duty in self.duties),
+        ]
 
     def duty_cell(self, record, duty: Duty, trust_name: str) -> str:
         """The effective status of one duty for the row's trust (its name escaped), as a tag linking to the
@@ -107,7 +91,6 @@ class ResultsTable(tables.Table):
         if cell is None:
             return "Does not apply" if record.is_ended else "Not checked"
         finding_pk, status, reviewed = cell
-        # Put together by hand: format_html per cell was most of the page's time.
         return (
             f'<a class="govuk-link" href="{self.finding_url(finding_pk)}">{self.tags[status]}<span class="govuk-'
             f'visually-hidden"> – {self.duty_titles[duty.pk]}, {trust_name}</span></a>{REVIEWED if reviewed else ""}'

@@ -1,7 +1,10 @@
 import re
+from html import escape
 
 import django_tables2 as tables
-from django.utils.html import format_html
+
+from config.links import link_maker
+from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
 
 from .activity import action_label
 from .models import ActivityRecord, Organisation
@@ -12,8 +15,8 @@ STATUS_WORDS = {"met": "Met", "not_met": "Not met", "review": "Needs review", "e
 STATUS_CHANGE = re.compile(r"^(\w+) → (\w+)(: |$)")
 
 
-class OrganisationTable(tables.Table):
-    name = tables.Column(linkify=("trusts:detail", {"ods_code": tables.A("ods_code")}))
+class OrganisationTable(RowsWrittenInPython, tables.Table):
+    name = tables.Column()
     org_type = tables.Column(verbose_name="Type")
     website = tables.Column(verbose_name="Website")
 
@@ -21,16 +24,31 @@ class OrganisationTable(tables.Table):
         model = Organisation
         sequence = ("name", "ods_code", "org_type", "region", "headcount", "website")
         fields = ("ods_code", "name", "org_type", "region", "headcount", "website")
-        template_name = GOVUK_TABLE
+        template_name = WRITTEN_ROWS_TEMPLATE
         attrs = {"class": "govuk-table govuk-table--small-text-until-tablet"}
         empty_text = "No trusts match."
 
     caption = "Trusts on the register"
     pagination_label = "Pages of trusts"
 
-    def render_website(self, value):
-        shown = re.sub(r"^https?://(www\.)?", "", value).rstrip("/")
-        return format_html('<a class="govuk-link app-break" href="{}" rel="noreferrer noopener">{}</a>', value, shown)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trust_page = link_maker("trusts:detail", "ods_code")
+
+    def row_cells(self, organisation) -> list[str]:
+        website = organisation.website
+        shown = re.sub(r"^https?://(www\.)?", "", website).rstrip("/")
+        page = self.trust_page(ods_code=organisation.ods_code)
+        return [
+            f'<a class="govuk-link" href="{page}">{escape(organisation.name)}</a>',
+            escape(organisation.ods_code),
+            escape(organisation.get_org_type_display()),
+            escape(organisation.region) or "—",
+            "—" if organisation.headcount is None else str(organisation.headcount),
+            f'<a class="govuk-link app-break" href="{escape(website)}" rel="noreferrer noopener">{escape(shown)}</a>'
+            if website
+            else "—",
+        ]
 
 
 def _person(user) -> str:
