@@ -93,6 +93,9 @@ def test_staff_calendar_lists_what_is_overdue_and_filters_by_duty(world):
     assert "psed-equality-information" not in html.split("<table")[1]  # words, not codes
     filtered = staff.get(reverse("casework:calendar"), {"duty": "psed-equality-objectives"}).content.decode()
     assert "Nothing is overdue or due soon." in filtered
+    assert "Alder NHS Trust" in staff.get(reverse("casework:calendar"), {"state": "overdue"}).content.decode()
+    due_soon = staff.get(reverse("casework:calendar"), {"state": "due_soon"}).content.decode()
+    assert "Alder NHS Trust" not in due_soon and "Nothing is overdue or due soon." in due_soon
 
 
 @time_machine.travel(TODAY, tick=False)
