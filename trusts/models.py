@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .validators import validate_single_line, validate_web_address
 
@@ -106,8 +107,10 @@ class User(AbstractUser):
     def is_trust_user(self) -> bool:
         return self.organisation_id is not None
 
-    @property
+    @cached_property
     def is_regulator_staff(self) -> bool:
+        # Kept for the life of this object, a request's user, as Django keeps its permissions: a page asks
+        # it once per thing it shows.
         return self.is_active and self.organisation_id is None and (self.is_superuser or self.groups.exists())
 
 
