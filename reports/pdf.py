@@ -33,12 +33,15 @@ def _shared(stylesheet: str | None):
 
 
 def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
-    """The document, laid out with the stylesheet file if one is given (else its own styles). It has no base
-    URL: a document refers to no file or address, so rendering reads nothing but the fonts."""
+    """The document, laid out with the stylesheet file if one is given (else its own styles). Whatever address
+    its HTML might name (a trust's web address is only ever text in it), rendering fetches none: every protocol
+    is refused, and WeasyPrint leaves the resource out and carries on."""
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     fonts, stylesheets = _shared(stylesheet)
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", font_config=fonts, stylesheets=stylesheets)
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
+    return document.write_pdf(pdf_variant="pdf/ua-1", font_config=fonts, stylesheets=stylesheets)
 
 
 def _render_job(job: tuple[str, str | None]) -> bytes:
