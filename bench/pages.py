@@ -3,7 +3,8 @@
 Run from the project root: .venv/bin/python -m bench.pages [--trusts 400] [--clients 8] [--requests 200]
 Uses a throwaway SQLite file (or a throwaway database on the PostgreSQL server of DATABASE_URL),
 starts gunicorn with 2 workers per core, signs in as a person with every staff role, and prints p50/p95 for
-each staff page they read, with the 1-minute load average after each (the machine may be shared).
+each staff page they read, the web workers' CPU time per request (on PostgreSQL without the database server's:
+steadier than latency where the cores are shared) and the 1-minute load average after each.
 """
 
 import argparse
@@ -135,6 +136,21 @@ def _sign_in(base: str, username: str, key: bytes) -> requests.Session:
     return session
 
 
+def _server_cpu(master: int) -> float:
+    """CPU seconds used so far by gunicorn's master and its workers (Linux /proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command may hold spaces: the fields after its closing parenthesis are fixed.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if master in (pid, parent):
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _load(base: str, path: str, sessions: list[requests.Session], total: int) -> list[float]:
     def one(i: int) -> float:
         started = time.perf_counter()
@@ -236,14 +252,17 @@ def main() -> None:
                 "activity log": "/trusts/activity/",
             }
             print(f"gunicorn {workers} workers, {args.clients} concurrent clients, {args.requests} requests per page")
-            print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'load':>8}")
-            latency_ms = {}
+            print("server CPU: the web workers' CPU time per request, steadier than latency on shared cores")
+            print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'CPU ms':>10}{'load':>8}")
+            latency_ms, server_cpu_ms = {}, {}
             for name, path in pages.items():
                 _load(base, path, sessions, args.clients)  # warm up
+                cpu_before = _server_cpu(server.pid)
                 times = sorted(_load(base, path, sessions, args.requests))
+                server_cpu_ms[name] = (_server_cpu(server.pid) - cpu_before) / args.requests * 1000
                 latency_ms[name] = (statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000)
                 figures = f"{latency_ms[name][0]:>10.0f}{latency_ms[name][1]:>10.0f}{times[-1] * 1000:>10.0f}"
-                print(f"{name:<24}{figures}{os.getloadavg()[0]:>8.1f}", flush=True)
+                print(f"{name:<24}{figures}{server_cpu_ms[name]:>10.1f}{os.getloadavg()[0]:>8.1f}", flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -251,7 +270,7 @@ def main() -> None:
 
             connections.close_all()
             drop()
-        print_summary(clients=args.clients, latency_ms=latency_ms)
+        print_summary(clients=args.clients, latency_ms=latency_ms, server_cpu_ms=server_cpu_ms)
 
 
 if __name__ == "__main__":
