@@ -10,6 +10,10 @@ from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
 from .models import AuditCycle, Duty, Finding, FindingStatus
 
 REVIEWED = '<span class="govuk-body-s govuk-!-display-block">Reviewed</span>'
+TAGS = {
+    status: f'<strong class="govuk-tag app-status--{status}">{escape(label)}</strong>'
+    for status, label in FindingStatus.choices
+}
 
 
 class DutyColumn(tables.Column):
@@ -49,6 +53,7 @@ class ResultsTable(RowsWrittenInPython, tables.Table):
         columns = [(f"duty_{duty.code}", DutyColumn(duty)) for duty in duties]
         super().__init__(data, extra_columns=columns, **kwargs)
         self.duties = duties
+        self.duty_titles = {duty.pk: escape(duty.title) for duty in duties}
         # (site check, duty) -> (finding id, effective status, reviewed or not)
         self.findings: dict[tuple[int, int], tuple[int, str, bool]] = {}
 
@@ -61,15 +66,8 @@ class ResultsTable(RowsWrittenInPython, tables.Table):
         )
         self.findings = {(check, duty): (pk, status, bool(reviewed)) for check, duty, pk, status, reviewed in rows}
         # One reverse() for the page instead of one per cell: the matrix has hundreds of cells.
-        finding_link = link_maker("audits:finding_detail", "finding_pk", pk=cycle.pk)
-        self.finding_url = lambda finding_pk: finding_link(finding_pk=finding_pk)
-        trust_link = link_maker("trusts:detail", "ods_code")
-        self.trust_url = lambda organisation: trust_link(ods_code=organisation.ods_code)
-        self.tags = {
-            status: f'<strong class="govuk-tag app-status--{status}">{escape(label)}</strong>'
-            for status, label in FindingStatus.choices
-        }
-        self.duty_titles = {duty.pk: escape(duty.title) for duty in self.duties}
+        self.finding_link = link_maker("audits:finding_detail", "finding_pk", pk=cycle.pk)
+        self.trust_link = link_maker("trusts:detail", "ods_code")
 
     def row_cells(self, check) -> list[str]:
         """The trust (linked to its page), its code, region and type, then each duty's status: format_html
@@ -77,7 +75,7 @@ class ResultsTable(RowsWrittenInPython, tables.Table):
         organisation = check.organisation
         name = escape(organisation.name)
         return [
-            f'<a class="govuk-link" href="{self.trust_url(organisation)}">{name}</a>',
+            f'<a class="govuk-link" href="{self.trust_link(ods_code=organisation.ods_code)}">{name}</a>',
             escape(organisation.ods_code),
             escape(organisation.region),
             escape(organisation.get_org_type_display()),
@@ -92,6 +90,6 @@ class ResultsTable(RowsWrittenInPython, tables.Table):
             return "Does not apply" if record.is_ended else "Not checked"
         finding_pk, status, reviewed = cell
         return (
-            f'<a class="govuk-link" href="{self.finding_url(finding_pk)}">{self.tags[status]}<span class="govuk-'
+            f'<a class="govuk-link" href="{self.finding_link(finding_pk=finding_pk)}">{TAGS[status]}<span class="govuk-'
             f'visually-hidden"> – {self.duty_titles[duty.pk]}, {trust_name}</span></a>{REVIEWED if reviewed else ""}'
         )

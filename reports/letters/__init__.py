@@ -283,9 +283,14 @@ def render_letter_html(letter: Letter, issued_on: datetime.date | None = None, *
     return render_to_string(letter.template_name, letter_context(letter, issued_on, draft=draft))
 
 
+def _pdf_job(letter: Letter, html: str) -> tuple[str, str | None]:
+    """What reports.pdf renders: the letter's HTML and its template version's stylesheet."""
+    return html, STYLESHEETS.get(letter.template_version)
+
+
 def render_letter_pdf(letter: Letter, issued_on: datetime.date | None = None, *, draft: bool | None = None) -> bytes:
     """The letter as a tagged PDF. Left to itself, a letter not yet issued is rendered as a draft."""
-    return pdf.html_to_pdf(render_letter_html(letter, issued_on, draft=draft), STYLESHEETS.get(letter.template_version))
+    return pdf.html_to_pdf(*_pdf_job(letter, render_letter_html(letter, issued_on, draft=draft)))
 
 
 def render_draft_pdf(letter: Letter) -> bytes:
@@ -296,8 +301,7 @@ def render_draft_pdf(letter: Letter) -> bytes:
 def issue_letter(letter: Letter, user, address: str | None = None) -> Letter:
     """Render the approved letter once, store it with its SHA-256 and findings, and tell the trust."""
     issued_at, html = _prepare_issue(letter, snapshot_findings(letter.cycle, letter.organisation))
-    content = pdf.html_to_pdf(html, STYLESHEETS.get(letter.template_version))
-    return _record_issue(letter, user, issued_at, content, address)
+    return _record_issue(letter, user, issued_at, pdf.html_to_pdf(*_pdf_job(letter, html)), address)
 
 
 def _prepare_issue(letter: Letter, findings_now: list[dict]) -> tuple[datetime.datetime, str]:
@@ -513,9 +517,7 @@ def issue_letters(letters, user, processes: int | None = None) -> BulkResult:
             prepared.append((letter, *_prepare_issue(letter, findings_now[letter.cycle_id, letter.organisation_id])))
         except LetterError as error:
             result.skipped[letter.reference] = str(error)
-    rendered = pdf.render_many(
-        [(html, STYLESHEETS.get(letter.template_version)) for letter, _, html in prepared], processes
-    )
+    rendered = pdf.render_many([_pdf_job(letter, html) for letter, _, html in prepared], processes)
     for (letter, issued_at, _), content in zip(prepared, rendered, strict=True):
         try:
             _record_issue(letter, user, issued_at, content)
