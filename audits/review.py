@@ -141,14 +141,17 @@ def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
     Each row carries `reviewed_before` (a recheck differed from its review) and `in_sample` (listed
     only as part of the sample).
     """
-    needs_a_person = Q(status__in=UNDECIDED) | Q(reviewed_before=True)
+    # The cycle's few reviewed findings, read once, not looked up for each of its thousands of findings.
+    reviewed = FindingChange.objects.filter(finding__cycle=cycle, kind="review").values("finding_id")
+    reviewed_before = Q(pk__in=reviewed)
+    needs_a_person = Q(status__in=UNDECIDED) | reviewed_before
     # Once published, the sample has done its work: only what still needs a decision is listed.
     sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person & Q(cycle__status__in=lifecycle.states("sample"))
     return (
         Finding.objects.filter(cycle=cycle, reviewed_status="")
         .annotate(
             bucket=Mod(F("id") * _SAMPLE_STRIDE + Value(cycle.pk * 104729), Value(100)),
-            reviewed_before=Exists(FindingChange.objects.filter(finding=OuterRef("pk"), kind="review")),
+            reviewed_before=ExpressionWrapper(reviewed_before, output_field=BooleanField()),
         )
         .filter(needs_a_person | sampled)
         .annotate(in_sample=ExpressionWrapper(~needs_a_person, output_field=BooleanField()))

@@ -1,7 +1,10 @@
 import re
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import django_tables2 as tables
+from django.utils.safestring import SafeString, mark_safe
 
 from config.links import link_maker
 from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
@@ -49,6 +52,38 @@ class OrganisationTable(RowsWrittenInPython, tables.Table):
             if website
             else "—",
         ]
+
+
+@dataclass(frozen=True)
+class CycleResults:
+    """A trust's findings in one audit cycle, as its page shows them: the rows written in Python, as a trust
+    has twelve findings a cycle and its page lists every cycle."""
+
+    cycle: Any
+    rows: SafeString
+
+
+def results_by_cycle(findings) -> list[CycleResults]:
+    """The findings (each with its cycle, duty and `effective` status) grouped by cycle, in their order."""
+    grouped: dict[int, tuple[Any, list[str]]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.cycle_id, (finding.cycle, []))[1].append(_result_row(finding))
+    return [CycleResults(cycle, mark_safe("".join(rows))) for cycle, rows in grouped.values()]
+
+
+def _result_row(finding) -> str:
+    duty, cycle = escape(finding.duty.title), escape(finding.cycle.name)
+    if finding.reviewed_status:
+        status = escape(finding.get_reviewed_status_display())
+        status += '</strong><span class="govuk-body-s govuk-!-display-block">Reviewed</span>'
+    else:
+        status = escape(finding.get_status_display()) + "</strong>"
+    return (
+        f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{duty}</th>'
+        f'<td class="govuk-table__cell"><strong class="govuk-tag app-status--{escape(finding.effective)}">{status}</td>'
+        f'<td class="govuk-table__cell"><a class="govuk-link" href="{escape(finding.get_absolute_url())}">View finding'
+        f'<span class="govuk-visually-hidden">: {duty}, {cycle}</span></a></td></tr>'
+    )
 
 
 def _person(user) -> str:

@@ -15,7 +15,7 @@ from .forms import RegisterUploadForm, StaffInvitationForm, StaffRolesForm
 from .importing import CSV_COLUMNS, save_register
 from .invitation_views import account_status
 from .models import ActivityRecord, User
-from .tables import ActivityTable, OrganisationTable
+from .tables import ActivityTable, OrganisationTable, results_by_cycle
 
 
 @login_not_required
@@ -43,7 +43,7 @@ def organisation_detail(request, ods_code: str):
         .select_related("cycle", "duty")
         .order_by("-cycle__audit_date", "-cycle__created_at", "duty__sort_order", "duty__code")
     )
-    context = {"organisation": organisation, "findings": findings}
+    context = {"organisation": organisation, "results": results_by_cycle(findings)}
     return render(request, "trusts/organisation/detail.html", context)
 
 
