@@ -12,11 +12,9 @@ from django.db import transaction
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -139,21 +137,23 @@ def review_queue(cycle: AuditCycle) -> QuerySet[Finding]:
     published, the quality sample.
 
     Each row carries `reviewed_before` (a recheck differed from its review) and `in_sample` (listed
-    only as part of the sample).
+    only as part of the sample). The cycle's state is read from `cycle` as given, so pass it as just read.
     """
     # The cycle's few reviewed findings, read once, not looked up for each of its thousands of findings.
     reviewed = FindingChange.objects.filter(finding__cycle=cycle, kind="review").values("finding_id")
     reviewed_before = Q(pk__in=reviewed)
     needs_a_person = Q(status__in=UNDECIDED) | reviewed_before
+    listed = needs_a_person
     # Once published, the sample has done its work: only what still needs a decision is listed.
-    sampled = Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person & Q(cycle__status__in=lifecycle.states("sample"))
+    if cycle.status in lifecycle.states("sample"):
+        listed |= Q(bucket__lt=SAMPLE_PER_HUNDRED) & ~needs_a_person
     return (
         Finding.objects.filter(cycle=cycle, reviewed_status="")
         .annotate(
             bucket=Mod(F("id") * _SAMPLE_STRIDE + Value(cycle.pk * 104729), Value(100)),
             reviewed_before=ExpressionWrapper(reviewed_before, output_field=BooleanField()),
         )
-        .filter(needs_a_person | sampled)
+        .filter(listed)
         .annotate(in_sample=ExpressionWrapper(~needs_a_person, output_field=BooleanField()))
         .select_related("organisation", "duty")
         .order_by("in_sample", "organisation__name", "duty__sort_order", "duty__code")
@@ -190,7 +190,9 @@ def agreement_by_duty(cycle: AuditCycle) -> list[Agreement]:
     counts: dict[int, Any] = {
         row["duty_id"]: row
         for row in Finding.objects.filter(cycle=cycle)
-        .exclude(reviewed_status="")
+        # Every status is after "": unlike exclude(reviewed_status=""), this reads the (cycle, reviewed_status)
+        # index from the first reviewed finding on instead of the whole cycle.
+        .filter(reviewed_status__gt="")
         .values("duty_id")
         .annotate(
             reviewed=Count("id"),

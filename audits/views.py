@@ -550,7 +550,11 @@ def cycle_review(request, pk: int):
             for conflict in result.conflicts:
                 messages.error(request, conflict)
             return redirect("audits:cycle_review", pk=cycle.pk)
-    page = Paginator(review.review_queue(cycle), TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Only what the rows show: the queue is sorted across the whole cycle, and narrow rows sort faster.
+    queue = review.review_queue(cycle).only(
+        "status", "version", "organisation__name", "organisation__ods_code", "duty__title", "duty__code"
+    )
+    page = Paginator(queue, TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "cycle": cycle,
         "page": page,

@@ -388,6 +388,7 @@ def test_once_published_the_queue_holds_only_what_needs_a_decision(cycle):
     assert review.review_queue(cycle).filter(in_sample=True).exists()
 
     AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)
+    cycle.refresh_from_db()  # as the next request reads it
 
     # An unreadable website blocks publication, so it is always a reviewer's work; the sample is not.
     assert list(review.review_queue(cycle)) == [error]
