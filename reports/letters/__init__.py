@@ -443,9 +443,13 @@ def _withdrawn_issued_letter(cycle: AuditCycle, organisation: Organisation) -> L
     )
 
 
+READY_TO_DRAFT = "Not yet drafted: its findings are settled."
+
+
 @dataclass(frozen=True)
 class WithoutLetter:
-    organisation: Organisation
+    name: str
+    ods_code: str
     reason: str
 
 
@@ -454,14 +458,16 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
     the findings that still wait for a reviewer (named by duty), or simply that none was drafted yet."""
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
     # Only what the page shows of a trust, and only the unsettled findings: the list is as long as the register.
-    trusts = list(
+    trusts = (
         Organisation.objects.filter(findings__cycle=cycle)
         .exclude(pk__in=lettered)
         .distinct()
-        .only("name", "ods_code")
         .order_by("name", "ods_code")
+        .values_list("pk", "name", "ods_code")
     )
-    waiting_by_trust: dict[int, list[str]] = {organisation.pk: [] for organisation in trusts}
+    if not lifecycle.can(cycle, "letters"):
+        # None can be drafted yet, whatever its findings say.
+        return [WithoutLetter(name, ods_code, _not_published(cycle)) for _, name, ods_code in trusts]
     rows = (
         Finding.objects.with_effective_status()
         .filter(cycle=cycle)
@@ -470,26 +476,25 @@ def trusts_without_letter(cycle: AuditCycle) -> list[WithoutLetter]:
         .order_by("duty__sort_order", "duty__code")
         .values_list("organisation_id", "duty__title", "effective")
     )
+    words = {status.value: status.label.lower() for status in FindingStatus}
+    waiting_by_trust = defaultdict(list)
     for organisation_id, duty_title, effective in rows:
-        waiting_by_trust[organisation_id].append(f"{duty_title} ({FindingStatus(effective).label.lower()})")
+        waiting_by_trust[organisation_id].append(f"{duty_title} ({words[effective]})")
+    # The cycle's few withdrawn letters, not looked up by the hundreds of trusts listed.
     withdrawn = dict(
-        Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN, organisation__in=trusts)
+        Letter.objects.filter(cycle=cycle, status=Letter.Status.WITHDRAWN)
         .order_by("sequence")
         .values_list("organisation_id", "reference")
     )
-    not_published = None if lifecycle.can(cycle, "letters") else _not_published(cycle)
     result = []
-    for organisation in trusts:
-        waiting = waiting_by_trust[organisation.pk]
-        if not_published:
-            reason = not_published
-        elif waiting:
+    for pk, name, ods_code in trusts:
+        if waiting := waiting_by_trust[pk]:
             reason = f"Findings still wait for a reviewer's decision: {'; '.join(waiting)}."
-        elif organisation.pk in withdrawn:
-            reason = f"Its letter {withdrawn[organisation.pk]} was withdrawn; a new one is not yet drafted."
+        elif pk in withdrawn:
+            reason = f"Its letter {withdrawn[pk]} was withdrawn; a new one is not yet drafted."
         else:
-            reason = "Not yet drafted: its findings are settled."
-        result.append(WithoutLetter(organisation, reason))
+            reason = READY_TO_DRAFT
+        result.append(WithoutLetter(name, ods_code, reason))
     return result
 
 
@@ -532,7 +537,7 @@ def cycle_progress(cycle: AuditCycle) -> dict[str, int]:
     counts = {status: 0 for status in Letter.Status.values}
     for row in Letter.objects.filter(cycle=cycle).values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
-    with_findings = Organisation.objects.filter(findings__cycle=cycle).distinct().count()
+    with_findings = Finding.objects.filter(cycle=cycle).values("organisation").distinct().count()
     counts["trusts"] = with_findings
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
     counts["without_letter"] = with_findings - lettered.distinct().count()

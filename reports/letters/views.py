@@ -213,7 +213,6 @@ def cycle_letters(request, cycle_pk: int):
 # How long after it was asked for a drafting or issuing run is followed: a run that failed part-way
 # leaves letters undrafted or unissued, and the page stops asking after this.
 FOLLOW_WORK_FOR = datetime.timedelta(minutes=15)
-READY_TO_DRAFT = "Not yet drafted: its findings are settled."
 
 
 def _letters_progress(cycle: AuditCycle, without_letter=None) -> dict:
@@ -237,7 +236,7 @@ def _letters_progress(cycle: AuditCycle, without_letter=None) -> dict:
         .order_by("at")
         .values_list("action", "at")
     )
-    to_draft = sum(1 for row in without_letter if row.reason == READY_TO_DRAFT)
+    to_draft = sum(1 for row in without_letter if row.reason == letters.READY_TO_DRAFT)
     progress["drafting"] = "reports.letters.draft_queued" in asked and to_draft > 0
     progress["issuing"] = "reports.letters.issue_queued" in asked and progress["approved"] > 0
     progress["queued"] = progress["drafting"] or progress["issuing"]
