@@ -262,6 +262,8 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["cycle", "duty", "status"]),
             models.Index(fields=["cycle", "reviewed_status"]),
+            # The latest change of any finding: the results' fingerprint (audits.results_cache).
+            models.Index(fields=["updated_at"], name="audits_finding_updated_idx"),
         ]
         permissions = [("review_finding", "Can confirm or override findings")]
 

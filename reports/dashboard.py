@@ -55,7 +55,7 @@ def dashboard(user) -> dict:
     if user.has_perm("audits.run_audit"):
         context |= _auditor_work(running, results)
     if user.has_perm("reports.sign_letter"):
-        context |= _signatory_work()
+        context |= _signatory_work(results)
     return context
 
 
@@ -71,18 +71,34 @@ def _auditor_work(running: list[AuditCycle], results: str) -> dict:
     return {"audits": True, "running_total": len(running), "ready": ready, "blocked": blocked}
 
 
-def _signatory_work() -> dict:
+def _signatory_work(results: str) -> dict:
     """Per cycle: trusts without a current letter (published cycles), drafts, approved letters."""
-    current = Letter.objects.filter(cycle=OuterRef("cycle"), organisation=OuterRef("organisation")).exclude(
-        status=Letter.Status.WITHDRAWN
+    due = lifecycle.states("letters")
+    # The trusts with findings in each cycle whose letters are due, counted over all its findings: kept until
+    # the results change. Less those with a current letter, counted over the letters alone.
+    with_findings = results_cache.remember(
+        "trusts_with_findings",
+        lambda: list(
+            Finding.objects.filter(cycle__status__in=due)
+            .values_list("cycle_id", "cycle__name")
+            .annotate(n=Count("organisation", distinct=True))
+            .order_by("cycle__name")
+        ),
+        results,
     )
-    to_draft = list(
-        Finding.objects.filter(cycle__status__in=lifecycle.states("letters"))
-        .exclude(Exists(current))
-        .values("cycle_id", "cycle__name")
+    findings = Finding.objects.filter(cycle=OuterRef("cycle"), organisation=OuterRef("organisation"))
+    lettered = dict(
+        Letter.objects.filter(Exists(findings), cycle__status__in=due)
+        .exclude(status=Letter.Status.WITHDRAWN)
+        .values_list("cycle_id")
         .annotate(n=Count("organisation", distinct=True))
-        .order_by("cycle__name")
+        .order_by()
     )
+    to_draft = [
+        {"cycle_id": pk, "cycle__name": name, "n": n - lettered.get(pk, 0)}
+        for pk, name, n in with_findings
+        if n > lettered.get(pk, 0)
+    ]
     by_status = list(
         Letter.objects.filter(status__in=(Letter.Status.DRAFT, Letter.Status.APPROVED))
         .values("cycle_id", "cycle__name", "status")

@@ -145,6 +145,27 @@ def test_signatory_sees_letters_to_draft_approve_and_issue(client, world):
     assert f'href="{reverse("letters:cycle", args=[published.pk])}"' in response.content.decode()
 
 
+def test_trusts_without_a_letter_follow_the_letters_though_the_results_are_unchanged(client, world):
+    a, b, _ = world["trusts"]
+    published = AuditCycleFactory(name="Published audit", status=AuditCycle.Status.PUBLISHED)
+    duty = DutyFactory(code="race-equality-scheme")
+    finding(published, a, duty, "met")
+    finding(published, b, duty, "met")
+    client.force_login(UserFactory(role="signatory"))
+    assert "Published audit : 2" in text(client.get(reverse("home")))
+
+    letter(published, a, Letter.Status.DRAFT)
+    words = text(client.get(reverse("home")))
+
+    # The trusts with findings are kept until the results change; the letters are counted afresh.
+    assert "Published audit : 1" in words
+    letter(published, b, Letter.Status.DRAFT)
+    assert (
+        "Published audit"
+        not in text(client.get(reverse("home"))).split("Trusts without a letter")[1].split("Drafts")[0]
+    )
+
+
 @pytest.mark.parametrize(("role", "linked"), [("reviewer", True), ("auditor", True), ("signatory", False)])
 def test_everyone_on_staff_sees_the_open_answers_to_triage(client, world, role, linked):
     client.force_login(UserFactory(role=role))
