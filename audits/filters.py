@@ -35,8 +35,9 @@ class ResultsFilter(GovukFilterSet):
         regions = queryset.order_by().values_list("organisation__region", flat=True).distinct()
         self.filters["region"].extra["choices"] = [(r, r) for r in sorted(set(regions)) if r]
         self.filters["duty"].extra["choices"] = [(d.code, d.title) for d in cycle.duties.all()]
-        self.form.fields["region"].choices = [("", "Any region"), *self.filters["region"].extra["choices"]]
-        self.form.fields["duty"].choices = [("", "Every duty"), *self.filters["duty"].extra["choices"]]
+        # Each field puts its empty label ("Any region", "Every duty") first itself.
+        self.form.fields["region"].choices = self.filters["region"].extra["choices"]
+        self.form.fields["duty"].choices = self.filters["duty"].extra["choices"]
 
     def filter_trust(self, queryset, _name, value):
         value = value.strip()

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -127,6 +128,19 @@ def test_choosing_a_duty_shows_only_its_column(auditor_client, cycle):
     headers = [column.header for column in table.columns]
     assert headers == ["Trust", "ODS code", "Region", "Type", "Disability equality scheme"]
 
+
+def test_filter_selects_offer_each_choice_once_with_the_chosen_one_selected(auditor_client, cycle):
+    html = _results(auditor_client, cycle, region="London", duty="race-equality-scheme").content.decode()
+
+    region = re.search(r'<select name="region"[^>]*>(.*?)</select>', html, re.S)[1]
+    duty = re.search(r'<select name="duty"[^>]*>(.*?)</select>', html, re.S)[1]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", region)[:2] == ["Any region", "London"]
+    assert region.count("Any region") == 1 and duty.count("Every duty") == 1
+    assert re.findall(r"<option[^>]* selected>([^<]*)</option>", region + duty) == [
+        "London",
+        "Race equality scheme",
+    ]
+    assert 'class="govuk-select govuk-!-width-full" id="id_region"' in html
 
 def test_unknown_filter_value_is_shown_as_an_error_not_a_crash(auditor_client, cycle):
     response = _results(auditor_client, cycle, org_type="spaceship")

@@ -36,3 +36,16 @@ def test_each_trust_is_a_row_in_words_linking_to_its_page_and_website():
     ]
     assert f'<a class="govuk-link" href="{reverse("trusts:detail", args=["RAL"])}">Alder &amp; Co NHS Trust</a>' in html
     assert 'href="https://www.alder.nhs.uk/" rel="noreferrer noopener">alder.nhs.uk</a>' in html
+
+
+def test_the_region_filter_offers_any_region_once_then_each_region():
+    OrganisationFactory(ods_code="RAL", region="London")
+    OrganisationFactory(ods_code="RBI", region="")
+    client = Client()
+    client.force_login(UserFactory(role="auditor"))
+
+    html = client.get(reverse("trusts:list"), {"region": "London"}).content.decode()
+
+    region = re.search(r'<select name="region"[^>]*>(.*?)</select>', html, re.S)[1]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", region) == ["Any region", "London"]
+    assert '<option value="London" selected>London</option>' in region
