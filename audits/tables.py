@@ -1,8 +1,9 @@
-"""The results matrix: one row per trust checked in a cycle, one column per duty."""
+"""The results matrix (one row per trust checked in a cycle, one column per duty) and the review queue's rows."""
 
 from html import escape
 
 import django_tables2 as tables
+from django.utils.safestring import SafeString, mark_safe
 
 from config.links import link_maker
 from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
@@ -93,3 +94,43 @@ class ResultsTable(RowsWrittenInPython, tables.Table):
             f'<a class="govuk-link" href="{self.finding_link(finding_pk=finding_pk)}">{TAGS[status]}<span class="govuk-'
             f'visually-hidden"> – {self.duty_titles[duty.pk]}, {trust_name}</span></a>{REVIEWED if reviewed else ""}'
         )
+
+
+def review_rows(findings, cycle: AuditCycle, refusal: str) -> SafeString:
+    """A page of the review queue (audits.review.review_queue) as table rows, written in Python: a box to confirm
+    each decided finding (disabled when the cycle refuses review), its trust, a link to it and why it is listed."""
+    finding_page = link_maker("audits:finding_detail", "finding_pk", pk=cycle.pk)
+    disabled = " disabled" if refusal else ""
+    rows = []
+    for n, finding in enumerate(findings):
+        trust, duty = escape(finding.organisation.name), escape(finding.duty.title)
+        if finding.status in (FindingStatus.MET, FindingStatus.NOT_MET):
+            confirm = (
+                '<div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">'
+                '<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" type="checkbox" '
+                f'name="findings" id="id_findings_{n}" value="{finding.pk}:{finding.version}"{disabled}>'
+                f'<label class="govuk-label govuk-checkboxes__label" for="id_findings_{n}">'
+                f'<span class="govuk-visually-hidden">{trust}, {duty}</span></label></div></div>'
+            )
+        else:
+            confirm = '<span class="govuk-body-s">Open it to decide</span>'
+        rows.append(
+            f'<tr class="govuk-table__row"><td class="govuk-table__cell">{confirm}</td>'
+            f'<td class="govuk-table__cell">{trust} '
+            f'<span class="govuk-body-s govuk-!-display-block">{escape(finding.organisation.ods_code)}</span></td>'
+            f'<td class="govuk-table__cell"><a class="govuk-link" href="{finding_page(finding_pk=finding.pk)}">'
+            f'{duty}<span class="govuk-visually-hidden">, {trust}</span></a></td>'
+            f'<td class="govuk-table__cell">{TAGS[finding.status]}</td>'
+            f'<td class="govuk-table__cell">{_why_listed(finding)}</td></tr>'
+        )
+    return mark_safe("".join(rows))
+
+
+def _why_listed(finding: Finding) -> str:
+    if finding.in_sample:
+        return "Quality sample: is the automated status right?"
+    if finding.reviewed_before and finding.status in (FindingStatus.MET, FindingStatus.NOT_MET):
+        return "A recheck differs from its review"
+    if finding.status == FindingStatus.ERROR:
+        return "The website could not be read"
+    return "The automated check could not decide"

@@ -24,7 +24,7 @@ from .evidence import is_html, is_pdf, stored_copy
 from .filters import ResultsFilter
 from .forms import BulkConfirmForm, CycleForm, ReviewForm
 from .models import AuditCycle, Duty, Evidence, Finding, FindingStatus, SiteCheck
-from .tables import ResultsTable
+from .tables import ResultsTable, review_rows
 
 CYCLES_PER_PAGE = 25
 TRUSTS_PER_PAGE = 50
@@ -555,11 +555,13 @@ def cycle_review(request, pk: int):
         "status", "version", "organisation__name", "organisation__ods_code", "duty__title", "duty__code"
     )
     page = Paginator(queue, TRUSTS_PER_PAGE).get_page(request.GET.get("page"))
+    refusal = review.review_refusal(cycle)
     context = {
         "cycle": cycle,
         "page": page,
+        "rows": review_rows(page.object_list, cycle, refusal),
         "form": form,
-        "refusal": review.review_refusal(cycle),
+        "refusal": refusal,
         "agreement": review.agreement_by_duty(cycle),
         "sample_per_hundred": review.SAMPLE_PER_HUNDRED,
     }

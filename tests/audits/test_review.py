@@ -1,5 +1,7 @@
 """Reviewers confirm or override findings with a reason; nobody silently overwrites anybody."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -245,6 +247,46 @@ def test_review_queue_page_lists_findings_and_agreement(client, finding, reviewe
     assert "Open it to decide" in content and "The automated check could not decide" in content
     assert _url("audits:finding_detail", finding) in content
     assert 'data-duty="race-equality-scheme">None reviewed<' in content
+
+
+def test_review_queue_rows_say_why_each_finding_is_listed_and_offer_a_box_for_decided_ones(client, cycle, reviewer):
+    duty = cycle.duties.get()
+
+    def listed(status, name):
+        site_check = SiteCheckFactory(cycle=cycle, organisation__name=name)
+        return FindingFactory(site_check=site_check, duty=duty, status=status)
+
+    undecided = listed("review", "Alder <Care> NHS Trust")
+    unreadable = listed("error", "Birch NHS Trust")
+    overturned = listed("not_met", "Cedar NHS Trust")
+    FindingChange.objects.create(finding=overturned, kind="review", from_status="not_met", to_status="met", reason="x")
+    for n in range(40):
+        listed("met", f"Trust {n:02d}")
+    sampled = next(f for f in review.review_queue(cycle) if f.in_sample)
+    client.force_login(reviewer)
+
+    html = client.get(reverse("audits:cycle_review", kwargs={"pk": cycle.pk})).content.decode()
+
+    rows = {
+        re.sub(r"<[^>]+>", "", row.split('<td class="govuk-table__cell">')[2]).split()[-1]: row
+        for row in re.findall(r'<tr class="govuk-table__row"><td.*?</tr>', html, re.S)
+    }
+    ods = {f: f.organisation.ods_code for f in (undecided, unreadable, overturned, sampled)}
+    assert (
+        "Open it to decide" in rows[ods[undecided]] and "The automated check could not decide" in rows[ods[undecided]]
+    )
+    assert "Alder &lt;Care&gt; NHS Trust" in rows[ods[undecided]]
+    assert "Open it to decide" in rows[ods[unreadable]] and "The website could not be read" in rows[ods[unreadable]]
+    assert f'value="{overturned.pk}:1"' in rows[ods[overturned]]
+    assert "A recheck differs from its review" in rows[ods[overturned]]
+    assert f'value="{sampled.pk}:1"' in rows[ods[sampled]]
+    assert "Quality sample: is the automated status right?" in rows[ods[sampled]]
+    assert _url("audits:finding_detail", sampled) in rows[ods[sampled]]
+    assert " disabled" not in html.split("<tbody")[1].split("</tbody>")[0]
+
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.CLOSED)
+    closed = client.get(reverse("audits:cycle_review", kwargs={"pk": cycle.pk})).content.decode()
+    assert f'value="{overturned.pk}:1" disabled>' in closed
 
 
 def test_bulk_confirm_through_the_queue(client, cycle, reviewer):
