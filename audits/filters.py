@@ -34,7 +34,7 @@ class ResultsFilter(GovukFilterSet):
         self.cycle = cycle
         regions = queryset.order_by().values_list("organisation__region", flat=True).distinct()
         self.filters["region"].extra["choices"] = [(r, r) for r in sorted(set(regions)) if r]
-        self.filters["duty"].extra["choices"] = [(d.code, d.title) for d in cycle.duties.all()]
+        self.filters["duty"].extra["choices"] = list(cycle.duties.values_list("code", "title"))
         # Each field puts its empty label ("Any region", "Every duty") first itself.
         self.form.fields["region"].choices = self.filters["region"].extra["choices"]
         self.form.fields["duty"].choices = self.filters["duty"].extra["choices"]

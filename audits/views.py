@@ -481,7 +481,7 @@ def review_queue_list(request):
 def _results_table(request, cycle: AuditCycle) -> tuple[ResultsTable, ResultsFilter]:
     checks = cycle.site_checks.select_related("organisation")
     filterset = ResultsFilter(request.GET or None, checks, cycle=cycle)
-    duties = list(cycle.duties.all())
+    duties = list(cycle.duties.defer("evidence_rules"))
     if filterset.is_valid() and (code := filterset.form.cleaned_data.get("duty")):
         duties = [d for d in duties if d.code == code]
     table = ResultsTable(filterset.qs, duties)
@@ -493,7 +493,7 @@ def cycle_results(request, pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
     table, filterset = _results_table(request, cycle)
     RequestConfig(request, paginate={"per_page": TRUSTS_PER_PAGE}).configure(table)
-    table.load_findings(cycle, [row.record.pk for row in table.page.object_list])
+    table.load_findings(cycle, [check.pk for check in table.page.object_list.data])
     query = request.GET.copy()
     query.pop("page", None)
     context = {
