@@ -125,6 +125,25 @@ def record(
     )
 
 
+def record_each(action: str, user, targets: list[models.Model], *, address: str | None = None) -> None:
+    """record() for each target, written together: a bulk action on hundreds of objects (approving a
+    cycle's letters) writes its entries in one insert."""
+    entries = [
+        ActivityRecord(
+            user=user,
+            username=user.get_username()[:150],
+            action=action,
+            target_type=ContentType.objects.get_for_model(target),
+            target_id=str(target.pk),
+            target_repr=str(target)[:200],
+            ip_address=address,
+        )
+        for target in targets
+    ]
+    for entry in ActivityRecord.objects.bulk_create(entries):
+        log.info("%s %s by %s", entry.action, entry.target_repr, entry.username)
+
+
 def client_address(request) -> str | None:
     """The address of the person making the request, by the one rule django-axes also uses
     (AXES_CLIENT_IP_CALLABLE): REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies that each append to

@@ -21,6 +21,7 @@ from tests.factories import (
     TrustUserFactory,
     UserFactory,
 )
+from trusts.models import ActivityRecord
 
 
 @pytest.fixture(autouse=True)
@@ -424,6 +425,30 @@ def test_a_bulk_issue_over_a_pool_of_processes_gives_each_trust_its_own_letter(c
         text = " ".join(" ".join(page.extract_text().split()) for page in _pdf(organisation.letters.get()).pages)
         assert f"We checked the website of Pooled Trust {n} NHS Trust" in text
         assert ("met every duty" if n % 2 else "action required") in text
+
+
+def test_bulk_approval_signs_every_draft_once_and_records_each(cycle, trust, other_trust, findings, signatory):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    letters.draft_letters_for_cycle(cycle)
+    already = letters.approve_letter(Letter.objects.get(organisation=trust), signatory)
+    unsigned = UserFactory(role="signatory", first_name="Sam", last_name="Nobody", job_title="")
+
+    with pytest.raises(LetterError, match="no job title"):
+        letters.approve_letters(Letter.objects.filter(cycle=cycle), unsigned)
+    assert Letter.objects.get(organisation=other_trust).status == Letter.Status.DRAFT
+
+    result = letters.approve_letters(Letter.objects.filter(cycle=cycle), signatory, address="192.0.2.7")
+
+    assert result.done == 1  # the other letter was approved already
+    approved = Letter.objects.get(organisation=other_trust)
+    assert approved.status == Letter.Status.APPROVED and approved.approved_by == signatory
+    assert (approved.signatory_name, approved.signatory_title) == ("Anna Lyons", "Head of Equality Audit")
+    assert Letter.objects.get(pk=already.pk).approved_at == already.approved_at
+    entries = ActivityRecord.objects.filter(action="reports.letter.approved").order_by("pk")
+    assert [(e.target_repr, e.user, e.ip_address) for e in entries] == [
+        (already.reference, signatory, None),
+        (approved.reference, signatory, "192.0.2.7"),
+    ]
 
 
 def test_bulk_approve_and_issue_report_their_counts(cycle, trust, other_trust, findings, signatory):
