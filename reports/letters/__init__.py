@@ -59,11 +59,14 @@ def template_for(kind: str) -> str:
     return f"letters/{kind}/{TEMPLATE_VERSION}.html"
 
 
-def reference_for(cycle: AuditCycle, organisation: Organisation, sequence: int) -> str:
-    """A reference a person can read down the phone: EDA/<cycle>/<ODS code>/<sequence>."""
+def reference_for(cycle: AuditCycle, organisation: Organisation, sequence: int, taken: set[str] | None = None) -> str:
+    """A reference a person can read down the phone: EDA/<cycle>/<ODS code>/<sequence>. `taken`: the references
+    other cycles hold among those asked for, when a bulk draft has read them at once."""
     slug = re.sub(r"[^A-Z0-9]", "", cycle.name.upper())[:16] or f"C{cycle.pk}"
     reference = f"EDA/{slug}/{organisation.ods_code}/{sequence:03d}"
-    if Letter.objects.filter(reference=reference).exclude(cycle=cycle).exists():
+    if taken is None:
+        taken = set(Letter.objects.filter(reference=reference).exclude(cycle=cycle).values_list("reference", flat=True))
+    if reference in taken:
         # Two cycle names that differ only in punctuation or after 16 characters.
         reference = f"EDA/{slug}-{cycle.pk}/{organisation.ods_code}/{sequence:03d}"
     return reference
@@ -74,12 +77,9 @@ def snapshot_findings(cycle: AuditCycle, organisation: Organisation) -> list[dic
     return [_as_stated(f) for f in _stated_findings().filter(cycle=cycle, organisation=organisation)]
 
 
-def _snapshots(letters: list[Letter]) -> dict[tuple[int, int], list[dict]]:
-    """snapshot_findings for every letter's trust in its cycle, by (cycle id, trust id), in one query."""
-    findings = _stated_findings().filter(
-        cycle__in={letter.cycle_id for letter in letters},
-        organisation__in={letter.organisation_id for letter in letters},
-    )
+def _snapshots(cycle_ids: set[int], organisation_ids: set[int]) -> dict[tuple[int, int], list[dict]]:
+    """snapshot_findings for each of the trusts in each of the cycles, by (cycle id, trust id), in one query."""
+    findings = _stated_findings().filter(cycle__in=cycle_ids, organisation__in=organisation_ids)
     snapshots = defaultdict(list)
     for f in findings:
         snapshots[f.cycle_id, f.organisation_id].append(_as_stated(f))
@@ -109,22 +109,27 @@ def _as_stated(f: Finding) -> dict:
     }
 
 
-def _kind_for(
-    cycle: AuditCycle, organisation: Organisation, findings: list[dict], follows: Letter | None = None
-) -> str:
+def _kind_for(findings: list[dict], warned_before: bool, follows: Letter | None = None) -> str:
+    """`warned_before`: the trust was sent a warning in an earlier cycle whose deadline has passed (_warned)."""
     if all(f["status"] == FindingStatus.MET for f in findings):
         return Letter.Kind.COMPLIANT
     if follows is not None and follows.deadline and follows.deadline < timezone.localdate():
         return Letter.Kind.FINAL_NOTICE
     # A final notice follows a warning whose deadline has passed, never one the trust still has time to meet.
-    warned_before = Letter.objects.filter(
-        organisation=organisation,
-        cycle__audit_date__lt=cycle.audit_date,
-        status=Letter.Status.ISSUED,
-        kind__in=(Letter.Kind.ACTION_REQUIRED, Letter.Kind.FINAL_NOTICE),
-        deadline__lt=timezone.localdate(),
-    ).exists()
     return Letter.Kind.FINAL_NOTICE if warned_before else Letter.Kind.ACTION_REQUIRED
+
+
+def _warned(cycle: AuditCycle, organisations) -> set[int]:
+    """Those of the trusts (ids or a queryset) issued a warning before `cycle` whose deadline has passed."""
+    return set(
+        Letter.objects.filter(
+            organisation__in=organisations,
+            cycle__audit_date__lt=cycle.audit_date,
+            status=Letter.Status.ISSUED,
+            kind__in=(Letter.Kind.ACTION_REQUIRED, Letter.Kind.FINAL_NOTICE),
+            deadline__lt=timezone.localdate(),
+        ).values_list("organisation_id", flat=True)
+    )
 
 
 def _recheck_date(cycle: AuditCycle, organisation: Organisation, follows: Letter) -> datetime.date | None:
@@ -179,25 +184,41 @@ def draft_letter(
         sequence = (
             Letter.objects.filter(cycle=cycle, organisation=organisation).aggregate(n=Max("sequence"))["n"] or 0
         ) + 1
-        kind = _kind_for(cycle, organisation, findings, follows)
-        letter = Letter.objects.create(
-            cycle=cycle,
-            organisation=organisation,
-            kind=kind,
-            sequence=sequence,
-            reference=reference_for(cycle, organisation, sequence),
-            template_name=template_for(kind),
-            template_version=TEMPLATE_VERSION,
-            findings=findings,
-            addressee=organisation.chief_executive.strip() or DEFAULT_ADDRESSEE,
-            # Frozen as drafted: a later change to the register does not readdress this letter.
-            address="\n".join(organisation.postal_lines),
-            replaces=replaces,
-            follows=follows,
-            rechecked_on=_recheck_date(cycle, organisation, follows) if follows else None,
-        )
+        kind = _kind_for(findings, organisation.pk in _warned(cycle, [organisation.pk]), follows)
+        letter = _new_letter(cycle, organisation, findings, sequence, kind, replaces=replaces, follows=follows)
+        letter.save()
     logger.info("reports.letter.drafted %s (%s)", letter.reference, letter.kind)
     return letter
+
+
+def _new_letter(
+    cycle: AuditCycle,
+    organisation: Organisation,
+    findings: list[dict],
+    sequence: int,
+    kind: str,
+    *,
+    replaces: Letter | None = None,
+    follows: Letter | None = None,
+    taken: set[str] | None = None,
+) -> Letter:
+    """The draft, not yet saved (reference_for says what `taken` is)."""
+    return Letter(
+        cycle=cycle,
+        organisation=organisation,
+        kind=kind,
+        sequence=sequence,
+        reference=reference_for(cycle, organisation, sequence, taken),
+        template_name=template_for(kind),
+        template_version=TEMPLATE_VERSION,
+        findings=findings,
+        addressee=organisation.chief_executive.strip() or DEFAULT_ADDRESSEE,
+        # Frozen as drafted: a later change to the register does not readdress this letter.
+        address="\n".join(organisation.postal_lines),
+        replaces=replaces,
+        follows=follows,
+        rechecked_on=_recheck_date(cycle, organisation, follows) if follows else None,
+    )
 
 
 def check_can_sign(user) -> None:
@@ -415,32 +436,77 @@ class BulkResult:
 def draft_letters_for_cycle(cycle: AuditCycle) -> BulkResult:
     """Draft a letter for every trust with findings in the cycle that has no current letter. Safe to rerun.
 
-    A trust whose issued letter was withdrawn gets a letter that says it replaces the withdrawn one."""
-    result = BulkResult()
+    A trust whose issued letter was withdrawn gets a letter that says it replaces the withdrawn one. What each
+    draft needs is read for all the trusts at once and the drafts are inserted together; if another run drafted
+    some of them meanwhile, the trusts are drafted one at a time instead (draft_letter), each skipped if it has
+    its letter by then."""
     lettered = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN).values("organisation")
-    organisations = Organisation.objects.filter(findings__cycle=cycle).exclude(pk__in=lettered).distinct()
-    for organisation in organisations.order_by("ods_code"):
-        withdrawn = _withdrawn_issued_letter(cycle, organisation)
+    organisations = list(
+        Organisation.objects.filter(findings__cycle=cycle).exclude(pk__in=lettered).distinct().order_by("ods_code")
+    )
+    withdrawn = {
+        letter.organisation_id: letter  # the latest, by sequence
+        for letter in Letter.objects.filter(
+            cycle=cycle, status=Letter.Status.WITHDRAWN, issued_at__isnull=False
+        ).order_by("sequence")
+    }
+    result = BulkResult()
+    if not lifecycle.can(cycle, "letters"):
+        result.skipped = dict.fromkeys((o.ods_code for o in organisations), _not_published(cycle))
+        return _logged(cycle, result)
+    ids = {organisation.pk for organisation in organisations}
+    snapshots = _snapshots({cycle.pk}, ids)
+    sequences = dict(
+        Letter.objects.filter(cycle=cycle, organisation__in=ids)
+        .values_list("organisation")
+        .annotate(n=Max("sequence"))
+        .order_by()
+    )
+    warned = _warned(cycle, ids)
+    drafts = []
+    for organisation in organisations:
+        findings = snapshots[cycle.pk, organisation.pk]
         try:
-            draft_letter(cycle, organisation, replaces=withdrawn)
+            _check_findings_settled(organisation, findings)
+        except LetterError as error:
+            result.skipped[organisation.ods_code] = str(error)
+            continue
+        kind = _kind_for(findings, organisation.pk in warned)
+        drafts.append((organisation, findings, sequences.get(organisation.pk, 0) + 1, kind))
+    # Each reference as it would be if no other cycle held it (nothing taken), then those other cycles hold.
+    wanted = {reference_for(cycle, organisation, sequence, set()) for organisation, _, sequence, _ in drafts}
+    taken = set(Letter.objects.filter(reference__in=wanted).exclude(cycle=cycle).values_list("reference", flat=True))
+    letters = [
+        _new_letter(cycle, organisation, findings, sequence, kind, replaces=withdrawn.get(organisation.pk), taken=taken)
+        for organisation, findings, sequence, kind in drafts
+    ]
+    try:
+        with transaction.atomic():
+            Letter.objects.bulk_create(letters)
+    except IntegrityError:
+        return _logged(cycle, _draft_one_by_one(cycle, [letter.organisation for letter in letters], withdrawn, result))
+    result.done = len(letters)
+    return _logged(cycle, result)
+
+
+def _draft_one_by_one(
+    cycle: AuditCycle, organisations: list[Organisation], withdrawn: dict[int, Letter], result: BulkResult
+) -> BulkResult:
+    for organisation in organisations:
+        try:
+            draft_letter(cycle, organisation, replaces=withdrawn.get(organisation.pk))
             result.done += 1
         except (LetterError, IntegrityError) as error:
             # IntegrityError: another run drafted this trust's letter between our check and insert.
             result.skipped[organisation.ods_code] = str(error)
+    return result
+
+
+def _logged(cycle: AuditCycle, result: BulkResult) -> BulkResult:
     for ods_code, reason in result.skipped.items():
         logger.info("reports.letters.skipped cycle=%s %s: %s", cycle.pk, ods_code, reason)
     logger.info("reports.letters.drafted cycle=%s %s", cycle.pk, result.summary)
     return result
-
-
-def _withdrawn_issued_letter(cycle: AuditCycle, organisation: Organisation) -> Letter | None:
-    return (
-        Letter.objects.filter(
-            cycle=cycle, organisation=organisation, status=Letter.Status.WITHDRAWN, issued_at__isnull=False
-        )
-        .order_by("-sequence")
-        .first()
-    )
 
 
 READY_TO_DRAFT = "Not yet drafted: its findings are settled."
@@ -522,7 +588,7 @@ def issue_letters(letters, user, processes: int | None = None) -> BulkResult:
     approved = list(
         letters.filter(status=Letter.Status.APPROVED).select_related("cycle", "organisation", "replaces", "follows")
     )
-    findings_now = _snapshots(approved)
+    findings_now = _snapshots({letter.cycle_id for letter in approved}, {letter.organisation_id for letter in approved})
     for letter in approved:
         try:
             prepared.append((letter, *_prepare_issue(letter, findings_now[letter.cycle_id, letter.organisation_id])))
