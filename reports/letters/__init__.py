@@ -350,23 +350,29 @@ def _record_issue(
     """Store the rendered PDF and mark the letter issued, unless it changed state meanwhile."""
     # The storage never overwrites: a second worker racing us saves under another name.
     stored_name = letter.pdf.storage.save(letter.pdf.field.generate_filename(letter, ""), ContentFile(content))
+    issued = {
+        "status": Letter.Status.ISSUED,
+        "pdf": stored_name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "deadline": letter.deadline,
+        "issued_by": user,
+        "issued_at": issued_at,
+    }
     try:
         with transaction.atomic():
-            current = Letter.objects.select_for_update().get(pk=letter.pk)
-            if current.status != Letter.Status.APPROVED:
-                raise LetterError(f"Letter {letter} was {current.get_status_display().lower()} meanwhile.")
-            current.pdf.name = stored_name
-            current.sha256 = hashlib.sha256(content).hexdigest()
-            current.deadline = letter.deadline
-            current.status, current.issued_by, current.issued_at = Letter.Status.ISSUED, user, issued_at
-            current.save()
-            transaction.on_commit(lambda: notify_trust(current))
+            # The claim: only a letter still approved is issued, so of two workers issuing one, one does.
+            if not Letter.objects.filter(pk=letter.pk, status=Letter.Status.APPROVED).update(**issued):
+                now = Letter.objects.get(pk=letter.pk).get_status_display().lower()
+                raise LetterError(f"Letter {letter} was {now} meanwhile.")
+            for name, value in issued.items():
+                setattr(letter, name, value)
+            transaction.on_commit(lambda: notify_trust(letter))
     except BaseException:
         letter.pdf.storage.delete(stored_name)
         raise
-    activity.record("reports.letter.issued", user, current, f"sha256 {current.sha256}", address=address)
-    letter_issued.send(sender=Letter, letter=current, user=user)
-    return current
+    activity.record("reports.letter.issued", user, letter, f"sha256 {letter.sha256}", address=address)
+    letter_issued.send(sender=Letter, letter=letter, user=user)
+    return letter
 
 
 def notify_trust(letter: Letter) -> int:

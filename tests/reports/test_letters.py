@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -338,6 +339,20 @@ def test_issue_emails_the_trusts_active_users_a_portal_link_not_the_file(
 def test_an_issued_letter_cannot_be_issued_again(issued, signatory):
     with pytest.raises(LetterError, match="only an approved"):
         letters.issue_letter(issued, signatory)
+
+
+def test_a_letter_withdrawn_while_its_pdf_was_rendered_is_not_issued(settings, cycle, trust, findings, signatory):
+    approved = letters.approve_letter(letters.draft_letter(cycle, trust), signatory)
+    # Someone else withdraws it while this worker, holding it as approved, renders its PDF.
+    letters.withdraw_letter(Letter.objects.get(pk=approved.pk), signatory, "Sent to the wrong trust.")
+
+    with pytest.raises(LetterError, match="was withdrawn meanwhile"):
+        letters.issue_letter(approved, signatory)
+
+    stored = Letter.objects.get(pk=approved.pk)
+    assert (stored.status, stored.issued_at, stored.sha256, stored.pdf.name) == (Letter.Status.WITHDRAWN, None, "", "")
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.pdf"))  # the rendered file is not left behind
+    assert not mail.outbox
 
 
 def test_an_issued_letter_cannot_be_edited(issued):
