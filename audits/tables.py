@@ -1,6 +1,7 @@
 """The results matrix (one row per trust checked in a cycle, one column per duty) and the review queue's rows."""
 
 from html import escape
+from typing import Any
 
 import django_tables2 as tables
 from django.utils.safestring import SafeString, mark_safe
@@ -126,7 +127,8 @@ def review_rows(findings, cycle: AuditCycle, refusal: str) -> SafeString:
     return mark_safe("".join(rows))
 
 
-def _why_listed(finding: Finding) -> str:
+def _why_listed(finding: Any) -> str:
+    """`finding`: a row of review_queue, annotated with in_sample and reviewed_before."""
     if finding.in_sample:
         return "Quality sample: is the automated status right?"
     if finding.reviewed_before and finding.status in (FindingStatus.MET, FindingStatus.NOT_MET):
