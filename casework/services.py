@@ -5,6 +5,9 @@
     rechecked ─a compliance confirmation drafted─▶ resolved
               └─a final notice drafted──────────▶ escalated
 
+A case whose letter is withdrawn waits; the letter that replaces it, once issued, takes the case over
+(its duties and deadline), or resolves it when it finds every duty met.
+
 Every move is one conditional UPDATE ... WHERE state IN (its from-states), so two workers (or a task run
 twice) make it once, and each move is written to the activity log. A case that cannot move on (the
 cycle is closed, a finding waits for a reviewer) keeps a note saying why and is tried again next day.
@@ -44,6 +47,8 @@ MOVES = {
     "recheck_ended": Move(RUNNING, State.RECHECKED, "casework.case.rechecked"),
     "resolve": Move((State.RECHECKED,), State.RESOLVED, "casework.case.resolved"),
     "escalate": Move((State.RECHECKED,), State.ESCALATED, "casework.case.escalated"),
+    # The case's letter was withdrawn, and the letter that replaces it finds every duty met.
+    "replaced_compliant": Move(RUNNING, State.RESOLVED, "casework.case.resolved_by_replacement"),
 }
 
 
@@ -66,14 +71,37 @@ def _hold(case: Case, note: str) -> None:
 
 
 def open_case(letter: Letter, user=None) -> Case | None:
-    """The case an issued action-required letter opens, with the deadline the letter states."""
-    if letter.kind != Letter.Kind.ACTION_REQUIRED or not letter.is_issued or letter.follows_id or not letter.deadline:
+    """The case an issued action-required letter opens, with the deadline the letter states. A letter that
+    replaces a withdrawn one takes that letter's running case over instead."""
+    if not letter.is_issued or letter.follows_id:
+        return None
+    if letter.replaces_id:
+        replaced = Case.objects.filter(letter=letter.replaces_id, state__in=RUNNING).select_related("letter").first()
+        if replaced is not None:
+            return _take_over(replaced, letter, user)
+    if letter.kind != Letter.Kind.ACTION_REQUIRED or not letter.deadline:
         return None
     case, created = Case.objects.get_or_create(
         organisation=letter.organisation, cycle=letter.cycle, defaults={"letter": letter, "deadline": letter.deadline}
     )
     if created:
         activity.record("casework.case.opened", user, case, f"Letter {letter.reference}, deadline {letter.deadline}.")
+    return case
+
+
+def _take_over(case: Case, letter: Letter, user) -> Case:
+    """The case of a withdrawn letter, once the letter that replaces it is issued: resolved if that letter
+    finds every duty met; otherwise it follows that letter, its duties and its deadline, from now on.
+    Reminders sent before stay sent."""
+    withdrawn = case.letter.reference
+    if letter.kind == Letter.Kind.COMPLIANT:
+        message = f"Letter {letter.reference} replaces {withdrawn} and finds every duty met."
+        _move(case, "replaced_compliant", message, closed_at=timezone.now(), note="")
+        return case
+    Case.objects.filter(pk=case.pk).update(letter=letter, deadline=letter.deadline, note="")
+    message = f"Letter {letter.reference} replaces {withdrawn}: deadline {letter.deadline:%-d %B %Y}."
+    activity.record("casework.case.letter_replaced", user, case, message)
+    case.refresh_from_db()
     return case
 
 
@@ -192,7 +220,11 @@ def follow_cases(today: datetime.date | None = None) -> Summary:
     """Beat's daily round: reminders before deadlines, rechecks after them, outcomes of ended rechecks."""
     today = today or timezone.localdate()
     summary = Summary()
-    running = Case.objects.filter(state__in=RUNNING)
+    # A withdrawn letter's deadline no longer stands: its case waits for the letter that replaces it.
+    for case in Case.objects.filter(state__in=RUNNING, letter__status=Letter.Status.WITHDRAWN).select_related("letter"):
+        reason = f"Its letter {case.letter.reference} was withdrawn; the case waits for the letter that replaces it."
+        _hold(case, reason)
+    running = Case.objects.filter(state__in=RUNNING).exclude(letter__status=Letter.Status.WITHDRAWN)
     horizon = today + _days(max(settings.CASE_REMINDER_DAYS, default=0))
     for case in running.filter(recheck_requested_at__isnull=True, deadline__gt=today, deadline__lte=horizon):
         summary.reminded += remind(case, today) is not None

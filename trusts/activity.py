@@ -69,6 +69,8 @@ ACTION_LABELS = {
     "casework.case.resolved": "Resolved a case: confirmation drafted",
     "casework.case.escalated": "Escalated a case: final notice drafted",
     "casework.case.held": "A case could not move on",
+    "casework.case.letter_replaced": "Moved a case to the letter that replaces its withdrawn one",
+    "casework.case.resolved_by_replacement": "Resolved a case: its withdrawn letter's replacement finds every duty met",
     "casework.case.follow_up_issued": "Issued a case's next letter",
     "admin.added": "Added a record in the Django admin",
     "admin.changed": "Changed a record in the Django admin",

@@ -236,6 +236,69 @@ def test_a_closed_cycle_holds_the_case_and_says_why(case, check, django_capture_
     assert len([e for e in activity.history_of(case) if e.action == "casework.case.held"]) == 1
 
 
+WITHDRAWN_ON = datetime.datetime(2007, 5, 10, 10, tzinfo=datetime.UTC)
+REISSUED = datetime.datetime(2007, 5, 16, 10, tzinfo=datetime.UTC)  # the replacement's deadline: 13 June
+
+
+def _withdraw_and_reissue(case, signatory, capture):
+    """The case's letter is withdrawn; days later the letter that replaces it is drafted, approved and issued."""
+    with time_machine.travel(WITHDRAWN_ON):
+        letters.withdraw_letter(case.letter, signatory, "Sent with the wrong address.")
+    _follow_cases(TWO_WEEKS_BEFORE, capture)
+    with time_machine.travel(REISSUED), capture(execute=True):
+        letters.draft_letters_for_cycle(case.cycle)
+        replacement = Letter.objects.get(replaces=case.letter)
+        return letters.issue_letter(letters.approve_letter(replacement, signatory), signatory)
+
+
+def test_a_withdrawn_letters_case_waits_and_the_letter_replacing_it_takes_it_over(
+    case, signatory, django_capture_on_commit_callbacks
+):
+    withdrawn = case.letter
+
+    replacement = _withdraw_and_reissue(case, signatory, django_capture_on_commit_callbacks)
+
+    # No reminder of a withdrawn letter's deadline went out while the case waited.
+    assert _reminders() == []
+    waited = [e.message for e in activity.history_of(case) if e.action == "casework.case.held"]
+    assert waited == [
+        f"Its letter {withdrawn.reference} was withdrawn; the case waits for the letter that replaces it."
+    ]
+    case.refresh_from_db()
+    assert case.letter == replacement and replacement.kind == Letter.Kind.ACTION_REQUIRED
+    assert case.deadline == replacement.deadline == datetime.date(2007, 6, 13)
+    assert (case.state, case.note) == (Case.State.OPEN, "")
+    assert activity.history_of(case).last().message == (
+        f"Letter {replacement.reference} replaces {withdrawn.reference}: deadline 13 June 2007."
+    )
+
+    # Two weeks before the new deadline the trust is reminded of the letter that stands.
+    _follow_cases(datetime.datetime(2007, 5, 30, 7, tzinfo=datetime.UTC), django_capture_on_commit_callbacks)
+    (reminder,) = _reminders()
+    assert replacement.reference in reminder.subject and withdrawn.reference not in reminder.subject
+    assert "13 June 2007: 14 days from today" in reminder.body
+
+
+def test_a_replacement_that_finds_every_duty_met_resolves_the_withdrawn_letters_case(
+    case, check, signatory, django_capture_on_commit_callbacks
+):
+    # The withdrawn letter was wrong: a reviewer corrects the finding it was issued on.
+    finding = Finding.objects.get(cycle=check.cycle, duty__code=DES)
+    reviewer = UserFactory(role="reviewer")
+    review.review_finding(finding, reviewer, "met", "The scheme was on the website.", finding.version)
+
+    replacement = _withdraw_and_reissue(case, signatory, django_capture_on_commit_callbacks)
+
+    assert replacement.kind == Letter.Kind.COMPLIANT
+    case.refresh_from_db()
+    assert case.state == Case.State.RESOLVED and case.closed_at is not None
+    assert activity.history_of(case).last().message == (
+        f"Letter {replacement.reference} replaces {case.letter.reference} and finds every duty met."
+    )
+    _follow_cases(DAY_AFTER_DEADLINE, django_capture_on_commit_callbacks)
+    assert SiteCheck.objects.get(pk=check.pk).state != SiteCheck.State.QUEUED  # no recheck of a resolved case
+
+
 def test_staff_and_the_trust_read_its_history_and_case_another_trust_gets_404(
     client, case, check, trust, trust_user, django_capture_on_commit_callbacks
 ):
