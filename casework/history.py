@@ -40,6 +40,7 @@ def status_by_cycle(organisation: Organisation, user) -> tuple[list[AuditCycle],
         .with_effective_status()
         .filter(lifecycle.shown_to_trusts("cycle"), organisation=organisation)
         .select_related("cycle", "duty")
+        .defer("duty__evidence_rules", "rationale")
         .order_by("cycle__audit_date", "cycle__pk")
     )
     cycles: dict[int, AuditCycle] = {}
