@@ -85,9 +85,9 @@ def _reminders(organisation: Organisation, user) -> list[Event]:
         Event(
             r.sent_at,
             "Reminder sent",
-            f"The deadline of letter {r.case.letter.reference} is {r.case.deadline:%-d %B %Y}.",
+            f"The deadline of letter {r.letter.reference} is {r.letter.deadline:%-d %B %Y}.",
         )
-        for r in sent.filter(recipients__gt=0).select_related("case__letter")
+        for r in sent.filter(recipients__gt=0).select_related("letter")
     ]
 
 

@@ -56,16 +56,20 @@ class Case(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder sent before a case's deadline: kept so that each one goes once."""
+    """A reminder sent before the deadline of a case's letter: kept so that each one goes once. A letter that
+    replaces a withdrawn one has a deadline of its own, and reminders of its own."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="+", help_text="Whose deadline")
     days_before = models.PositiveIntegerField()
     sent_at = models.DateTimeField(auto_now_add=True)
     recipients = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["sent_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["case", "days_before"], name="one_reminder_per_case_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "letter", "days_before"], name="one_reminder_per_letter_day")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.days_before} days before {self.case.deadline}"
+        return f"{self.days_before} days before {self.letter.deadline}"

@@ -91,8 +91,8 @@ def open_case(letter: Letter, user=None) -> Case | None:
 
 def _take_over(case: Case, letter: Letter, user) -> Case:
     """The case of a withdrawn letter, once the letter that replaces it is issued: resolved if that letter
-    finds every duty met; otherwise it follows that letter, its duties and its deadline, from now on.
-    Reminders sent before stay sent."""
+    finds every duty met; otherwise it follows that letter, its duties and its deadline (and its reminders)
+    from now on."""
     withdrawn = case.letter.reference
     if letter.kind == Letter.Kind.COMPLIANT:
         message = f"Letter {letter.reference} replaces {withdrawn} and finds every duty met."
@@ -119,11 +119,11 @@ def remind(case: Case, today: datetime.date) -> Reminder | None:
     with transaction.atomic():
         # Two runs at once take turns on the case row, so each reminder is sent once.
         case = Case.objects.select_for_update().select_related("organisation", "letter").get(pk=case.pk)
-        sent = set(case.reminders.values_list("days_before", flat=True))
+        sent = set(case.reminders.filter(letter=case.letter).values_list("days_before", flat=True))
         due = [n for n in settings.CASE_REMINDER_DAYS if n not in sent and case.deadline - _days(n) <= today]
         if case.state not in RUNNING or case.recheck_requested_at or not due or today >= case.deadline:
             return None
-        Reminder.objects.bulk_create([Reminder(case=case, days_before=n) for n in due[:-1]])
+        Reminder.objects.bulk_create([Reminder(case=case, letter=case.letter, days_before=n) for n in due[:-1]])
         days_left = (case.deadline - today).days
         recipients = mail.send_to_trust(
             case.organisation,
@@ -131,7 +131,7 @@ def remind(case: Case, today: datetime.date) -> Reminder | None:
             "casework/email/reminder",
             {"case": case, "days_left": days_left, "unmet": case.letter.unmet_findings},
         )
-        reminder = Reminder.objects.create(case=case, days_before=due[-1], recipients=recipients)
+        reminder = Reminder.objects.create(case=case, letter=case.letter, days_before=due[-1], recipients=recipients)
         activity.record(
             "casework.case.reminder_sent", None, case, f"{days_left} days before the deadline, to {recipients} users."
         )

@@ -240,12 +240,13 @@ WITHDRAWN_ON = datetime.datetime(2007, 5, 10, 10, tzinfo=datetime.UTC)
 REISSUED = datetime.datetime(2007, 5, 16, 10, tzinfo=datetime.UTC)  # the replacement's deadline: 13 June
 
 
-def _withdraw_and_reissue(case, signatory, capture):
-    """The case's letter is withdrawn; days later the letter that replaces it is drafted, approved and issued."""
-    with time_machine.travel(WITHDRAWN_ON):
+def _withdraw_and_reissue(case, signatory, capture, withdrawn_on=WITHDRAWN_ON, reissued=REISSUED):
+    """The case's letter is withdrawn; days later the letter that replaces it is drafted, approved and issued.
+    Beat goes round in between."""
+    with time_machine.travel(withdrawn_on):
         letters.withdraw_letter(case.letter, signatory, "Sent with the wrong address.")
-    _follow_cases(TWO_WEEKS_BEFORE, capture)
-    with time_machine.travel(REISSUED), capture(execute=True):
+    _follow_cases(withdrawn_on + datetime.timedelta(days=1), capture)
+    with time_machine.travel(reissued), capture(execute=True):
         letters.draft_letters_for_cycle(case.cycle)
         replacement = Letter.objects.get(replaces=case.letter)
         return letters.issue_letter(letters.approve_letter(replacement, signatory), signatory)
@@ -277,6 +278,30 @@ def test_a_withdrawn_letters_case_waits_and_the_letter_replacing_it_takes_it_ove
     (reminder,) = _reminders()
     assert replacement.reference in reminder.subject and withdrawn.reference not in reminder.subject
     assert "13 June 2007: 14 days from today" in reminder.body
+
+
+def test_a_replacement_letter_gets_its_own_reminders_and_the_history_keeps_each_letters(
+    client, case, signatory, trust, django_capture_on_commit_callbacks
+):
+    _follow_cases(TWO_WEEKS_BEFORE, django_capture_on_commit_callbacks)  # reminded of the first letter
+    withdrawn = case.letter
+    replacement = _withdraw_and_reissue(
+        case,
+        signatory,
+        django_capture_on_commit_callbacks,
+        withdrawn_on=datetime.datetime(2007, 5, 16, 10, tzinfo=datetime.UTC),
+        reissued=datetime.datetime(2007, 5, 20, 10, tzinfo=datetime.UTC),  # its deadline: 17 June
+    )
+
+    _follow_cases(datetime.datetime(2007, 6, 3, 7, tzinfo=datetime.UTC), django_capture_on_commit_callbacks)
+
+    first, second = _reminders()
+    assert withdrawn.reference in first.subject and "29 May 2007: 14 days from today" in first.body
+    assert replacement.reference in second.subject and "17 June 2007: 14 days from today" in second.body
+    client.force_login(UserFactory(role="auditor"))
+    page = " ".join(client.get(reverse("casework:trust_history", args=[trust.ods_code])).content.decode().split())
+    assert f"The deadline of letter {withdrawn.reference} is 29 May 2007." in page
+    assert f"The deadline of letter {replacement.reference} is 17 June 2007." in page
 
 
 def test_a_replacement_that_finds_every_duty_met_resolves_the_withdrawn_letters_case(
