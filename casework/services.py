@@ -98,9 +98,9 @@ def _take_over(case: Case, letter: Letter, user) -> Case:
         message = f"Letter {letter.reference} replaces {withdrawn} and finds every duty met."
         _move(case, "replaced_compliant", message, closed_at=timezone.now(), note="")
         return case
-    Case.objects.filter(pk=case.pk).update(letter=letter, deadline=letter.deadline, note="")
-    message = f"Letter {letter.reference} replaces {withdrawn}: deadline {letter.deadline:%-d %B %Y}."
-    activity.record("casework.case.letter_replaced", user, case, message)
+    if Case.objects.filter(pk=case.pk, state__in=RUNNING).update(letter=letter, deadline=letter.deadline, note=""):
+        message = f"Letter {letter.reference} replaces {withdrawn}: deadline {letter.deadline:%-d %B %Y}."
+        activity.record("casework.case.letter_replaced", user, case, message)
     case.refresh_from_db()
     return case
 

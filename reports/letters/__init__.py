@@ -491,6 +491,8 @@ def draft_letters_for_cycle(cycle: AuditCycle) -> BulkResult:
             Letter.objects.bulk_create(letters)
     except IntegrityError:
         return _logged(cycle, _draft_one_by_one(cycle, [letter.organisation for letter in letters], withdrawn, result))
+    for letter in letters:
+        logger.info("reports.letter.drafted %s (%s)", letter.reference, letter.kind)
     result.done = len(letters)
     return _logged(cycle, result)
 
