@@ -10,6 +10,7 @@ from config.links import link_maker
 from config.tables import WRITTEN_ROWS_TEMPLATE, RowsWrittenInPython
 
 from .models import AuditCycle, Duty, Finding, FindingStatus
+from .review import DECISIONS
 
 REVIEWED = '<span class="govuk-body-s govuk-!-display-block">Reviewed</span>'
 TAGS = {
@@ -105,7 +106,7 @@ def review_rows(findings, cycle: AuditCycle, refusal: str) -> SafeString:
     rows = []
     for n, finding in enumerate(findings):
         trust, duty = escape(finding.organisation.name), escape(finding.duty.title)
-        if finding.status in (FindingStatus.MET, FindingStatus.NOT_MET):
+        if finding.status in DECISIONS:
             confirm = (
                 '<div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">'
                 '<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" type="checkbox" '
@@ -131,7 +132,7 @@ def _why_listed(finding: Any) -> str:
     """`finding`: a row of review_queue, annotated with in_sample and reviewed_before."""
     if finding.in_sample:
         return "Quality sample: is the automated status right?"
-    if finding.reviewed_before and finding.status in (FindingStatus.MET, FindingStatus.NOT_MET):
+    if finding.reviewed_before and finding.status in DECISIONS:
         return "A recheck differs from its review"
     if finding.status == FindingStatus.ERROR:
         return "The website could not be read"

@@ -115,7 +115,21 @@ def record(
     `address` is theirs (`client_address` of their request), or the request itself is given."""
     if user is not None and not user.is_authenticated:
         user = None
-    return _write(
+    address = client_address(request) if request is not None else address
+    return _write(_entry(action, user, target, message, address, username))
+
+
+def record_each(action: str, user, targets: list[models.Model], *, address: str | None = None) -> None:
+    """record() for each target, written together: a bulk action on hundreds of objects (approving a
+    cycle's letters) writes its entries in one insert."""
+    for entry in ActivityRecord.objects.bulk_create([_entry(action, user, target, "", address) for target in targets]):
+        _log(entry)
+
+
+def _entry(
+    action: str, user, target: models.Model | None, message: str, address: str | None, username: str = ""
+) -> ActivityRecord:
+    return ActivityRecord(
         user=user,
         username=(user.get_username() if user else username)[:150],
         action=action,
@@ -123,27 +137,8 @@ def record(
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
-        ip_address=client_address(request) if request is not None else address,
+        ip_address=address,
     )
-
-
-def record_each(action: str, user, targets: list[models.Model], *, address: str | None = None) -> None:
-    """record() for each target, written together: a bulk action on hundreds of objects (approving a
-    cycle's letters) writes its entries in one insert."""
-    entries = [
-        ActivityRecord(
-            user=user,
-            username=user.get_username()[:150],
-            action=action,
-            target_type=ContentType.objects.get_for_model(target),
-            target_id=str(target.pk),
-            target_repr=str(target)[:200],
-            ip_address=address,
-        )
-        for target in targets
-    ]
-    for entry in ActivityRecord.objects.bulk_create(entries):
-        log.info("%s %s by %s", entry.action, entry.target_repr, entry.username)
 
 
 def client_address(request) -> str | None:
@@ -166,12 +161,16 @@ def client_address(request) -> str | None:
         return remote
 
 
-def _write(**fields) -> ActivityRecord:
+def _write(entry: ActivityRecord) -> ActivityRecord:
     """Store the entry and send the same line to the `activity` logger."""
-    entry = ActivityRecord.objects.create(**fields)
+    entry.save(force_insert=True)
+    _log(entry)
+    return entry
+
+
+def _log(entry: ActivityRecord) -> None:
     suffix = f": {entry.message}" if entry.message else ""
     log.info("%s %s by %s%s", entry.action, entry.target_repr or "-", entry.username or "system", suffix)
-    return entry
 
 
 def history_of(target: models.Model):
@@ -190,13 +189,15 @@ def _changed_in_admin(sender, instance: LogEntry, created: bool, **kwargs):
         return
     verb = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(instance.action_flag, "changed")
     _write(
-        user=instance.user,
-        username=instance.user.get_username(),
-        action=f"admin.{verb}",
-        message=instance.get_change_message()[:500],
-        target_type=instance.content_type,
-        target_id=instance.object_id or "",
-        target_repr=instance.object_repr[:200],
+        ActivityRecord(
+            user=instance.user,
+            username=instance.user.get_username(),
+            action=f"admin.{verb}",
+            message=instance.get_change_message()[:500],
+            target_type=instance.content_type,
+            target_id=instance.object_id or "",
+            target_repr=instance.object_repr[:200],
+        )
     )
 
 
