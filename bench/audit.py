@@ -3,7 +3,8 @@
 Run from the project root:
 
     .venv/bin/python -m bench.audit [--sites 400] [--pages 30] [--workers 2] [--concurrency N]
-                                    [--era 2007] [--seed 2007] [--database-url URL] [--keep] [--polite]
+                                    [--era 2007] [--seed 2007] [--database-url URL] [--redis-url URL]
+                                    [--keep] [--polite]
 
 What it does, in order:
 1. generates N trust websites (demo.websites.generate) into a temporary folder (timed apart);
@@ -11,7 +12,8 @@ What it does, in order:
    request log that the benchmark reads, so the baseline downloads exactly what the crawl fetched);
 3. makes a throwaway database (a SQLite file; or, when DATABASE_URL / --database-url names a
    PostgreSQL server, a fresh database bench_<pid> there, dropped at the end), migrates, loads the
-   duty catalogue and imports the register;
+   duty catalogue and imports the register; the broker is embedded (a folder), or with --redis-url an
+   empty Redis database, which also carries the per-host turns between the workers;
 4. starts --workers bare Celery worker processes (the command line of audits.workers.start_worker:
    every queue, the settings' pool and concurrency; output in log files), each through bench.stage_cpu,
    which times the CPU of each stage of the pipeline in them, and times
@@ -25,7 +27,9 @@ What it does, in order:
    Crawl-delay of 1 to 10 s): the lower bound instead, the slowest site's own polite crawl of the
    pages it read (pages x its pause, capped by the time budget), and the wall time's ratio to it;
 6. prints one table, with the workers' CPU per page by stage (fetch, extraction, OCR, matching,
-   recording) and the machine's load average, which other work on the cores raises.
+   recording), the machine's load average, which other work on the cores raises, and the politeness
+   the site server saw: requests to a site that came while another to it was answered, connections
+   open to a site at once, and (polite mode) pauses between two requests to a site shorter than its delay.
 
 Only loopback addresses are used. Children are stopped on exit, on Ctrl-C and on SIGTERM.
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import io
+import itertools
 import json
 import math
 import os
@@ -66,7 +71,8 @@ def serve(directory: Path, first_address: str, port: int, log_path: Path) -> Non
     """Serve every subdirectory as a site (as `python -m demo.serve`), and keep a request log.
 
     Prints `name url` per site, then `ready`. On SIGUSR1 it writes the requests received since the
-    last dump to log_path (JSON lines: site, path, time) and prints `dumped N`. SIGTERM/SIGINT stop it.
+    last dump to log_path (JSON lines: site, path, time), beside it what the server saw of the clients'
+    politeness since then (`<log>.politeness.json`), and prints `dumped N`. SIGTERM/SIGINT stop it.
     """
     sys.path.insert(0, str(ROOT))
     from demo.serve import SiteServer, site_from_directory
@@ -83,6 +89,10 @@ def serve(directory: Path, first_address: str, port: int, log_path: Path) -> Non
             with log_path.open("w", encoding="utf-8") as f:
                 for site, path, at in log:
                     f.write(json.dumps([site, path, at]) + "\n")
+            overlapping, server.overlapping = server.overlapping, []
+            most_connections, server.most_connections = server.most_connections, Counter()
+            politeness = {"overlapping": overlapping, "most_connections": most_connections}
+            log_path.with_suffix(".politeness.json").write_text(json.dumps(politeness), encoding="utf-8")
             print(f"dumped {len(log)}", flush=True)
 
 
@@ -142,6 +152,7 @@ class Bench:
         self.server: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
         self.pg: dict | None = None  # admin connection details of a throwaway PostgreSQL database
+        self.redis = None  # --redis-url's database, once found empty
         self.rows: list[tuple[str, str]] = []  # the summary table
         self.notes: list[str] = []
 
@@ -163,6 +174,19 @@ class Bench:
             kind = url.split(":")[0]
             self.notes.append(f"DATABASE_URL {kind}:... is not PostgreSQL: a throwaway SQLite file is used")
         return f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+
+    def claim_redis(self) -> None:
+        """--redis-url's database, if it is empty: everything in it at the end is ours to remove."""
+        if not self.args.redis_url:
+            return
+        import redis
+
+        database = redis.Redis.from_url(self.args.redis_url)
+        if keys := database.dbsize():
+            raise SystemExit(
+                f"bench.audit: {self.args.redis_url} holds {keys} keys; give --redis-url a database no one uses"
+            )
+        self.redis = database
 
     def drop_database(self) -> None:
         if not self.pg or self.args.keep:
@@ -189,9 +213,11 @@ class Bench:
                 "AUDIT_ALLOW_PRIVATE_HOSTS": "true",
                 "AUDIT_CRAWL_DELAY": str(DEFAULT_DELAY if self.args.polite else 0),
                 "MEDIA_ROOT": str(media),
-                # The embedded broker in our own folder, whatever REDIS_URL or .env say: a shared
-                # broker could hand our tasks to someone else's workers (and theirs to ours).
-                "CELERY_BROKER_URL": "filesystem://",
+                # The embedded broker in our own folder, whatever REDIS_URL or .env say (a shared broker
+                # could hand our tasks to someone else's workers, and theirs to ours); or --redis-url, a
+                # Redis database of our own, for the broker and the per-host turns.
+                "REDIS_URL": self.args.redis_url,
+                "CELERY_BROKER_URL": self.args.redis_url or "filesystem://",
                 "EMBEDDED_BROKER_DIR": str(broker),
                 "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
             }
@@ -244,11 +270,12 @@ class Bench:
         return line
 
     def dump_requests(self) -> list[tuple[str, str, float]]:
-        """The requests the server received since the last dump."""
+        """The requests the server received since the last dump; self.politeness, what it saw of their politeness."""
         assert self.server
         self.server.send_signal(signal.SIGUSR1)
         line = self._server_line(timeout=60)
         assert line.startswith("dumped "), line
+        self.politeness = json.loads(self.request_log.with_suffix(".politeness.json").read_text(encoding="utf-8"))
         with self.request_log.open(encoding="utf-8") as f:
             return [tuple(json.loads(row)) for row in f]
 
@@ -259,7 +286,8 @@ class Bench:
         from audits.workers import database_url
 
         env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-        env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
+        if settings.EMBEDDED_BROKER:
+            env["EMBEDDED_BROKER_DIR"] = str(settings.EMBEDDED_BROKER_DIR)
         for name in ("AUDIT_ALLOW_PRIVATE_HOSTS", "AUDIT_CRAWL_DELAY", "AUDIT_PAGE_BUDGET", "AUDIT_TIME_BUDGET"):
             env[name] = str(getattr(settings, name))
         for i in range(self.args.workers):
@@ -329,6 +357,7 @@ class Bench:
 
         era = ERAS[args.era]
         duties = list(era.not_met_share)
+        self.claim_redis()
         print(f"bench.audit: {args.sites} sites, {args.pages} filler pages, era {args.era}, in {self.tmp}", flush=True)
 
         self.sites_dir = self.tmp / "sites"
@@ -404,6 +433,7 @@ class Bench:
         cpu_audit["bench (run_audit)"] = sum(os.times()[:2]) - self_before
         watcher.sample()
         requests_log = self.dump_requests()
+        audit_politeness = self.politeness
         summary_line = out.getvalue().strip().splitlines()[-1]
         print(f"  audit done in {audit_wall:.1f} s: {summary_line}", flush=True)
 
@@ -442,7 +472,7 @@ class Bench:
         db_kind = f"PostgreSQL (throwaway {self.pg['name']})" if self.pg else "SQLite file (WAL, IMMEDIATE)"
         r(("Database", db_kind))
         r(("Migrate + load_duties + import_trusts", f"{db_setup:.1f} s"))
-        r(("Broker", "embedded (filesystem://, own folder)"))
+        r(("Broker", f"Redis ({args.redis_url})" if args.redis_url else "embedded (filesystem://, own folder)"))
         r(
             (
                 "Workers that ran",
@@ -456,11 +486,36 @@ class Bench:
             )
         )
         r(("Worker start to first ping", f"{worker_start:.1f} s (not in audit)"))
+        r(("Site checks per worker", ", ".join(f"{name or '-'} {n}" for name, n in sorted(stats["by_worker"].items()))))
         r(("AUDIT wall time (run_audit --wait)", f"{audit_wall:.1f} s"))
         r(("Site checks (by state)", ", ".join(f"{n} {s}" for s, n in sorted(stats["states"].items()))))
         r(("Site checks out of page/time budget", f"{stats['budget_exhausted']}"))
         r(("Pages fetched (SiteCheck.pages_fetched)", f"{stats['pages']:,}"))
         r(("Requests seen by the site server", f"{len(requests_log):,}"))
+        overlapping, most_connections = audit_politeness["overlapping"], audit_politeness["most_connections"]
+        r(
+            (
+                "Requests to a site while another to it was answered",
+                f"{len(overlapping)} (target 0)" + "".join(f"; {site}{path}" for site, path in overlapping[:5]),
+            )
+        )
+        r(
+            (
+                "Connections open to one site at once (most)",
+                f"{max(most_connections.values(), default=0)}"
+                f" ({sum(n > 1 for n in most_connections.values())} sites had more than one)",
+            )
+        )
+        if args.polite:
+            pauses = short_pauses(requests_log, self.crawl_delays)
+            share, site, seconds = pauses["tightest"]
+            r(
+                (
+                    "Pauses between two requests to a site, shorter than its delay",
+                    f"{pauses['short']} of {pauses['pauses']:,} (the tightest: {seconds:.3f} s on {site},"
+                    f" {share:.2f} of its delay)",
+                )
+            )
         r(("Bytes fetched (SiteCheck.bytes_fetched)", f"{stats['bytes'] / 1e6:,.1f} MB"))
         r(("Pages per site (min/median/max)", "{} / {:g} / {}".format(*stats["pages_spread"])))
         r(
@@ -626,6 +681,7 @@ class Bench:
                 "finished_at",
                 "budget_exhausted",
                 "queued_at",
+                "worker",
             )
         )
         durations = sorted(
@@ -677,6 +733,7 @@ class Bench:
                     )
         return {
             "states": Counter(c["state"] for c in checks),
+            "by_worker": Counter(c["worker"].split("@")[0] for c in checks),
             "budget_exhausted": sum(c["budget_exhausted"] for c in checks),
             "pages": sum(c["pages_fetched"] for c in checks),
             "bytes": sum(c["bytes_fetched"] for c in checks),
@@ -789,6 +846,8 @@ class Bench:
             self.drop_database()
         except Exception as error:  # noqa: BLE001 - report, keep cleaning up
             print(f"bench.audit: could not drop the throwaway database: {error}", file=sys.stderr)
+        if self.redis is not None and not self.args.keep:
+            self.redis.flushdb()
         if self.args.keep:
             print(f"bench.audit: kept {self.tmp}" + (f" and database {self.pg['name']}" if self.pg else ""))
         else:
@@ -950,6 +1009,24 @@ def polite_lower_bound(pages_by_ods: dict[str, int], crawl_delays: dict[str, int
     return {"seconds": max(seconds, 1.0), "capped": capped, "ods": ods, "pages": pages, "pause": pause}
 
 
+def short_pauses(requests_log: list[tuple[str, str, float]], crawl_delays: dict[str, int]) -> dict:
+    """Pauses between two requests to one site (as the server saw them arrive) shorter than the site's own
+    delay, the default or its Crawl-delay, by more than the 10 ms the clocks of two processes may disagree."""
+    arrivals: defaultdict[str, list[float]] = defaultdict(list)
+    for site, _path, at in requests_log:
+        arrivals[site].append(at)
+    pauses = short = 0
+    tightest = (math.inf, "", 0.0)  # (pause / delay, site, pause)
+    for site, times in arrivals.items():
+        delay = max(DEFAULT_DELAY, crawl_delays.get(site.upper(), 0))
+        times.sort()
+        for before, after in itertools.pairwise(times):
+            pauses += 1
+            short += after - before < delay - 0.01
+            tightest = min(tightest, ((after - before) / delay, site, after - before))
+    return {"pauses": pauses, "short": short, "tightest": tightest}
+
+
 def project(per_site_pages: list[int], slots: int, delay: float, time_budget: float) -> dict:
     """Wall time of the same crawl with `delay` seconds between the requests to one host."""
     times = [min(p * delay, time_budget) for p in per_site_pages] or [0.0]
@@ -1014,6 +1091,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("DATABASE_URL", ""),
         help="a PostgreSQL URL: a throwaway database bench_<pid> is made on that server "
         "(default: $DATABASE_URL if PostgreSQL, else a temporary SQLite file)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="an empty Redis database (e.g. redis://127.0.0.1:6379/14) for the broker and the per-host turns, "
+        "emptied again at the end (default: the embedded broker, turns kept in each worker)",
     )
     parser.add_argument("--first-address", default="127.0.60.1", help="loopback address of the first site")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (and database)")

@@ -23,6 +23,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -88,9 +89,11 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.owner._connections.add(self.connection)
+        self.server.owner._opened(self.server.site_name)
 
     def finish(self) -> None:
         self.server.owner._connections.discard(self.connection)
+        self.server.owner._closed(self.server.site_name)
         try:
             super().finish()
         except OSError:
@@ -108,6 +111,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, *, send_body: bool) -> None:
         server = self.server
         server.owner.request_log.append((server.site_name, self.path, time.monotonic()))
+        server.owner._started(server.site_name, self.path)
+        try:
+            self._answer_page(send_body)
+        finally:
+            server.owner._answered(server.site_name)
+
+    def _answer_page(self, send_body: bool) -> None:
+        server = self.server
         route = server.site.get(self.path) or server.site.get(self.path.partition("?")[0])
         if route is None:
             page = NOT_FOUND
@@ -185,6 +196,13 @@ class SiteServer:
         self.first_address = ipaddress.IPv4Address(first_address)
         self.port = port
         self.request_log: list[tuple[str, str, float]] = []
+        # What a polite client never causes: (site, path) of each request that came while another request
+        # to the same site was being answered, and the most connections open to each site at once.
+        self.overlapping: list[tuple[str, str]] = []
+        self.most_connections: Counter[str] = Counter()
+        self._answering: Counter[str] = Counter()
+        self._open: Counter[str] = Counter()
+        self._counting = threading.Lock()
         self._servers: dict[str, _SiteHTTPServer] = {}
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
@@ -229,6 +247,25 @@ class SiteServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def _started(self, site: str, path: str) -> None:
+        with self._counting:
+            if self._answering[site]:
+                self.overlapping.append((site, path))
+            self._answering[site] += 1
+
+    def _answered(self, site: str) -> None:
+        with self._counting:
+            self._answering[site] -= 1
+
+    def _opened(self, site: str) -> None:
+        with self._counting:
+            self._open[site] += 1
+            self.most_connections[site] = max(self.most_connections[site], self._open[site])
+
+    def _closed(self, site: str) -> None:
+        with self._counting:
+            self._open[site] -= 1
 
     def _bind_all(self, port: int) -> None:
         for i, (name, site) in enumerate(self.sites.items()):

@@ -1,6 +1,7 @@
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -145,3 +146,20 @@ def test_stop_ends_listening_and_keep_alive_connections():
             server.stop()
             with pytest.raises(requests.ConnectionError):
                 session.get(url, timeout=2)
+
+
+def test_the_server_notices_requests_and_connections_to_one_site_at_once():
+    site = {"/slow": Page(b"slow", delay=0.3), "/": Page(b"home")}
+    with SiteServer({"trust": site, "other": site}, first_address="127.0.43.40") as server:
+        requests.get(server.url("trust"), timeout=5)
+        requests.get(server.url("trust"), timeout=5)  # one after the other: polite
+        assert server.overlapping == []
+        slow = threading.Thread(target=requests.get, args=(server.url("trust") + "slow",), kwargs={"timeout": 5})
+        slow.start()
+        time.sleep(0.1)
+        requests.get(server.url("other"), timeout=5)  # another site at the same time: polite
+        requests.get(server.url("trust"), timeout=5)  # the same site while /slow is answered: not
+        slow.join()
+
+    assert server.overlapping == [("trust", "/")]
+    assert server.most_connections == {"trust": 2, "other": 1}
