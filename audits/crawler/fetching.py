@@ -107,15 +107,18 @@ def address_problem(ip: IPAddress) -> str | None:
     return None
 
 
-_current = threading.local()  # the Fetcher sending a request on this thread
+_current = threading.local()  # the Fetcher sending a request on this thread, and the host's turn it sends in
 
 
 class _WatchedConnectionMixin(urllib3.connection.HTTPConnection):
-    """Tell the sending Fetcher which socket its request is on, so its deadline can cut it."""
+    """Tell the sending Fetcher which socket its request is on, so its deadline can cut it, and its turn when
+    the request has been written, which the host's next request waits a pause from. Counted from before the
+    send, a thread kept from the GIL between the two would let the host see two requests less than a pause apart."""
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         if (fetcher := getattr(_current, "fetcher", None)) is not None:
             fetcher._in_flight = self.sock
+            _current.turn.sent_at = time.monotonic()
         return super().getresponse(*args, **kwargs)
 
 
@@ -471,8 +474,8 @@ class Fetcher:
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
         parts = urlsplit(current)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        _current.fetcher = self
-        turn.sent_at = time.monotonic()
+        _current.fetcher, _current.turn = self, turn
+        turn.sent_at = time.monotonic()  # until the request has been written (a send that fails part way)
         try:
             answer = pool.urlopen(
                 "GET",

@@ -383,6 +383,29 @@ def test_delay_is_honoured_between_requests_including_robots(server, make_fetche
     assert min(gaps([at for _, at in log])) >= 0.25
 
 
+def test_the_pause_counts_from_when_the_request_reached_the_host_not_from_before_connecting(
+    server, make_fetcher, monkeypatch
+):
+    # A new connection takes a while on a real network (a TLS handshake, a distant host); the next
+    # request reuses it at once. The host must still see the two a whole pause apart.
+    connect = fetching._WatchedHTTPConnection.connect
+
+    def slow_connect(self):
+        time.sleep(0.4)
+        connect(self)
+
+    monkeypatch.setattr(fetching._WatchedHTTPConnection, "connect", slow_connect)
+    fetcher = make_fetcher(delay=0.5)
+    before = len(requests_to(server, "plain-trust"))
+
+    fetcher.fetch(server.url("plain-trust"))
+    fetcher.fetch(server.url("plain-trust") + "a")
+
+    log = requests_to(server, "plain-trust")[before:]
+    assert [path for path, _ in log] == ["/robots.txt", "/", "/a"]
+    assert min(gaps([at for _, at in log])) >= 0.49
+
+
 def test_streamed_body_over_the_limit_is_abandoned_early(server, make_fetcher):
     fetcher = make_fetcher(max_bytes=MB)
     started = time.monotonic()

@@ -142,6 +142,7 @@ def test_filter_selects_offer_each_choice_once_with_the_chosen_one_selected(audi
     ]
     assert 'class="govuk-select govuk-!-width-full" id="id_region"' in html
 
+
 def test_unknown_filter_value_is_shown_as_an_error_not_a_crash(auditor_client, cycle):
     response = _results(auditor_client, cycle, org_type="spaceship")
     assert response.status_code == 200
