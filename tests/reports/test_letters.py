@@ -192,6 +192,31 @@ def test_drafting_every_letter_of_a_cycle_twice_makes_no_duplicates(cycle, trust
     assert letters.cycle_progress(cycle)["draft"] == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_races_another_drafts_only_the_trusts_still_without_a_letter(
+    cycle, trust, other_trust, findings, monkeypatch
+):
+    add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
+    warned = letters._warned
+
+    def another_run_drafts_first(*args):
+        # Another run drafts the first trust's letter after this one listed the trusts without one.
+        monkeypatch.setattr(letters, "_warned", warned)
+        letters.draft_letter(cycle, trust)
+        return warned(*args)
+
+    monkeypatch.setattr(letters, "_warned", another_run_drafts_first)
+
+    result = letters.draft_letters_for_cycle(cycle)
+
+    assert result.done == 1
+    assert "already has letter" in result.skipped[trust.ods_code]
+    current = Letter.objects.filter(cycle=cycle).exclude(status=Letter.Status.WITHDRAWN)
+    assert sorted(current.values_list("organisation__ods_code", flat=True)) == sorted(
+        [trust.ods_code, other_trust.ods_code]
+    )
+
+
 def test_a_second_current_letter_for_one_trust_is_refused(cycle, trust, findings):
     letters.draft_letter(cycle, trust)
 
