@@ -217,7 +217,7 @@ class Bench:
                 # could hand our tasks to someone else's workers, and theirs to ours); or --redis-url, a
                 # Redis database of our own, for the broker and the per-host turns.
                 "REDIS_URL": self.args.redis_url,
-                "CELERY_BROKER_URL": self.args.redis_url or "filesystem://",
+                "CELERY_BROKER_URL": self.args.redis_url or "filesystem://localhost/",
                 "EMBEDDED_BROKER_DIR": str(broker),
                 "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
             }
@@ -508,12 +508,15 @@ class Bench:
         )
         if args.polite:
             pauses = short_pauses(requests_log, self.crawl_delays)
-            share, site, seconds = pauses["tightest"]
             r(
                 (
                     "Pauses between two requests to a site, shorter than its delay",
-                    f"{pauses['short']} of {pauses['pauses']:,} (the tightest: {seconds:.3f} s on {site},"
-                    f" {share:.2f} of its delay)",
+                    f"{len(pauses['short'])} of {pauses['pauses']:,}"
+                    + "".join(
+                        f"; {seconds:.3f} s ({share:.2f} of its delay) on {site}, {first} then {second},"
+                        f" {into:.1f} s into the audit"
+                        for share, seconds, site, first, second, into in pauses["short"][:3]
+                    ),
                 )
             )
         r(("Bytes fetched (SiteCheck.bytes_fetched)", f"{stats['bytes'] / 1e6:,.1f} MB"))
@@ -550,6 +553,8 @@ class Bench:
         r(("CPU during audit (s)", _cpu(cpu_audit, audit_wall)))
         r(("Worker log: 'database is locked'", f"{worker_errors['locked']}"))
         r(("Worker log: errors/tracebacks", f"{worker_errors['errors']}"))
+        if worker_errors["first"]:
+            self.notes.append(f"the first error in the workers' logs, {worker_errors['first']}")
         r(("Accuracy: (trust, duty) pairs", f"{stats['pairs']}"))
         r(("Accuracy: agree with truth", f"{stats['agree']} ({stats['agree'] / max(stats['pairs'], 1):.1%})"))
         r(("Accuracy: review", f"{stats['review']} ({stats['review'] / max(stats['pairs'], 1):.1%})"))
@@ -809,13 +814,18 @@ class Bench:
             "functions": functions.most_common(12),
         }
 
-    def worker_log_problems(self) -> dict[str, int]:
+    def worker_log_problems(self) -> dict:
+        """Counts of database locks and of errors in the workers' logs, and the first error's lines."""
         locked = errors = 0
-        for log in self.tmp.glob("worker-*.log"):
+        first = ""
+        for log in sorted(self.tmp.glob("worker-*.log")):
             text = log.read_text(errors="replace")
             locked += text.count("database is locked")
-            errors += len(re.findall(r"Traceback|\bERROR\b", text))
-        return {"locked": locked, "errors": errors}
+            found = list(re.finditer(r"Traceback|\bERROR\b", text))
+            errors += len(found)
+            if found and not first:
+                first = f"{log.name}: " + "\n  ".join(text[found[0].start() :].splitlines()[:16])
+        return {"locked": locked, "errors": errors, "first": first}
 
     def print_table(self) -> None:
         width = max(len(k) for k, _ in self.rows)
@@ -1011,20 +1021,24 @@ def polite_lower_bound(pages_by_ods: dict[str, int], crawl_delays: dict[str, int
 
 def short_pauses(requests_log: list[tuple[str, str, float]], crawl_delays: dict[str, int]) -> dict:
     """Pauses between two requests to one site (as the server saw them arrive) shorter than the site's own
-    delay, the default or its Crawl-delay, by more than the 10 ms the clocks of two processes may disagree."""
-    arrivals: defaultdict[str, list[float]] = defaultdict(list)
-    for site, _path, at in requests_log:
-        arrivals[site].append(at)
-    pauses = short = 0
-    tightest = (math.inf, "", 0.0)  # (pause / delay, site, pause)
-    for site, times in arrivals.items():
+    delay, the default or its Crawl-delay, by more than 10 ms; the shortest of them, with their paths and when
+    the first came after the audit's first request. The server notes a request once a thread of its own has
+    read it: on a new connection, after the accept and the thread's start, which the burst of every site's
+    first requests can delay by some milliseconds."""
+    arrivals: defaultdict[str, list[tuple[float, str]]] = defaultdict(list)
+    for site, path, at in requests_log:
+        arrivals[site].append((at, path))
+    start = min((at for _, _, at in requests_log), default=0.0)
+    pauses = 0
+    short = []  # (pause / delay, pause, site, path before, path after, seconds into the audit)
+    for site, requests in arrivals.items():
         delay = max(DEFAULT_DELAY, crawl_delays.get(site.upper(), 0))
-        times.sort()
-        for before, after in itertools.pairwise(times):
+        requests.sort()
+        for (before, first), (after, second) in itertools.pairwise(requests):
             pauses += 1
-            short += after - before < delay - 0.01
-            tightest = min(tightest, ((after - before) / delay, site, after - before))
-    return {"pauses": pauses, "short": short, "tightest": tightest}
+            if after - before < delay - 0.01:
+                short.append(((after - before) / delay, after - before, site, first, second, before - start))
+    return {"pauses": pauses, "short": sorted(short)}
 
 
 def project(per_site_pages: list[int], slots: int, delay: float, time_budget: float) -> dict:
