@@ -113,9 +113,14 @@ def kept_report(cycle: AuditCycle, results: str | None = None) -> NationalReport
     return results_cache.remember(f"national:{cycle.pk}", lambda: national_report(cycle), results)
 
 
-def export_report(cycle: AuditCycle, fmt: str, user=None, address: str | None = None) -> bytes | str:
-    """The national report as a file to download (a PDF, or the JSON figures), with the export recorded."""
-    content = national_report(cycle).pdf() if fmt == "pdf" else json.dumps(national_figures(cycle), indent=2)
+def export_report(
+    cycle: AuditCycle, fmt: str, user=None, address: str | None = None, compare_with: AuditCycle | None = None
+) -> bytes | str:
+    """The national report as a file (a PDF, the JSON figures, CSV or text), with the export recorded (`user`
+    None: the command line)."""
+    report = national_report(cycle, compare_with)
+    writers = {"pdf": report.pdf, "csv": report.csv, "text": report.text}
+    content = writers[fmt]() if fmt in writers else json.dumps(report.figures, indent=2)
     activity.record("reports.national.exported", user, cycle, f"National report as {fmt}", address=address)
     return content
 

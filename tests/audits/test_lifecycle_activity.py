@@ -166,3 +166,12 @@ def test_export_findings_command_is_recorded(tmp_path):
     cycle = AuditCycleFactory(name="Exported")
     call_command("export_findings", cycle="Exported", output=str(tmp_path / "f.csv"), stderr=open("/dev/null", "w"))
     assert _actions(cycle) == [("audits.cycle.exported", None)]
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "json"])
+def test_national_report_command_is_recorded(fmt, capsys):
+    cycle = AuditCycleFactory(name="Reported")
+    call_command("national_report", cycle="Reported", format=fmt)
+    assert [(e.action, e.user, e.message) for e in activity.history_of(cycle)] == [
+        ("reports.national.exported", None, f"National report as {fmt}")
+    ]

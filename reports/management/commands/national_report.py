@@ -1,9 +1,7 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
 from audits.models import AuditCycle
-from reports.national import national_report
+from reports.national import export_report
 
 
 class Command(BaseCommand):
@@ -23,17 +21,13 @@ class Command(BaseCommand):
             raise CommandError("--format pdf needs --output FILE: a PDF is not written to standard output.")
         audit = _cycle(cycle)
         other = _cycle(compare) if compare else None
-        report = national_report(audit, other)
-        if format == "pdf":
+        content = export_report(audit, format, compare_with=other)
+        if isinstance(content, bytes):
             with open(output, "wb") as out:
-                out.write(report.pdf())
+                out.write(content)
         else:
             if format == "json":
-                content = json.dumps(report.figures, indent=2) + "\n"
-            elif format == "csv":
-                content = report.csv()
-            else:
-                content = report.text()
+                content += "\n"
             if not output:
                 self.stdout.write(content, ending="")
                 return
