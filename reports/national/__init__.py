@@ -42,6 +42,7 @@ templates in reports/templates/reports/national/; the command in reports/managem
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -119,7 +120,7 @@ def export_report(
     """The national report as a file (a PDF, the JSON figures, CSV or text), with the export recorded (`user`
     None: the command line)."""
     report = national_report(cycle, compare_with)
-    writers = {"pdf": report.pdf, "csv": report.csv, "text": report.text}
+    writers: dict[str, Callable[[], bytes | str]] = {"pdf": report.pdf, "csv": report.csv, "text": report.text}
     content = writers[fmt]() if fmt in writers else json.dumps(report.figures, indent=2)
     activity.record("reports.national.exported", user, cycle, f"National report as {fmt}", address=address)
     return content
