@@ -113,7 +113,8 @@ _current = threading.local()  # the Fetcher sending a request on this thread, an
 class _WatchedConnectionMixin(urllib3.connection.HTTPConnection):
     """Tell the sending Fetcher which socket its request is on, so its deadline can cut it, and its turn when
     the request has been written, which the host's next request waits a pause from. Counted from before the
-    send, a thread kept from the GIL between the two would let the host see two requests less than a pause apart."""
+    send, a new connection's handshake (or a thread waiting for the GIL) would come out of the pause: the host
+    would see the next request, sent on the open connection, that much less than a pause later."""
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         if (fetcher := getattr(_current, "fetcher", None)) is not None:
