@@ -359,26 +359,24 @@ def test_robots_forbidden_means_allow_all(server, make_fetcher):
     assert make_fetcher().fetch(server.url("forbidden-robots")).body == b"home"
 
 
+def home_then_a(server: SiteServer, fetcher, site: str) -> list[tuple[str, float]]:
+    """Fetch the site's home page, then /a: the requests its server saw (robots.txt first)."""
+    before = len(requests_to(server, site))
+    fetcher.fetch(server.url(site))
+    fetcher.fetch(server.url(site) + "a")
+    return requests_to(server, site)[before:]
+
+
 def test_crawl_delay_is_honoured_between_requests(server, make_fetcher):
-    fetcher = make_fetcher(delay=0)
-    before = len(requests_to(server, "slow-trust"))
+    log = home_then_a(server, make_fetcher(delay=0), "slow-trust")
 
-    fetcher.fetch(server.url("slow-trust"))
-    fetcher.fetch(server.url("slow-trust") + "a")
-
-    log = requests_to(server, "slow-trust")[before:]
     assert [path for path, _ in log] == ["/robots.txt", "/", "/a"]
     assert min(gaps([at for _, at in log][1:])) >= 0.25
 
 
 def test_delay_is_honoured_between_requests_including_robots(server, make_fetcher):
-    fetcher = make_fetcher(delay=0.3)
-    before = len(requests_to(server, "plain-trust"))
+    log = home_then_a(server, make_fetcher(delay=0.3), "plain-trust")
 
-    fetcher.fetch(server.url("plain-trust"))
-    fetcher.fetch(server.url("plain-trust") + "a")
-
-    log = requests_to(server, "plain-trust")[before:]
     assert len(log) == 3
     assert min(gaps([at for _, at in log])) >= 0.25
 
@@ -395,13 +393,9 @@ def test_the_pause_counts_from_when_the_request_reached_the_host_not_from_before
         connect(self)
 
     monkeypatch.setattr(fetching._WatchedHTTPConnection, "connect", slow_connect)
-    fetcher = make_fetcher(delay=0.5)
-    before = len(requests_to(server, "plain-trust"))
 
-    fetcher.fetch(server.url("plain-trust"))
-    fetcher.fetch(server.url("plain-trust") + "a")
+    log = home_then_a(server, make_fetcher(delay=0.5), "plain-trust")
 
-    log = requests_to(server, "plain-trust")[before:]
     assert [path for path, _ in log] == ["/robots.txt", "/", "/a"]
     assert min(gaps([at for _, at in log])) >= 0.49
 
