@@ -1109,7 +1109,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--redis-url",
         default="",
-        help="an empty Redis database (e.g. redis://127.0.0.1:6379/14) for the broker and the per-host turns, "
+        help="an empty Redis database (e.g. redis://127.0.0.1:6379/9) for the broker and the per-host turns, "
         "emptied again at the end (default: the embedded broker, turns kept in each worker)",
     )
     parser.add_argument("--first-address", default="127.0.60.1", help="loopback address of the first site")

@@ -86,12 +86,14 @@ def _write_totals_after_each_record(directory: Path) -> None:
 
 
 def write(directory: Path) -> None:
+    # Under the lock: site checks record their results from many threads of one process, and two
+    # writing the same temporary file would lose one's rename.
     with _lock:
         totals = {**_totals, OCR_STAGE: _totals[OCR_STAGE] + sum(os.times()[2:4])}
-    path = directory / f"{os.getpid()}.json"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(totals))
-    os.replace(temporary, path)
+        path = directory / f"{os.getpid()}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(totals))
+        os.replace(temporary, path)
 
 
 def read(directory: Path) -> dict[str, float]:
