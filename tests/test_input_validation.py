@@ -139,6 +139,18 @@ def test_the_organisation_admin_refuses_a_right_to_left_override_in_a_name(clien
     assert trust.name == "Alderbrook NHS Trust"
 
 
+def test_the_organisation_admin_takes_a_website_typed_without_its_scheme_as_https(client, trust):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:trusts_organisation_change", args=[trust.pk])
+    data = {"ods_code": trust.ods_code, "name": trust.name, "org_type": "acute", "website": "www.alderbrook.nhs.uk"}
+    blank = ["region", "headcount", "chief_executive", "address", "postcode", "opened_on", "closed_on"]
+    data |= dict.fromkeys(blank, "")
+
+    assert client.post(url, data).status_code == 302
+    trust.refresh_from_db()
+    assert trust.website == "https://www.alderbrook.nhs.uk"
+
+
 def test_names_keep_ordinary_accents_and_punctuation():
     validators.validate_single_line("St Helen’s & Knowsley – Teaching Hospitals (Ysbyty Gwynedd) NHS Trust")
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 
 from .models import ActivityRecord, Organisation, User
 
@@ -22,6 +23,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("ods_code", "name", "org_type", "region", "headcount", "closed_on")
+    # A website typed without its scheme is taken as https://, as every NHS website is served.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("org_type", "region")
     search_fields = ("ods_code", "name")
 
