@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from trusts.admin import ReadOnlyAdmin
+
 from .models import AuditCycle, Duty, Evidence, Finding, FindingChange, SiteCheck
 
 
@@ -10,27 +12,29 @@ class DutyAdmin(admin.ModelAdmin):
     search_fields = ("code", "title")
 
 
+# Cycles, site checks, evidence and findings are read-only here, as letters are: each moves only through
+# its lifecycle (audits.lifecycle, the crawl, audits.review), which records who and why; evidence never
+# changes, and a finding's review written here would bypass its history.
+
+
 @admin.register(AuditCycle)
-class AuditCycleAdmin(admin.ModelAdmin):
+class AuditCycleAdmin(ReadOnlyAdmin):
     list_display = ("name", "audit_date", "status", "started_at", "finished_at")
     list_filter = ("status",)
-    filter_horizontal = ("duties",)
 
 
 @admin.register(SiteCheck)
-class SiteCheckAdmin(admin.ModelAdmin):
+class SiteCheckAdmin(ReadOnlyAdmin):
     list_display = ("organisation", "cycle", "state", "pages_fetched", "bytes_fetched", "finished_at")
     list_filter = ("state", "cycle")
     list_select_related = ("organisation", "cycle")
     search_fields = ("organisation__ods_code", "organisation__name")
-    raw_id_fields = ("organisation",)
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ("final_url", "status_code", "content_type", "size", "fetched_at")
     search_fields = ("url", "final_url", "title")
-    raw_id_fields = ("site_check",)
 
 
 class FindingChangeInline(admin.TabularInline):
@@ -47,11 +51,9 @@ class FindingChangeInline(admin.TabularInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(ReadOnlyAdmin):
     list_display = ("organisation", "duty", "cycle", "status", "reviewed_status", "confidence")
     list_filter = ("cycle", "duty", "status", "reviewed_status")
     list_select_related = ("organisation", "duty", "cycle")
     search_fields = ("organisation__ods_code", "organisation__name")
-    raw_id_fields = ("organisation", "site_check", "evidence", "reviewed_by")
-    readonly_fields = ("status", "confidence", "rationale", "version")
     inlines = [FindingChangeInline]

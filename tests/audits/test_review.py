@@ -434,3 +434,20 @@ def test_once_published_the_queue_holds_only_what_needs_a_decision(cycle):
 
     # An unreadable website blocks publication, so it is always a reviewer's work; the sample is not.
     assert list(review.review_queue(cycle)) == [error]
+
+
+def test_even_a_superuser_cannot_review_a_finding_or_change_its_evidence_in_the_django_admin(client, finding):
+    # A review goes through audits.review, which keeps its history; the admin only shows.
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = reverse("admin:audits_finding_change", args=[finding.pk])
+
+    page = client.get(change)
+    refused = client.post(change, {"reviewed_status": "met", "reviewed_reason": "Looks fine to me."})
+
+    assert page.status_code == 200 and "Alderbrook Hospitals NHS Trust" in page.content.decode()
+    assert 'name="reviewed_status"' not in page.content.decode()
+    assert refused.status_code == 403
+    finding.refresh_from_db()
+    assert (finding.reviewed_status, FindingChange.objects.filter(finding=finding).count()) == ("", 0)
+    for model in ("evidence", "sitecheck", "auditcycle"):
+        assert client.get(reverse(f"admin:audits_{model}_add")).status_code == 403
