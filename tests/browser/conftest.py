@@ -114,13 +114,22 @@ def _describe(url: str, violation: dict) -> str:
     return "\n".join(lines)
 
 
+def follow(control) -> None:
+    """Click a link or button that loads a page, and wait until that page has loaded.
+
+    A bare click returns before the next page arrives: what the test reads next may still be the
+    old page, or a new one whose document has no head yet for axe's script to go into.
+    """
+    with control.page.expect_navigation():
+        control.click()
+
+
 def enter_password(page, live_server, username: str, password: str = PASSWORD) -> None:
     """The first step of sign-in: the form at /sign-in/."""
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
 
 
 def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
@@ -135,8 +144,7 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
     if "/sign-in/two-factor/" in page.url and "/set-up/" not in page.url:
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         page.get_by_label("Code from your authenticator app").fill(unused_code(device))
-        with page.expect_navigation():
-            page.get_by_role("button", name="Continue").click()
+        follow(page.get_by_role("button", name="Continue"))
 
 
 def _give_staff_their_app(username: str) -> None:

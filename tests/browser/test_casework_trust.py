@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audits.models import AuditCycle, CrawlLogEntry, Evidence
 from reports.letters import approve_letter, draft_letter, issue_letter
-from tests.browser.conftest import axe_check, sign_in
+from tests.browser.conftest import axe_check, follow, sign_in
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -103,13 +103,13 @@ def test_a_trust_reads_its_timeline_what_changed_and_what_we_read(live_server, p
     history, changes, crawl_log = _pages(world)
 
     page.goto(f"{live_server.url}{reverse('trust:status')}")
-    page.get_by_role("link", name="Your trust's history: every audit, letter, answer and recheck").click()
+    follow(page.get_by_role("link", name="Your trust's history: every audit, letter, answer and recheck"))
     assert page.url.endswith(history)
     assert page.get_by_role("heading", name="Timeline").is_visible()
     assert page.get_by_text("2025 web audit").first.is_visible()
     axe_check(page)
 
-    page.get_by_role("link", name="What changed on the website since the last published audit").click()
+    follow(page.get_by_role("link", name="What changed on the website since the last published audit"))
     assert page.url.endswith(changes)
     assert page.get_by_text("Changed", exact=True).is_visible()
     with page.expect_download() as download:
@@ -118,7 +118,7 @@ def test_a_trust_reads_its_timeline_what_changed_and_what_we_read(live_server, p
     axe_check(page)
 
     page.goto(f"{live_server.url}{reverse('trust:status')}")
-    page.get_by_role("link", name="What we read on your website in the 2025 web audit").click()
+    follow(page.get_by_role("link", name="What we read on your website in the 2025 web audit"))
     assert page.url.endswith(crawl_log)
     table = page.get_by_role("table")
     for words in ["Broken link: the page was not found", "Not read: your robots.txt asks crawlers not to read it"]:

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from audits.models import AuditCycle
-from tests.browser.conftest import axe_check
+from tests.browser.conftest import axe_check, follow
 from tests.factories import AuditCycleFactory, SiteCheckFactory, UserFactory
 from tests.reports.test_national_report import RES, build_cycle, trusts, web_audit_2007
 
@@ -30,8 +30,8 @@ def test_auditor_reads_dashboard_and_national_report_and_both_pass_axe(live_serv
     assert page.locator("[data-stat=trusts-checked]").inner_text() == "394"
     axe_check(page)
 
-    page.get_by_role("link", name="National report", exact=True).click()
-    page.get_by_role("link", name="2007 web audit national report").click()
+    follow(page.get_by_role("link", name="National report", exact=True))
+    follow(page.get_by_role("link", name="2007 web audit national report"))
 
     assert page.get_by_role("heading", level=1).inner_text() == "2007 web audit"
     headline = page.locator(".app-headline").inner_text()
@@ -40,7 +40,7 @@ def test_auditor_reads_dashboard_and_national_report_and_both_pass_axe(live_serv
     axe_check(page)
 
     page.get_by_label("Cycle to compare with").select_option(label="2006 web audit (as at 1 Apr 2006)")
-    page.get_by_role("button", name="Compare").click()
+    follow(page.get_by_role("button", name="Compare"))
 
     assert page.get_by_role("heading", level=1).inner_text() == "2007 web audit compared with 2006 web audit"
     axe_check(page)

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.conftest import PASSWORD, axe_check, enter_password, sign_in
+from tests.browser.conftest import PASSWORD, axe_check, enter_password, follow, sign_in
 from tests.factories import (
     AuditCycleFactory,
     DutyFactory,
@@ -95,11 +95,9 @@ def test_staff_set_up_their_app_through_the_invitation_then_enter_its_code_and_t
     page.get_by_label("Full name").fill("Al Auditor")
     page.get_by_label("Email address").fill("al@regulator.example")
     page.get_by_label("Auditor: runs audit cycles and rechecks trusts").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Send invitation").click()
+    follow(page.get_by_role("button", name="Send invitation"))
     assert "Invitation sent to al@regulator.example" in page.content()
-    with page.expect_navigation():
-        page.get_by_role("button", name=f"Sign out {admin.username}").click()
+    follow(page.get_by_role("button", name=f"Sign out {admin.username}"))
     link = re.search(r"https?://\S+/trusts/invitation/\S+/", mail.outbox[-1].body)[0]
 
     page.goto(live_server.url + urlsplit(link).path)
@@ -109,27 +107,23 @@ def test_staff_set_up_their_app_through_the_invitation_then_enter_its_code_and_t
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password confirmation").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app").fill("12")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Set up and sign in").click()
+    follow(page.get_by_role("button", name="Set up and sign in"))
     assert "Enter the 6-digit code" in page.locator(".govuk-error-summary").inner_text()
     axe_check(page)
     device = TOTPDevice(key=b32decode(page.locator("#secret-key").inner_text().replace(" ", "")).hex())
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password confirmation").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app").fill(code_for(device))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Set up and sign in").click()
+    follow(page.get_by_role("button", name="Set up and sign in"))
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign out al@regulator.example").click()
+    follow(page.get_by_role("button", name="Sign out al@regulator.example"))
     enter_password(page, live_server, "al@regulator.example")
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your sign-in code"
     axe_check(page)
     auditor = TOTPDevice.objects.get(user__username="al@regulator.example")
     page.get_by_label("Code from your authenticator app").fill(unused_code(auditor))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
 
 

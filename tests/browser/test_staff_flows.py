@@ -10,7 +10,7 @@ from audits.models import AuditCycle, Finding, FindingChange
 from audits.workers import start_worker
 from demo.serve import SiteServer
 from tests.audits.test_run_audit import SITES
-from tests.browser.conftest import axe_check, sign_in
+from tests.browser.conftest import axe_check, follow, sign_in
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,10 +59,10 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
     # The auditor creates a draft cycle for the two trusts.
     page.goto(f"{live_server.url}/audits/cycles/")
     axe_check(page)
-    page.get_by_role("link", name="Create an audit cycle").click()
+    follow(page.get_by_role("link", name="Create an audit cycle"))
     assert page.get_by_role("heading", level=1).inner_text() == "Create an audit cycle"
     axe_check(page)
-    page.get_by_role("button", name="Create draft cycle").click()
+    follow(page.get_by_role("button", name="Create draft cycle"))
     assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
     axe_check(page)
     page.get_by_label("Name", exact=True).fill("Web audit 2007")
@@ -74,17 +74,17 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
     page.get_by_label("Disability equality scheme", exact=True).check()
     page.get_by_label("Only the trusts I name", exact=True).check()
     page.get_by_label("ODS codes", exact=True).fill("RGD ROL")
-    page.get_by_role("button", name="Create draft cycle").click()
+    follow(page.get_by_role("button", name="Create draft cycle"))
     page.wait_for_url("**/audits/cycles/*/")
     assert "created as a draft with 2 trusts" in page.content()
     assert page.locator(".govuk-summary-list .govuk-tag").first.inner_text() == "Draft"
     axe_check(page)
 
     # Starts it, once the confirmation has said what will happen, and watches the real worker finish.
-    page.get_by_role("button", name="Start this cycle").click()
+    follow(page.get_by_role("button", name="Start this cycle"))
     assert "Start checking 2 trust websites for 2 duties" in page.locator("main").inner_text()
     axe_check(page)
-    page.get_by_role("button", name="Start checking").click()
+    follow(page.get_by_role("button", name="Start checking"))
     page.wait_for_url("**/audits/cycles/*/")
     axe_check(page)
     page.locator(".govuk-summary-list .govuk-tag", has_text="In review").wait_for(timeout=FINISH_TIMEOUT_MS)
@@ -101,18 +101,20 @@ def test_auditor_runs_a_cycle_reviewer_overrides_a_finding_auditor_exports(
     assert reviewer_page.get_by_role("heading", level=1).inner_text() == "Findings to review"
     axe_check(reviewer_page)
     # The queue may also hold a quality sample of decided findings: open the uncertain one.
-    reviewer_page.get_by_role("link", name="Race equality scheme").and_(
-        reviewer_page.locator(f'[href$="/findings/{uncertain.pk}/"]')
-    ).click()
+    follow(
+        reviewer_page.get_by_role("link", name="Race equality scheme").and_(
+            reviewer_page.locator(f'[href$="/findings/{uncertain.pk}/"]')
+        )
+    )
     reviewer_page.wait_for_url(f"**/findings/{uncertain.pk}/")
     axe_check(reviewer_page)
     reviewer_page.get_by_label("Not met", exact=True).check()
-    reviewer_page.get_by_role("button", name="Save review").click()
+    follow(reviewer_page.get_by_role("button", name="Save review"))
     assert "Give the reason for your decision." in reviewer_page.locator(".govuk-error-summary").inner_text()
     axe_check(reviewer_page)
     reviewer_page.get_by_label("Not met", exact=True).check()
     reviewer_page.get_by_label("Reason", exact=True).fill("The current scheme is not public: robots.txt blocks it.")
-    reviewer_page.get_by_role("button", name="Save review").click()
+    follow(reviewer_page.get_by_role("button", name="Save review"))
     reviewer_page.wait_for_url(f"**/findings/{uncertain.pk}/")
     history = reviewer_page.get_by_role("table").last.inner_text()
     assert "Rita Reviewer" in history and "robots.txt blocks it" in history
