@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 SOURCE = Path(settings.BASE_DIR) / "docs" / "open-data.md"
-HEADINGS = {1: "govuk-heading-l", 2: "govuk-heading-m", 3: "govuk-heading-s"}
+HEADINGS = {2: "govuk-heading-m", 3: "govuk-heading-s"}
 
 
 def title_and_body() -> tuple[str, SafeString]:
@@ -28,6 +28,7 @@ def _inline(text: str) -> str:
 
 def render(markdown: str) -> SafeString:
     out: list[str] = []
+    examples = 0
     lines = markdown.splitlines()
     i = 0
     while i < len(lines):
@@ -39,14 +40,15 @@ def render(markdown: str) -> SafeString:
                 block.append(lines[i])
                 i += 1
             i += 1
+            examples += 1  # each scrolling region needs a name of its own
             out.append(
-                '<div class="app-table-wrapper" tabindex="0" role="region" aria-label="Example">'
+                f'<div class="app-table-wrapper" tabindex="0" role="region" aria-label="Example {examples}">'
                 f'<pre class="govuk-body-s"><code>{escape(chr(10).join(block))}</code></pre></div>'
             )
             continue
         if match := re.match(r"^(#{1,3}) (.+)$", line):
-            level = len(match.group(1)) + 1  # the page's h1 is the document's title
-            out.append(f'<h{level} class="{HEADINGS[level - 1]}">{_inline(match.group(2))}</h{level}>')
+            level = max(2, len(match.group(1)))  # the page's h1 is the document's title
+            out.append(f'<h{level} class="{HEADINGS[level]}">{_inline(match.group(2))}</h{level}>')
             i += 1
             continue
         if line.startswith("|"):

@@ -266,6 +266,9 @@ def test_report_links_to_the_open_data_page_not_a_file_path(staff_client, two_au
     assert "Open data: findings and national figures" in words
     assert '<th scope="col" class="govuk-table__header">Field</th>' in schema.content.decode()
     assert "<code>evidence_sha256</code>" in schema.content.decode()
+    # The document's sections come straight under the page's h1, and each example is a region of its own.
+    assert '<h2 class="govuk-heading-m">Findings (<code>findings/1</code>)</h2>' in schema.content.decode()
+    assert 'aria-label="Example 1"' in schema.content.decode() and 'aria-label="Example 2"' in schema.content.decode()
     assert '"schema": "national-report/1"' in schema.content.decode().replace("&quot;", '"')
 
 
