@@ -4,8 +4,12 @@
 issue a letter...) and by the receivers below for sign-in events.
 """
 
+import getpass
 import ipaddress
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from axes.signals import user_locked_out
 from django.conf import settings
@@ -19,6 +23,9 @@ from django.dispatch import receiver
 from .models import ActivityRecord
 
 log = logging.getLogger("activity")
+
+# Who ran the management command in progress, if one is: entries it writes with no user carry this name.
+_command_line_account: ContextVar[str] = ContextVar("command_line_account", default="")
 
 # What each recorded action means, in the words the activity log shows. Every key passed to `record`
 # belongs here; an unknown key still reads as words (`action_label`).
@@ -119,6 +126,17 @@ def record(
     return _write(_entry(action, user, target, message, address, username))
 
 
+@contextmanager
+def from_command_line() -> Iterator[None]:
+    """Sign the entries a management command writes with the operating-system account that ran it,
+    so the log says "jsmith (command line)" where it would otherwise say "The system"."""
+    token = _command_line_account.set(f"{getpass.getuser()} (command line)")
+    try:
+        yield
+    finally:
+        _command_line_account.reset(token)
+
+
 def record_each(action: str, user, targets: list[models.Model], *, address: str | None = None) -> None:
     """record() for each target, written together: a bulk action on hundreds of objects (approving a
     cycle's letters) writes its entries in one insert."""
@@ -131,7 +149,7 @@ def _entry(
 ) -> ActivityRecord:
     return ActivityRecord(
         user=user,
-        username=(user.get_username() if user else username)[:150],
+        username=(user.get_username() if user else username or _command_line_account.get())[:150],
         action=action,
         message=message[:500],
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,

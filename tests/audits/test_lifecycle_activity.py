@@ -2,9 +2,12 @@
 by the service that makes it, whether from a page, the command line or the system."""
 
 import datetime
+import getpass
+import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from audits import lifecycle, services
@@ -17,6 +20,7 @@ from tests.factories import (
     SiteCheckFactory,
     UserFactory,
 )
+from tests.test_staff_pages import visible_text
 from trusts import activity
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +179,25 @@ def test_national_report_command_is_recorded(fmt, capsys):
     assert [(e.action, e.user, e.message) for e in activity.history_of(cycle)] == [
         ("reports.national.exported", None, f"National report as {fmt}")
     ]
+
+
+def test_what_a_command_does_is_signed_with_the_account_that_ran_it_and_the_rest_by_the_system(
+    register, enqueued, tmp_path
+):
+    ran_by = f"{getpass.getuser()} (command line)"
+    call_command("run_audit", cycle="From the shell", audit_date="2007-04-01", duties="race-equality-scheme")
+    cycle = AuditCycle.objects.get(name="From the shell")
+    call_command("export_findings", cycle="From the shell", output=str(tmp_path / "f.csv"), stderr=io.StringIO())
+    activity.record("audits.cycle.checked", None, cycle)  # as a worker writes it, outside any command
+
+    assert [(e.action, e.username) for e in activity.history_of(cycle)] == [
+        ("audits.cycle.created", ran_by),
+        ("audits.cycle.started", ran_by),
+        ("audits.cycle.exported", ran_by),
+        ("audits.cycle.checked", ""),
+    ]
+    admin = UserFactory(role="admin")
+    client = Client()
+    client.force_login(admin)
+    text = visible_text(client.get(reverse("trusts:activity")).content.decode())
+    assert text.count(ran_by) == 3 and "The system" in text

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audits.exports import export_findings
 from audits.models import AuditCycle
+from trusts.activity import from_command_line
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
         parser.add_argument("--output", metavar="FILE", help="write here instead of standard output")
 
+    @from_command_line()
     def handle(self, *args, cycle, format, output, **options):
         try:
             audit = AuditCycle.objects.named(cycle)

@@ -9,6 +9,7 @@ from django.db.models import Count
 from audits import services
 from audits.models import AuditCycle, Finding
 from audits.workers import start_worker
+from trusts.activity import from_command_line
 
 
 def _date(value: str) -> datetime.date:
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--trust", action="append", default=[], metavar="ODS", help="only this trust (repeatable)")
         parser.add_argument("--wait", action="store_true", help="wait until every site check has ended")
 
+    @from_command_line()
     def handle(self, *args, cycle, audit_date, duties, trust, wait, **options):
         codes = [c.strip() for c in duties.split(",") if c.strip()]
         if not codes:

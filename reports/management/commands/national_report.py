@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audits.models import AuditCycle
 from reports.national import export_report
+from trusts.activity import from_command_line
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "csv", "json", "pdf"], default="text")
         parser.add_argument("--output", metavar="FILE", help="write here instead of standard output (required for pdf)")
 
+    @from_command_line()
     def handle(self, *args, cycle, compare, format, output, **options):
         if format == "pdf" and not output:
             raise CommandError("--format pdf needs --output FILE: a PDF is not written to standard output.")

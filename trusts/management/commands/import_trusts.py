@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trusts.activity import from_command_line
 from trusts.importing import CSV_COLUMNS, RegisterError, RegisterFormat, import_register
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             ),
         )
 
+    @from_command_line()
     def handle(self, *, file: Path, format: str, **options) -> None:
         try:
             data = file.read_bytes()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from trusts.activity import from_command_line
 from trusts.invitations import InvitationError, fresh_set_up_link
 from trusts.models import User
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("username", help="the person's username")
 
+    @from_command_line()
     def handle(self, *, username: str, **options) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
