@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config.health import health
 from reports.dashboard import home
 from trusts import two_factor_views
+from trusts import views as trusts_views
 from trusts.two_factor import two_factor_exempt
 
 urlpatterns = [
@@ -26,6 +25,6 @@ urlpatterns = [
     path("my/", include("reports.portal.urls")),
     path("casework/", include("casework.urls")),
     # One sign-in page for everyone, with its lockout and second step.
-    path("admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
+    path("admin/login/", trusts_views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tables2 import RequestConfig
@@ -24,6 +25,17 @@ def locked_out(request, original_response=None, credentials=None):
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+@login_not_required
+def admin_sign_in(request):
+    """Where the Django admin sends whoever it does not let in: the portal's one sign-in page, with its
+    lockout and second step. Someone already signed in is refused here, since the sign-in page would
+    send them straight back to the admin, round and round."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("The Django admin is for the portal's administrators.")
+    query = request.META.get("QUERY_STRING")
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
 
 
 @staff_required("trusts.view_organisation")

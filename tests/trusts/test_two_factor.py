@@ -151,6 +151,16 @@ def test_the_admin_site_uses_the_same_sign_in_and_second_step(client):
     assert client.get("/admin/")["Location"].startswith(reverse("two_factor_set_up"))
 
 
+@pytest.mark.parametrize("role", ["auditor", "reviewer", "signatory", "admin", None])
+def test_a_signed_in_person_the_admin_does_not_let_in_is_refused_not_sent_round_in_circles(client, role):
+    person = UserFactory(role=role) if role else TrustUserFactory()
+    client.force_login(person)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert [url for url, _ in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+    assert "You do not have permission to do this" in response.content.decode()
+
+
 def test_trust_users_sign_in_with_a_password_alone_unless_they_turn_it_on(client):
     person = TrustUserFactory()
     assert sign_in_with_password(client, person).status_code == 302  # home sends them to their status page
