@@ -126,6 +126,12 @@ def export_report(
     return content
 
 
+def is_later(cycle: AuditCycle, other: AuditCycle) -> bool:
+    """Whether `cycle` comes after `other` (by audit date, then by creation). A comparison runs from the
+    earlier cycle to the later, so that its change, "improved" and "fell back" read forwards in time."""
+    return (cycle.audit_date, cycle.pk) > (other.audit_date, other.pk)
+
+
 def compare_figures(cycle: AuditCycle, other: AuditCycle) -> dict:
     """Met percentages of both cycles for every duty in either; null where a cycle lacks the duty."""
     current = {d["code"]: d for d in _duty_figures(cycle)}

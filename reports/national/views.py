@@ -93,6 +93,10 @@ def compare_choose(request, pk: int):
 def compare(request, pk: int, other_pk: int):
     cycle = get_object_or_404(AuditCycle, pk=pk)
     other = get_object_or_404(AuditCycle, pk=other_pk)
+    if other == cycle:
+        return redirect("national:report", pk=cycle.pk)
+    if not national.is_later(cycle, other):  # chosen from the earlier report: the same comparison, forwards
+        return redirect("national:compare", pk=other.pk, other_pk=cycle.pk)
     comparison = national.compare_figures(cycle, other)
     rows = [{**row, "change": national.change_words(row["change_points"])} for row in comparison["duties"]]
     improved, declined = national.trust_changes(cycle, other)

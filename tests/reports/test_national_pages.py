@@ -312,6 +312,7 @@ def small_cycle():
 
 
 def all_urls(cycle, other):
+    """Every national page of `cycle`, with its comparison with an earlier cycle `other`."""
     return (
         [reverse("national:list")]
         + [url(name, cycle) for name in PAGES + ["compare_choose"]]
@@ -321,7 +322,7 @@ def all_urls(cycle, other):
 
 @pytest.mark.parametrize("role", STAFF_ROLES)
 def test_every_staff_role_opens_every_national_page(client, small_cycle, role):
-    other = AuditCycleFactory(name="Other audit")
+    other = AuditCycleFactory(name="Earlier audit", audit_date="2000-01-01")
     client.force_login(UserFactory(role=role))
 
     for address in all_urls(small_cycle, other):
@@ -331,7 +332,7 @@ def test_every_staff_role_opens_every_national_page(client, small_cycle, role):
 
 
 def test_trust_user_is_refused_every_national_page(client, small_cycle):
-    other = AuditCycleFactory(name="Other audit")
+    other = AuditCycleFactory(name="Earlier audit", audit_date="2000-01-01")
     client.force_login(TrustUserFactory(organisation=OrganisationFactory(ods_code="T0000")))
 
     for address in all_urls(small_cycle, other):
@@ -339,7 +340,7 @@ def test_trust_user_is_refused_every_national_page(client, small_cycle):
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_from_every_national_page(client, small_cycle):
-    other = AuditCycleFactory(name="Other audit")
+    other = AuditCycleFactory(name="Earlier audit", audit_date="2000-01-01")
 
     for address in all_urls(small_cycle, other):
         response = client.get(address)

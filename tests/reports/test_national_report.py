@@ -295,6 +295,14 @@ def test_unknown_comparison_cycle_is_an_error_that_names_it():
         run("--cycle", "2007 web audit", "--compare", "2005 web audit")
 
 
+def test_a_comparison_with_a_later_cycle_is_refused_with_the_command_that_runs_it_forwards():
+    AuditCycleFactory(name="2007 web audit", audit_date="2007-04-01")
+    AuditCycleFactory(name="2007 follow-up", audit_date="2007-10-01")
+    with pytest.raises(CommandError, match="is not earlier than .*--cycle '2007 follow-up' --compare '2007 web audit'"):
+        run("--cycle", "2007 web audit", "--compare", "2007 follow-up")
+    assert "2007 web audit" in run("--cycle", "2007 follow-up", "--compare", "2007 web audit")
+
+
 def test_a_change_of_nothing_reads_as_no_change():
     from reports.national import change_words
 

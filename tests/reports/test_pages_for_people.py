@@ -247,6 +247,19 @@ def test_comparison_lists_the_trusts_that_improved_and_fell_back(staff_client, t
     assert "No change" in page and "+0.0 points" not in page
 
 
+def test_a_comparison_chosen_from_the_earlier_report_reads_forwards_in_time(staff_client, two_audits):
+    old, new = two_audits
+    response = staff_client.get(reverse("national:compare_choose", args=[old.pk]), {"other": new.pk}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("national:compare", kwargs={"pk": new.pk, "other_pk": old.pk})
+    page = _text(response.content.decode())
+    assert "2007 web audit compared with 2006 web audit" in page
+    improved = page[page.index("Trusts that improved (1)") : page.index("Trusts that fell back")]
+    assert "Alderbrook NHS Trust (RAA): now meets Race equality scheme" in improved
+    # A cycle compared with itself is just its report.
+    itself = staff_client.get(reverse("national:compare", kwargs={"pk": new.pk, "other_pk": new.pk}))
+    assert itself["Location"] == reverse("national:report", args=[new.pk])
+
+
 def test_report_marks_percentages_of_fewer_than_ten_trusts(staff_client, two_audits):
     _, new = two_audits
     page = _text(staff_client.get(reverse("national:report", kwargs={"pk": new.pk})).content.decode())

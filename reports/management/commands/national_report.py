@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audits.models import AuditCycle
-from reports.national import export_report
+from reports.national import export_report, is_later
 from trusts.activity import from_command_line
 
 
@@ -23,6 +23,12 @@ class Command(BaseCommand):
             raise CommandError("--format pdf needs --output FILE: a PDF is not written to standard output.")
         audit = _cycle(cycle)
         other = _cycle(compare) if compare else None
+        if other and not is_later(audit, other):
+            raise CommandError(
+                f"--compare: {other.name!r} (as at {other.audit_date}) is not earlier than {audit.name!r} "
+                f"(as at {audit.audit_date}). A comparison runs from the earlier cycle to the later: "
+                f"--cycle {other.name!r} --compare {audit.name!r}."
+            )
         content = export_report(audit, format, compare_with=other)
         if isinstance(content, bytes):
             with open(output, "wb") as out:
