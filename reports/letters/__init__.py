@@ -339,7 +339,8 @@ def _prepare_issue(letter: Letter, findings_now: list[dict]) -> tuple[datetime.d
         )
     issued_at = timezone.now()
     issued_on = timezone.localdate(issued_at)
-    letter.deadline = letter.deadline or issued_on + datetime.timedelta(days=DEADLINE_DAYS)
+    if letter.kind != Letter.Kind.COMPLIANT:  # a letter that asks for nothing sets no deadline
+        letter.deadline = letter.deadline or issued_on + datetime.timedelta(days=DEADLINE_DAYS)
     # Rendered as issued: the real date and deadline, no draft mark, though the row is still approved.
     return issued_at, render_letter_html(letter, issued_on, draft=False)
 

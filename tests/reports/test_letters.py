@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -335,6 +336,17 @@ def test_issued_pdf_is_tagged_with_title_author_and_language(settings, cycle, tr
     assert reader.metadata.author == "Care Standards Regulator"
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_a_letter_that_asks_for_nothing_has_no_deadline_anywhere(client, cycle, trust, signatory):
+    add_findings(cycle, trust, {"race-equality-scheme": "met", "race-employment-monitoring": "met"})
+    letter = letters.issue_letter(letters.approve_letter(letters.draft_letter(cycle, trust), signatory), signatory)
+
+    assert letter.kind == Letter.Kind.COMPLIANT and letter.deadline is None
+    text = " ".join(" ".join(page.extract_text().split()) for page in _pdf(letter).pages)
+    assert "You need do nothing in answer to this letter" in text
+    client.force_login(signatory)
+    assert "deadline" not in client.get(reverse("letters:detail", args=[letter.pk])).content.decode().lower()
 
 
 def test_issue_records_the_files_sha256_and_stores_it_privately(issued):
