@@ -9,40 +9,19 @@ click away.
 import re
 from urllib.parse import urlsplit
 
+from audits.crawler.wording import noun_phrase, with_article
 from audits.models import Evidence, Finding, FindingStatus
 
-# "Workforce ethnic monitoring (race employment duty)": the bracket names the law, not the document.
-_LAW_BRACKET = re.compile(r"\s*\([^)]*\bduty\)\s*$", re.IGNORECASE)
 # What the matcher says about the document's date (audits/crawler/matching.py, currency).
 _COVERS = re.compile(r"\bit covers (.+?), which (?:includes|had ended)")
 _DATED = re.compile(r"\bit is dated ([A-Z][a-z]+ \d{4})")
-_OUT_OF_DATE = re.compile(r"^The only .+? found is out of date: .*; (it (?:covers|is dated) .+?)\.?$", re.DOTALL)
+_OUT_OF_DATE = re.compile(
+    r"^The only .+? found (?:is|are) out of date: .*; (it (?:covers|is dated) .+?)\.?$", re.DOTALL
+)
 _DOES_NOT_COUNT = re.compile(r"mentions it, but does not count: (.+?)\.?$", re.DOTALL)
 _UNREADABLE = re.compile(r"could not be read")
 SNIPPET_WINDOW = 180  # the matcher's excerpt is 220 characters; shorter means the text ended there
-MASS_NOUNS = {"information", "monitoring"}  # "equality information", never "an equality information"
 KINDS = {"application/pdf": "PDF", "text/html": "web page"}
-
-
-def noun_phrase(title: str) -> str:
-    """A duty's title as it reads inside a sentence: "workforce ethnic monitoring",
-    "Workforce Race Equality Standard (WRES) report", "results of race equality impact assessments"."""
-    text = _LAW_BRACKET.sub("", title).strip()
-    words = text.split()
-    if any(word[:1].isupper() for word in words[1:]):  # a name: "Freedom of Information", "Workforce Race Equality"
-        return text
-    if words and not (len(words[0]) > 1 and words[0][1:2].isupper()):  # not an acronym such as "WRES"
-        return text[:1].lower() + text[1:]
-    return text
-
-
-def with_article(phrase: str) -> str:
-    """ "a disability equality scheme", "an equality objectives"… plurals and names take none."""
-    words = phrase.split() or [""]
-    plural = words[0].endswith("s") or (words[-1].endswith("s") and not words[-1].endswith("ss"))
-    if plural or words[0].isupper() or words[-1] in MASS_NOUNS:
-        return phrase
-    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
 
 
 def with_your(phrase: str, whose: str = "your") -> str:

@@ -17,6 +17,7 @@ from .extraction.pdf import OCR_NOTE
 from .patterns import Pattern, any_of, compiled, fold
 from .rules import DutyRules, EvidenceRules
 from .statuses import DocumentKind, RecencyRule, VerdictStatus
+from .wording import is_plural, noun_phrase
 
 # Where a duty's name may appear, and how much each place says about the document itself.
 NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1, "section": 1}
@@ -570,6 +571,23 @@ def _describe(source: Source) -> str:
     return f"{title} ({kind}, {source.url}){where}{link}"
 
 
+# Where a document names itself, in the order a reader meets them.
+PLACE_WORDS = {
+    "title": "title",
+    "heading": "heading",
+    "opening": "opening lines",
+    "section": "section heading",
+    "link": "link text",
+    "url": "web address",
+}
+
+
+def _places(named_in: list[str]) -> str:
+    """ "heading, link text and web address" """
+    words = [PLACE_WORDS[place] for place in PLACE_WORDS if place in named_in]
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _rank(candidate: Candidate) -> tuple:
     return (candidate.complete, candidate.name_score, len(candidate.phrases), candidate.required_found)
 
@@ -585,14 +603,17 @@ def decide(
 ) -> Verdict:
     """The verdict on one duty for one site, from its candidates and the documents it could not read;
     `covered`: the crawl read every link that looked relevant; `pages`: how many it read."""
-    title = duty.title.lower()
+    title = noun_phrase(duty.title)
+    was, is_ = ("were", "are") if is_plural(title) else ("was", "is")
     usable = sorted((c for c in candidates if not c.negative and c.complete), key=_rank, reverse=True)
     judged = [(c, *currency(c, duty.recency_rule, duty.recency_months, audit_date)) for c in usable]
     current = [j for j in judged if j[1] is not False]
     if current:
         candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))
         confidence = min(0.99, 0.55 + 0.06 * candidate.name_score + 0.04 * min(len(candidate.phrases), 4))
-        strand = " It is a combined scheme that explicitly covers this duty's strand." if candidate.combined else ""
+        strand = ""
+        if candidate.combined:
+            strand = " It is a document for several equality strands at once, and covers this one explicitly."
         if candidate.source.text.startswith(OCR_NOTE):
             strand += " Its text was read by OCR from scanned page images."
         if is_current is None:
@@ -601,7 +622,7 @@ def decide(
             VerdictStatus.MET,
             round(confidence, 2),
             f"Found the {title}: {_describe(candidate.source)}. It counts because it is named as "
-            f"such in its {', '.join(sorted(set(candidate.named_in)))} and contains what the duty requires; "
+            f"such in its {_places(candidate.named_in)} and contains what the duty requires; "
             f"{why}.{strand}",
             evidence=candidate,
         )
@@ -621,7 +642,7 @@ def decide(
         return Verdict(
             VerdictStatus.NOT_MET,
             0.9,
-            f"The only {title} found is out of date: {_describe(candidate.source)}; {why}.",
+            f"The only {title} found {is_} out of date: {_describe(candidate.source)}; {why}.",
             evidence=candidate,
         )
     disqualified = sorted((c for c in candidates if c.negative), key=_rank, reverse=True)
@@ -630,7 +651,7 @@ def decide(
         return Verdict(
             VerdictStatus.NOT_MET,
             0.85,
-            f"No published {title} was found. {_describe(candidate.source)} mentions it, "
+            f"No published {title} {was} found. {_describe(candidate.source)} mentions it, "
             f"but does not count: {candidate.negative}.",
             evidence=candidate,
         )
@@ -638,7 +659,7 @@ def decide(
         return Verdict(
             VerdictStatus.REVIEW,
             0.4,
-            f"No {title} was found in the {pages} pages read, but the site's page or time "
+            f"No {title} {was} found in the {pages} pages read, but the site's page or time "
             "budget ran out before it was fully covered. A person should check the rest of the site.",
         )
     partial = sorted(candidates, key=_rank, reverse=True)
@@ -647,14 +668,14 @@ def decide(
         return Verdict(
             VerdictStatus.NOT_MET,
             0.7,
-            f"No published {title} was found. The closest is {_describe(candidate.source)}, "
+            f"No published {title} {was} found. The closest is {_describe(candidate.source)}, "
             "which names it but does not contain it (it may only describe or point to it).",
             evidence=candidate,
         )
     return Verdict(
         VerdictStatus.NOT_MET,
         0.8,
-        f"No {title} was found in the {pages} pages and documents read on the trust's website.",
+        f"No {title} {was} found in the {pages} pages and documents read on the trust's website.",
     )
 
 

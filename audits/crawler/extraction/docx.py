@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..statuses import DocumentKind
 from .document import Document
-from .text import cap, first_line, normalise, normalise_lines
+from .text import cap, normalise, normalise_lines, own_title
 
 MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_DOCX_RATIO = 200  # real .docx files compress XML 5-30x; bombs manage thousands
@@ -93,10 +93,8 @@ def extract_docx(url: str, body: bytes) -> Document:
                 headings.append(text)
     except ValueError:  # a merged cell that continues from no cell, a span that is no number
         return Document(url, DocumentKind.DOCX, error=_NOT_DOCX)
-    title = normalise(title)
     text, truncated = cap(normalise_lines("\n".join(lines)))
-    if not title:
-        title = first_line(headings[0] if headings else text)
+    title = own_title(normalise(title), headings[0] if headings else text)
     return Document(url, DocumentKind.DOCX, title=title, headings=headings, text=text, truncated=truncated)
 
 

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 
 from ..statuses import DocumentKind
 from .document import Document
-from .text import MAX_TEXT_CHARS, MAX_TITLE_CHARS, cap, first_line, heading_lines, normalise, normalise_lines
+from .text import MAX_TEXT_CHARS, cap, heading_lines, normalise, normalise_lines, own_title
 
 MAX_PDF_PAGES = 200
 # Fewer extractable characters than this per page on average means scanned images.
@@ -28,10 +28,6 @@ OCR_NOTE = "[Text read by OCR from scanned page images]"
 # Pages read by OCR, kept by the PDF's SHA-256: the same scan linked from several pages or sites, or
 # fetched again by a recheck, is read by Tesseract once in a worker's life (a page's text is a few kB).
 OCR_CACHE_PAGES = 1024
-# Metadata titles that tools fill in by themselves; the first line of page 1 says more.
-_JUNK_PDF_TITLE = re.compile(
-    r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
-)
 
 # PDFium keeps global state and is not thread-safe; the crawler runs in a threads pool.
 _PDFIUM_LOCK = threading.Lock()
@@ -75,9 +71,8 @@ def _pdf_document(url: str, page_texts: list[str], page_count: int, metadata_tit
     document = Document(
         url,
         DocumentKind.PDF,
-        title=first_line(page_texts[0] if page_texts else "")
-        if _JUNK_PDF_TITLE.match(metadata_title)
-        else metadata_title[:MAX_TITLE_CHARS],
+        # A scan's title is its first line read by OCR, not the note that says it was.
+        title=own_title(metadata_title, page_texts[0].removeprefix(f"{OCR_NOTE}\n") if page_texts else ""),
         headings=heading_lines(text),
         text=text,
         pages=page_count,

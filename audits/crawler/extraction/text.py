@@ -92,6 +92,21 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0][:MAX_TITLE_CHARS]
 
 
+# Titles that the tools fill in by themselves ("Microsoft Word - RES final.doc", "Untitled"): the
+# document's own first line or heading says more.
+_TOOL_MADE_TITLE = re.compile(
+    r"$|untitled|microsoft (word|powerpoint|excel) - |.*\.(docx?|pptx?|xlsx?|pdf|indd|qxp)$", re.I
+)
+
+
+def own_title(stored_title: str, opening: str) -> str:
+    """A PDF's or Word document's title: the one stored in the file, unless a tool made it up, else
+    the first line of `opening` (its first page or heading)."""
+    if _TOOL_MADE_TITLE.match(stored_title):
+        return first_line(opening)
+    return stored_title[:MAX_TITLE_CHARS]
+
+
 # A line that reads as a heading: a few words, no sentence punctuation at its end, not a table row.
 _HEADING_LINE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?[A-Z][^|]{2,90}(?<![.,;:])$")
 MAX_HEADINGS = 200
