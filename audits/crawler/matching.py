@@ -622,7 +622,7 @@ def decide(
             VerdictStatus.MET,
             round(confidence, 2),
             f"Found the {title}: {_describe(candidate.source)}. It counts because it is named as "
-            f"such in its {_places(candidate.named_in)} and contains what the duty requires; "
+            f"such in its {_places(candidate.named_in)}, and contains what the duty requires; "
             f"{why}.{strand}",
             evidence=candidate,
         )

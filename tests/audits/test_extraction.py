@@ -243,8 +243,11 @@ def test_docx_runs_read_as_python_docx_reads_them():
     )
 
 
-def test_docx_title_falls_back_to_first_heading():
+@pytest.mark.parametrize("stored_title", ["", "Microsoft Word - RES final.doc", "equality report v3.docx"])
+def test_docx_title_falls_back_to_first_heading(stored_title):
+    # A title Word filled in by itself names the file it was saved from, not the document.
     word = docx.Document()
+    word.core_properties.title = stored_title
     word.add_paragraph("")
     word.add_heading("Annual equality report", level=1)
     out = io.BytesIO()

@@ -102,6 +102,34 @@ def test_current_complete_scheme_is_met_with_a_rationale_naming_it():
     assert "2005-2008" in verdict.rationale
 
 
+@pytest.mark.parametrize(
+    "title, sentence",
+    [
+        ("Results of race equality impact assessments", "No results of race equality impact assessments were found"),
+        ("Equality objectives", "No equality objectives were found"),
+        ("Workforce ethnic monitoring (race employment duty)", "No workforce ethnic monitoring was found"),
+        (
+            "Workforce Race Equality Standard (WRES) report",
+            "No Workforce Race Equality Standard (WRES) report was found",
+        ),
+    ],
+)
+def test_the_rationale_names_each_duty_as_english_does(title, sentence):
+    duty = DutyRules("any", title, RULES, RecencyRule.COVERS, 36)
+    assert decide(duty, APRIL_2007, candidates=[], problems=[], covered=True, pages=12).rationale.startswith(sentence)
+
+
+def test_a_combined_scheme_says_so_and_where_it_names_itself_in_words():
+    source = scheme("Single Equality Scheme 2006-2009", SCHEME_TEXT + " Race equality is our first strand.")
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[assess(source, RULES)], problems=[], covered=True, pages=5)
+    assert verdict.status == "met"
+    assert "It is a document for several equality strands at once, and covers this one explicitly." in verdict.rationale
+
+    named = scheme("Race Equality Scheme 2005-2008", link_texts=["Our race equality scheme"])
+    verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[assess(named, RULES)], problems=[], covered=True, pages=5)
+    assert "named as such in its title and link text, and contains what the duty requires" in verdict.rationale
+
+
 def test_a_landing_page_that_only_names_the_scheme_is_not_enough():
     landing = scheme("Race equality scheme", "Our race equality scheme is available on request.")
     verdict = decide(SCHEME_DUTY, APRIL_2007, candidates=[assess(landing, RULES)], problems=[], covered=True, pages=12)

@@ -113,6 +113,8 @@ def test_a_scan_that_is_the_only_evidence_is_read_by_ocr_until_its_text_decides_
     verdict = _verdict(result)
     assert verdict.status == VerdictStatus.MET
     assert verdict.evidence.source.text.startswith(OCR_NOTE)
+    # Its title is its first line as read, not the note that says it was read by OCR.
+    assert verdict.evidence.source.title != OCR_NOTE and "Race" in verdict.evidence.source.title
     # Its first page holds the name, the period and all the duty requires: pages 2 and 3 change nothing.
     assert len(tesseract_pages) == 1
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 MET_RATIONALE = (
     "Found the race equality scheme: “Race Equality Scheme 2005-2008” (PDF, https://www.raa.nhs.example/res.pdf), "
     "linked from https://www.raa.nhs.example/equality as “Race equality scheme”. It counts because it is named as "
-    "such in its heading, link, opening, url and contains what the duty requires; it covers 2005–2008, which "
+    "such in its heading, opening lines, link text and web address, and contains what the duty requires; it covers 2005–2008, which "
     "includes the audit date (1 April 2007)."
 )
 
@@ -101,7 +101,7 @@ def test_what_we_found_is_plain_english_with_the_engines_words_one_click_away(cl
     assert "We could not find a disability equality scheme on your website." in page
     # The engine's rationale is still there, inside a details component a person opens.
     details = re.findall(r'<details class="govuk-details.*?</details>', html, re.DOTALL)
-    assert any("named as such in its heading, link, opening, url" in block for block in details)
+    assert any("named as such in its heading, opening lines, link text and web address" in block for block in details)
     assert "named as such" not in _text(html.split("<details")[0])
     assert "How the audit decided" in page
 
