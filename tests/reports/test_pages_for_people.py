@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 MET_RATIONALE = (
     "Found the race equality scheme: “Race Equality Scheme 2005-2008” (PDF, https://www.raa.nhs.example/res.pdf), "
     "linked from https://www.raa.nhs.example/equality as “Race equality scheme”. It counts because it is named as "
-    "such in its heading, opening lines, link text and web address, and contains what the duty requires; it covers 2005–2008, which "
-    "includes the audit date (1 April 2007)."
+    "such in its heading, opening lines, link text and web address, and contains what the duty requires; it "
+    "covers 2005–2008, which includes the audit date (1 April 2007)."
 )
 
 
