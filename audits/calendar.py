@@ -6,7 +6,6 @@ last publication is the evidence of its latest published finding for the duty, d
 matcher read in it: when the document says it was published, else the period it covers.
 """
 
-import calendar as month_lengths
 import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -15,6 +14,7 @@ from django.db import models
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from .crawler.cadence import YearlyDeadline, add_months, day_in
 from .lifecycle import states
 from .models import Duty, Evidence, Finding
 
@@ -36,48 +36,14 @@ class PublicationDates(NamedTuple):
     covers_until: datetime.date | None
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or that month's last day (31 January + 1 month: 28 February)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return datetime.date(year, month + 1, min(day.day, month_lengths.monthrange(year, month + 1)[1]))
-
-
-def _day_in(year: int, month_day: str) -> datetime.date:
-    month, day = month_day.split("-")
-    return datetime.date(year, int(month), int(day))
-
-
-def _first_after(month_day: str, day: datetime.date, inclusive: bool = False) -> datetime.date:
-    this_year = _day_in(day.year, month_day)
-    return this_year if this_year > day or (inclusive and this_year == day) else _day_in(day.year + 1, month_day)
-
-
-def _deadline_answered(cadence: dict, evidence: Evidence | PublicationDates) -> datetime.date | None:
-    """The yearly deadline a publication answered."""
-    due_by = cadence["due_by"]
-    if evidence.published_on:
-        # The deadline nearest to it: a report a few weeks late still answers that year's deadline.
-        day = evidence.published_on
-        candidates = [_day_in(year, due_by) for year in (day.year - 1, day.year, day.year + 1)]
-        return min(candidates, key=lambda deadline: (abs(deadline - day), deadline))
-    if evidence.covers_until:
-        # A report on a period gives the data as at the snapshot that closes the period.
-        as_at = evidence.covers_until
-        if "snapshot" in cadence:
-            as_at = _first_after(cadence["snapshot"], as_at, inclusive=True)
-        return _first_after(due_by, as_at)
-    return None
-
-
 def next_due(duty: Duty, evidence: Evidence | PublicationDates | None) -> datetime.date | None:
     """When the publication after this one falls due; None when the evidence carries no date."""
     every = duty.cadence.get("every_months")
     # No evidence, or a duty row synced before the catalogue said when duties fall due: nothing to count from.
     if evidence is None or every is None:
         return None
-    if "due_by" in duty.cadence:
-        answered = _deadline_answered(duty.cadence, evidence)
+    if deadline := YearlyDeadline.of(duty.cadence):
+        answered = deadline.answered(evidence.published_on, evidence.covers_until)
         return add_months(answered, every) if answered else None
     # A plan (a scheme, objectives) is issued as its period starts; a report once its period ends.
     period_date = evidence.covers_from if duty.recency_rule == Duty.RecencyRule.COVERS else evidence.covers_until
@@ -89,8 +55,8 @@ def snapshot_for(duty: Duty, due: datetime.date | None) -> datetime.date | None:
     """The date the data due on `due` is as at, for a duty with a snapshot date."""
     if due is None or "snapshot" not in duty.cadence:
         return None
-    this_year = _day_in(due.year, duty.cadence["snapshot"])
-    return this_year if this_year <= due else _day_in(due.year - 1, duty.cadence["snapshot"])
+    this_year = day_in(due.year, duty.cadence["snapshot"])
+    return this_year if this_year <= due else day_in(due.year - 1, duty.cadence["snapshot"])
 
 
 def due_state(due: datetime.date | None, today: datetime.date) -> DueState:

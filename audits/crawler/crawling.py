@@ -466,5 +466,5 @@ def _settles(candidate: Candidate | None, duty: DutyRules, audit_date: datetime.
         and candidate.complete
         and not candidate.negative
         and candidate.name_score >= 3
-        and currency(candidate, duty.recency_rule, duty.recency_months, audit_date)[0] is True
+        and currency(candidate, duty, audit_date)[0] is True
     )

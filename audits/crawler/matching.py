@@ -538,14 +538,12 @@ def _months_before(date: datetime.date, months: int) -> datetime.date:
     return datetime.date(month_index // 12, month_index % 12 + 1, min(date.day, 28))
 
 
-def currency(
-    candidate: Candidate, rule: RecencyRule, months: int, audit_date: datetime.date
-) -> tuple[bool | None, str]:
+def currency(candidate: Candidate, duty: DutyRules, audit_date: datetime.date) -> tuple[bool | None, str]:
     """Whether the document was current on the audit date (None: no date to judge by), and why."""
     on = f"{audit_date:%-d %B %Y}"
-    period, published = candidate.period, candidate.published
+    period, published, months, deadline = candidate.period, candidate.published, duty.recency_months, duty.deadline
     window_start = _months_before(audit_date, months)
-    if rule == RecencyRule.COVERS and period:
+    if duty.recency_rule == RecencyRule.COVERS and period:
         if period.end < audit_date:
             return False, f"it covers {period.label}, which had ended by the audit date ({on})"
         return True, f"it covers {period.label}, which includes the audit date ({on})"
@@ -553,6 +551,15 @@ def currency(
     if latest is None:
         return None, "it states no date or period"
     described = f"it covers {period.label}" if period and latest == period.end else f"it is dated {latest:%B %Y}"
+    if deadline and (answered := deadline.answered(published, period.end if period else None)):
+        # A yearly report is current only while no later one has fallen due, however recent it is.
+        due = deadline.latest_passed(audit_date)
+        if answered < due:
+            return False, (
+                f"{described}, so it is the report due by {answered:%-d %B %Y}; the next one was due by "
+                f"{due:%-d %B %Y}, before the audit date ({on})"
+            )
+        return True, f"{described}, so it is the report due by {answered:%-d %B %Y}, the latest due by {on}"
     if latest < window_start:
         return False, f"{described}, more than {months} months before the audit date ({on})"
     return True, f"{described}, within {months} months of the audit date ({on})"
@@ -606,7 +613,7 @@ def decide(
     title = noun_phrase(duty.title)
     was, is_ = ("were", "are") if is_plural(title) else ("was", "is")
     usable = sorted((c for c in candidates if not c.negative and c.complete), key=_rank, reverse=True)
-    judged = [(c, *currency(c, duty.recency_rule, duty.recency_months, audit_date)) for c in usable]
+    judged = [(c, *currency(c, duty, audit_date)) for c in usable]
     current = [j for j in judged if j[1] is not False]
     if current:
         candidate, is_current, why = max(current, key=lambda j: (j[1] is True, _rank(j[0])))

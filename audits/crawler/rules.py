@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .cadence import YearlyDeadline
 from .statuses import RecencyRule
 
 
@@ -68,6 +69,7 @@ class CatalogueDuty(Protocol):
     evidence_rules: Any
     recency_rule: str
     recency_months: int
+    cadence: Any
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class DutyRules:
     evidence: EvidenceRules
     recency_rule: RecencyRule
     recency_months: int
+    # A yearly report due by a fixed day: current only if it is the one due by the audit date.
+    deadline: YearlyDeadline | None = None
 
     @classmethod
     def of(cls, duty: CatalogueDuty) -> DutyRules:
@@ -88,4 +92,5 @@ class DutyRules:
             EvidenceRules.from_catalogue(duty.evidence_rules),
             RecencyRule(duty.recency_rule),
             duty.recency_months,
+            YearlyDeadline.of(duty.cadence or {}),
         )

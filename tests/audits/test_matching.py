@@ -1,10 +1,12 @@
 import datetime
 import re
 import sys
+from types import SimpleNamespace
 
 import pytest
 
 from audits.catalogue import load_catalogue
+from audits.crawler.cadence import YearlyDeadline
 from audits.crawler.matching import Candidate, Problem, Source, assess, currency, decide, document_dates
 from audits.crawler.patterns import any_of, compiled, fold
 from audits.crawler.rules import DutyRules, EvidenceRules
@@ -21,6 +23,13 @@ RULES = EvidenceRules.from_catalogue(
     }
 )
 SCHEME_DUTY = DutyRules("race-equality-scheme", "Race equality scheme", RULES, RecencyRule.COVERS, 36)
+
+
+def recency(rule: str, months: int, cadence: dict | None = None) -> DutyRules:
+    """A duty that differs from the scheme only in when its documents are current."""
+    return DutyRules("any", "Any", RULES, RecencyRule(rule), months, YearlyDeadline.of(cadence or {}))
+
+
 SCHEME_TEXT = (
     "Our commitment under the Race Relations (Amendment) Act 2000. We assess the impact of our policies, "
     "consult local communities, monitor our workforce and publish an action plan."
@@ -57,20 +66,41 @@ def test_publication_date_is_read_near_the_word_published():
 
 def test_a_2002_2005_scheme_is_out_of_date_in_april_2007():
     candidate = assess(scheme("Race Equality Scheme 2002-2005"), RULES)
-    current, why = currency(candidate, "covers", 36, APRIL_2007)
+    current, why = currency(candidate, recency("covers", 36), APRIL_2007)
     assert current is False
     assert "2002-2005" in why
 
 
 def test_a_2005_2008_scheme_is_current_in_april_2007():
     candidate = assess(scheme("Race Equality Scheme 2005-2008"), RULES)
-    assert currency(candidate, "covers", 36, APRIL_2007)[0] is True
+    assert currency(candidate, recency("covers", 36), APRIL_2007)[0] is True
 
 
 def test_an_annual_report_for_2005_06_is_current_within_18_months():
     candidate = assess(scheme("Race equality scheme annual report 2005/06"), RULES)
-    assert currency(candidate, "published_within", 18, APRIL_2007)[0] is True
-    assert currency(candidate, "published_within", 6, APRIL_2007)[0] is False
+    assert currency(candidate, recency("published_within", 18), APRIL_2007)[0] is True
+    assert currency(candidate, recency("published_within", 6), APRIL_2007)[0] is False
+
+
+GENDER_PAY_GAP = {"every_months": 12, "due_by": "03-30", "snapshot": "03-31"}
+
+
+@pytest.mark.parametrize(
+    "published, audit_date, current",
+    [
+        # Published 21 March 2024 with the data as at 31 March 2023: the report due by 30 March 2024.
+        (datetime.date(2024, 3, 21), datetime.date(2025, 3, 1), True),
+        (datetime.date(2024, 3, 21), datetime.date(2025, 6, 1), False),  # the next fell due on 30 March 2025
+        # "Data as at 31 March 2024": the report due by 30 March 2025, however early it was published.
+        (datetime.date(2024, 3, 31), datetime.date(2025, 6, 1), True),
+        # Published in December 2024: the report due by the next deadline, 30 March 2025.
+        (datetime.date(2024, 12, 10), datetime.date(2025, 6, 1), True),
+        (datetime.date(2024, 12, 10), datetime.date(2026, 4, 1), False),
+    ],
+)
+def test_a_yearly_report_is_current_until_the_next_one_falls_due(published, audit_date, current):
+    candidate = SimpleNamespace(period=None, published=published)
+    assert currency(candidate, recency("published_within", 24, GENDER_PAY_GAP), audit_date)[0] is current
 
 
 def test_draft_is_disqualified_with_its_reason():
@@ -180,7 +210,7 @@ def test_period_in_the_heading_that_names_the_duty_wins_over_the_reports_own_yea
     )
     candidate = assess(report, rules)
     assert candidate.period.label == "2024-2028"
-    assert currency(candidate, "covers", 48, datetime.date(2025, 4, 1))[0] is True
+    assert currency(candidate, recency("covers", 48), datetime.date(2025, 4, 1))[0] is True
 
 
 def test_a_document_with_a_title_but_no_text_is_assessed_without_error():
@@ -274,7 +304,7 @@ def test_objectives_set_out_in_a_section_of_an_annual_report_are_dated_by_that_s
     assert candidate.named_in == ["section"]
     assert candidate.complete
     # The report's own year (2023/24) ended before the audit date; the objectives' period did not.
-    assert currency(candidate, "covers", 48, datetime.date(2025, 4, 1)) == (
+    assert currency(candidate, recency("covers", 48), datetime.date(2025, 4, 1)) == (
         True,
         "it covers 2024–2028, which includes the audit date (1 April 2025)",
     )
