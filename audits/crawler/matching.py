@@ -307,11 +307,18 @@ OTHER_BODIES = (
     r"|\bcommission for (racial equality|health improvement)\b|\binformation commissioner(.s office)?\b"
     r"|\bcabinet office\b|\bgovernment (digital service|equalities office)\b|\bstrategic health authority\b"
     r"|\bhome office\b"
+    # The NHS bodies beside a trust: its commissioners, and the charity and companies it set up.
+    r"|\bintegrated care (board|system|partnership)\b|\bicb\b|\bclinical commissioning group\b|\bccg\b"
+    r"|\bcommissioning support unit\b|\b(hospitals? |health )?charit(y|able (fund|trust))\b|\bregistered charity\b"
+    r"|\b(limited|ltd|llp|plc)\.?\s*$|\bcommunity interest company\b"
 )
 NHS_TRUST = r"\bnhs (foundation )?trust\b|\b(primary )?care trust\b|\bhealth and social care trust\b"
 # "Published by ..." as a colophon or title page says it, with its capital: "a scheme produced by the
 # Information Commissioner" in a sentence names who wrote something else.
-_AUTHOR_PLACES = re.compile(r"\b(Published|Prepared|Produced|Issued|Written) by:?\s+(the\s+)?")
+# An accessibility statement names its website's owner: "This website is run by ...".
+_AUTHOR_PLACES = re.compile(
+    r"\b(?:(?:Published|Prepared|Produced|Issued|Written) by:?|website is run by|applies to the website of)\s+(the\s+)?"
+)
 
 
 def _never_the_publication(source: Source) -> str:
