@@ -627,7 +627,7 @@ def decide(
         confidence = min(0.99, 0.55 + 0.06 * candidate.name_score + 0.04 * min(len(candidate.phrases), 4))
         strand = ""
         if candidate.combined:
-            strand = " It is a document for several equality strands at once, and covers this one explicitly."
+            strand = " It is a broader document, not one for this duty alone, and covers this duty explicitly."
         if candidate.source.text.startswith(OCR_NOTE):
             strand += " Its text was read by OCR from scanned page images."
         if is_current is None:
