@@ -701,12 +701,11 @@ class Bench:
         lags = sorted(
             max((start - finish).total_seconds(), 0.0) for start, finish in zip(starts[slots:], finishes, strict=False)
         ) or [0.0]
-        findings = {
-            (o, d): s
-            for o, d, s in Finding.objects.filter(cycle=cycle).values_list(
-                "organisation__ods_code", "duty__code", "status"
-            )
-        }
+        rows = Finding.objects.filter(cycle=cycle).values_list(
+            "organisation__ods_code", "duty__code", "status", "rationale"
+        )
+        findings = {(o, d): s for o, d, s, _ in rows}
+        rationales = {(o, d): r for o, d, _, r in rows}
         notes = {spec.ods_code: spec.notes for spec in specs}
         odd: list[str] = []  # wrong and review findings, with the generator's note on what was there
         pairs = agree = review = wrong = error = missing = 0
@@ -734,7 +733,8 @@ class Bench:
                     odd.insert(
                         0,
                         f"WRONG   {spec.ods_code} {duty} truth {truth}, got {got}: "
-                        f"{notes[spec.ods_code].get(duty, '')}",
+                        f"{notes[spec.ods_code].get(duty, '')}\n"
+                        f"          the engine: {rationales[spec.ods_code, duty]}",
                     )
         return {
             "states": Counter(c["state"] for c in checks),

@@ -218,11 +218,20 @@ async def crawl(
     done: set[str] = set()  # urls taken from the frontier
     offered = count()
     incoming: dict[str, tuple[list[str], str]] = {}  # url -> (link texts, first page linking to it)
+    # Documents read before any page linked to them (a sitemap's address has no words) that gave no
+    # evidence: a link that later names a duty's document in them has them read again with its words.
+    read_unnamed: set[str] = set()
 
     def offer(url: str, text: str, linked_from: str, first: bool = False) -> None:
         url = urldefrag(url)[0]
-        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts or url in done:
+        if urlsplit(url).scheme not in ("http", "https") or _host(url) not in hosts:
             return
+        if url in done:
+            if url not in read_unnamed or not _names_a_duty_in(text, duties):
+                return
+            read_unnamed.discard(url)
+            done.discard(url)
+            result.problems[:] = [p for p in result.problems if url not in (p.url, p.final_url)]
         texts, first_from = incoming.setdefault(url, ([], linked_from))
         if linked_from and not first_from:
             incoming[url] = (texts, linked_from)
@@ -302,6 +311,8 @@ async def crawl(
         if _host(response.final_url) not in hosts:
             continue
         await _read_in_lanes(work, result, response, link.url, duties, audit_date, incoming, offer, trust)
+        if not texts and not any(read.final_url == response.final_url for read in result.reads):
+            read_unnamed.add(link.url)
     if not keep_going():
         result.covered = False
     return result
@@ -436,6 +447,14 @@ def _linking_read(result: CrawlResult, linked_from: str) -> Read | None:
 def _larger_report(source: Source) -> bool:
     words = [source.title, *source.link_texts, url_words(source.url), source.text[:OPENING_CHARS]]
     return any(compiled(LARGER_REPORTS).search(text) for text in words if text)
+
+
+def _names_a_duty_in(link_text: str, duties: list[DutyRules]) -> bool:
+    """Whether a link's words name a duty's document, or shorten its name ("the RES")."""
+    if not link_text:
+        return False
+    source = Source(url="", kind=DocumentKind.HTML, link_texts=[link_text])
+    return any(names_it(source, d.evidence) or abbreviated([link_text], d.evidence) for d in duties)
 
 
 def _names_a_duty(problem: Problem, duties: list[DutyRules]) -> bool:

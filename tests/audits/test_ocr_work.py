@@ -119,6 +119,32 @@ def test_a_scan_that_is_the_only_evidence_is_read_by_ocr_until_its_text_decides_
     assert len(tesseract_pages) == 1
 
 
+def test_a_scan_read_from_the_sitemap_before_a_page_named_it_is_read_again_once_one_does(tesseract_pages):
+    # The sitemap lists the scan under a file name that says nothing; it is fetched before the
+    # page two clicks in that links to it as "Our race equality scheme".
+    site = {
+        "/": Page(b'<html><body><a href="/about.html">About us</a></body></html>'),
+        "/about.html": Page(b'<html><body><a href="/equality.html">Equality and diversity</a></body></html>'),
+        "/equality.html": Page(
+            b'<html><body><a href="/uploads/equality-scheme-final.pdf">Our race equality scheme</a></body></html>'
+        ),
+        "/uploads/equality-scheme-final.pdf": Page(SCAN, "application/pdf"),
+        "/sitemap.xml": Page(
+            b"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            b"<url><loc>/uploads/equality-scheme-final.pdf</loc></url></urlset>",
+            "application/xml",
+        ),
+    }
+    with SiteServer({"t": site}, first_address="127.0.84.10") as server:
+        result = _crawl(server, "t", [RES])
+
+    verdict = _verdict(result)
+    assert verdict.status == VerdictStatus.MET, verdict.rationale
+    assert "Our race equality scheme" in verdict.rationale
+    assert not [p for p in result.problems if p.url.endswith(".pdf")]  # the first, wordless read is forgotten
+    assert len(tesseract_pages) == 1
+
+
 def test_the_same_scan_at_two_addresses_is_read_by_ocr_once(tesseract_pages):
     def site(path: str) -> dict[str, Page]:
         home = f'<html><body><a href="{path}">Our race equality scheme</a></body></html>'
