@@ -3,7 +3,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
@@ -566,3 +568,26 @@ def cycle_review(request, pk: int):
         "sample_per_hundred": review.SAMPLE_PER_HUNDRED,
     }
     return render(request, "audits/review/queue.html", context, status=400 if form.errors else 200)
+
+
+@login_not_required
+def about_crawler(request):
+    """The page the crawler's User-Agent names, for the people who run the websites it reads."""
+    context = {
+        "regulator": settings.REGULATOR_NAME,
+        "regulator_address": settings.REGULATOR_ADDRESS,
+        "user_agent": settings.AUDIT_USER_AGENT,
+        "delay": _duration(settings.AUDIT_CRAWL_DELAY),
+        "page_budget": settings.AUDIT_PAGE_BUDGET,
+        "time_budget": _duration(settings.AUDIT_TIME_BUDGET),
+    }
+    return render(request, "audits/about/crawler.html", context)
+
+
+def _duration(seconds: float) -> str:
+    """ "1 second", "5 minutes", "1.5 seconds" """
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    shown = f"{seconds:g}"
+    return f"{shown} second{'' if shown == '1' else 's'}"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from audits import views as audits_views
 from config.health import health
 from reports.dashboard import home
 from trusts import two_factor_views
@@ -11,6 +12,8 @@ from trusts.two_factor import two_factor_exempt
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health, name="health"),
+    # Named in the crawler's User-Agent (AUDIT_USER_AGENT): public, for the people who run trust websites.
+    path("about/crawler", audits_views.about_crawler, name="about_crawler"),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("sign-in/two-factor/", two_factor_views.verify, name="two_factor_verify"),
     path("sign-in/two-factor/set-up/", two_factor_views.set_up, name="two_factor_set_up"),

@@ -34,6 +34,8 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DB}")
 os.environ.setdefault("MEDIA_ROOT", str(DEMO_MEDIA))
 # E-mails (letters issued, recheck outcomes, invitations) go to files, not into the demo's output.
 os.environ.setdefault("EMAIL_URL", "filemail:///var/demo-mail")
+# Links in its e-mails and the crawler's User-Agent point at this portal.
+os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{PORT}")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("AUDIT_ALLOW_PRIVATE_HOSTS", "true")
 os.environ.setdefault("AUDIT_CRAWL_DELAY", "0")

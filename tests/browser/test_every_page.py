@@ -123,6 +123,7 @@ def pages_for(role: str, world) -> list[str]:
             reverse("casework:detail", args=[world["trust"].cases.get().pk]),
             reverse("casework:published_changes", args=[world["trust"].ods_code]),
             reverse("casework:crawl_log", args=[world["trust"].ods_code, published.pk]),
+            reverse("about_crawler"),  # public: the page the crawler's User-Agent names
         ]
     letter = published.letters.first()
     return [

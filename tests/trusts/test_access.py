@@ -39,7 +39,13 @@ def _all_paths(patterns=None, prefix: str = "/") -> Iterator[str]:
 # The admin keeps its own sign-in page, and its views send anonymous visitors there.
 SIGN_IN_PATHS = (reverse("login"), reverse("admin:login"))
 # The invitation link is opened before its person can sign in; a bad link answers 404.
-PUBLIC_PATHS = {*SIGN_IN_PATHS, reverse("health"), reverse("trusts:invitation", kwargs={"uidb64": "1", "token": "1"})}
+# The page the crawler's User-Agent names is for the people who run the websites it reads.
+PUBLIC_PATHS = {
+    *SIGN_IN_PATHS,
+    reverse("health"),
+    reverse("about_crawler"),
+    reverse("trusts:invitation", kwargs={"uidb64": "1", "token": "1"}),
+}
 
 
 @pytest.mark.parametrize("path", sorted(set(_all_paths()) - PUBLIC_PATHS))
