@@ -10,7 +10,9 @@ import pypdfium2
 import pytest
 from django.utils import timezone
 
+from audits.models import Evidence, Finding
 from reports import letters
+from tests.factories import DutyFactory
 from tests.reports.test_letters import (  # noqa: F401  (fixtures)
     _site_url,
     add_findings,
@@ -69,6 +71,26 @@ def test_the_issued_pdf_reads_as_an_issued_letter(cycle, trust, findings, signat
     assert "Dear Dr Smith" in text
     assert "Care Standards Regulator Finsbury Tower 103-105 Bunhill Row London EC1Y 8TG" in text
     assert "Yours faithfully Anna Lyons Head of Equality Audit Care Standards Regulator" in text
+
+
+def test_what_we_found_names_the_document_once_and_met_duties_read_without_nested_brackets(
+    cycle, trust, findings, signatory
+):
+    address = "https://www.riverside.nhs.example/equality/have-your-say.html"
+    unmet = Finding.objects.get(cycle=cycle, organisation=trust, status="not_met")
+    unmet.evidence = Evidence.objects.create(
+        site_check=unmet.site_check, url=address, final_url=address, sha256="ab" * 32, fetched_at=timezone.now()
+    )
+    unmet.rationale = f"No published ethnic monitoring was found. “Have your say” (web page, {address}) mentions it."
+    unmet.save()
+    Finding.objects.filter(cycle=cycle, organisation=trust, status="met").update(
+        duty=DutyFactory(title="Workforce ethnic monitoring (race employment duty)", citation="SI 2001/3458, art. 5")
+    )
+
+    text = stored_text(_issue(cycle, trust, signatory))
+    assert text.count("your-say.html") == 1  # a long address may break across lines
+    assert "Workforce ethnic monitoring (race employment duty): SI 2001/3458, art. 5" in text
+    assert "Equality duties, 2007 web audit: action required" in text
 
 
 def test_a_trust_with_no_named_chief_executive_is_written_to_as_the_chief_executive(
