@@ -92,16 +92,20 @@ def _changes(earlier: AuditCycle, later: AuditCycle, organisation_id: int | None
     findings = Finding.objects.filter(cycle__in=[earlier, later])
     if organisation_id is not None:
         findings = findings.filter(organisation_id=organisation_id)
-    checked = findings.values_list("cycle_id", "organisation_id").distinct().order_by()
-    by_cycle: dict[int, set[int]] = defaultdict(set)
-    for cycle_id, trust in checked:
-        by_cycle[cycle_id].add(trust)
-    checked_in_both = by_cycle[earlier.pk] & by_cycle[later.pk]
-    rows = list(
-        findings.filter(_KEPT)
+    checked = findings.values_list("cycle_id", "organisation_id", "duty_id").distinct().order_by()
+    by_cycle: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for cycle_id, trust, duty in checked:
+        by_cycle[cycle_id].add((trust, duty))
+    # Only what both cycles looked for: a document of a duty the later cycle did not check is not gone.
+    looked_for_in_both = by_cycle[earlier.pk] & by_cycle[later.pk]
+    checked_in_both = {trust for trust, _ in looked_for_in_both}
+    rows = [
+        row
+        for row in findings.filter(_KEPT)
         .order_by("duty__sort_order", "duty__code")
         .values_list("pk", "cycle_id", "organisation_id", "duty_id", *_DOCUMENT)
-    )
+        if (row[2], row[3]) in looked_for_in_both
+    ]
     before = _documents(row for row in rows if row[1] == earlier.pk)
     after = _documents(row for row in rows if row[1] == later.pk)
     dead = _dead_links(later, organisation_id)

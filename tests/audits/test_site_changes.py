@@ -73,13 +73,23 @@ def test_documents_that_appeared_disappeared_or_changed_are_listed_and_unchanged
 
 def test_a_document_no_longer_found_is_gone_without_a_dead_link(two_cycles):
     trust, earlier, later = two_cycles
-    old = earlier.site_checks.get()
-    FindingFactory(site_check=old, duty=DutyFactory(code="wres"), evidence=document(old, "wres.pdf", b"wres"))
+    old, new = earlier.site_checks.get(), later.site_checks.get()
+    wres = DutyFactory(code="wres")
+    FindingFactory(site_check=old, duty=wres, evidence=document(old, "wres.pdf", b"wres"))
+    FindingFactory(site_check=new, duty=wres, evidence=None)  # looked for again, and not found
 
     gone = [c for c in site_changes(earlier, later)[trust.pk] if c.url.endswith("wres.pdf")]
 
     assert gone[0].kind == Change.DISAPPEARED
     assert gone[0].why_gone.startswith("the crawl no longer found it")
+
+
+def test_a_document_of_a_duty_the_later_cycle_did_not_look_for_is_not_gone(two_cycles):
+    trust, earlier, later = two_cycles
+    old = earlier.site_checks.get()
+    FindingFactory(site_check=old, duty=DutyFactory(code="wdes"), evidence=document(old, "wdes.pdf", b"wdes"))
+
+    assert not [c for c in site_changes(earlier, later)[trust.pk] if c.url.endswith("wdes.pdf")]
 
 
 def test_a_trust_checked_in_only_one_cycle_has_no_changes(two_cycles):
