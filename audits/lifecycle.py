@@ -1,8 +1,8 @@
 """The audit cycle's lifecycle, in one place: its states, the moves between them, what each state allows.
 
     draft ─start─▶ running ─finish─▶ in review ─publish─▶ published ─close─▶ closed
-                     │  ◀──reopen (a recheck)──┘
-                     └─cancel─▶ cancelled
+      │              │  ◀──reopen (a recheck)──┘     │
+      └──────────────┴──────────cancel───────────────┴─▶ cancelled   (a cycle made by mistake, never published)
 
 Every move is one conditional UPDATE ... WHERE status IN (its from-states): two people pressing the same
 button at once make one move, and the other is told why not. Every move is written to the activity log.
@@ -52,7 +52,13 @@ MOVES = {
         (Status.IN_REVIEW,), Status.PUBLISHED, "published", "a cycle that is in review", "audits.cycle.published"
     ),
     "close": Move((Status.PUBLISHED,), Status.CLOSED, "closed", "a cycle that is published", "audits.cycle.closed"),
-    "cancel": Move((Status.RUNNING,), Status.CANCELLED, "cancelled", "a running cycle", "audits.cycle.cancelled"),
+    "cancel": Move(
+        (Status.DRAFT, Status.RUNNING, Status.IN_REVIEW),
+        Status.CANCELLED,
+        "cancelled",
+        "a draft, running or in-review cycle",
+        "audits.cycle.cancelled",
+    ),
 }
 
 # What each state allows besides its moves.

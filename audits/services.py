@@ -150,7 +150,8 @@ def _longest_first(site_check_ids: list[int]) -> list[int]:
 
 
 def cancel_cycle(cycle: AuditCycle, user=None, address: str | None = None) -> int:
-    """Stop a running cycle: queued checks are cancelled, running ones stop at their next page.
+    """Cancel a cycle before it is published: a draft never starts; a running cycle's queued checks are
+    cancelled and running ones stop at their next page; a cycle in review keeps its findings unpublished.
 
     The move is conditional and in the same transaction, so a cycle that finished (or was cancelled)
     meanwhile is not touched and its checks are left as they were."""

@@ -440,25 +440,40 @@ def _close(request, cycle: AuditCycle) -> str:
 
 def _cancel_confirmation(cycle: AuditCycle) -> dict:
     progress = services.cycle_progress(cycle)
-    waiting = progress[SiteCheck.State.QUEUED]
-    return {
-        "heading": f"Cancel: {_plural(waiting, 'trust website')} will not be checked",
-        "summary": [
+    waiting, running = progress[SiteCheck.State.QUEUED], progress[SiteCheck.State.RUNNING]
+    if cycle.status == AuditCycle.Status.DRAFT:
+        heading = "Cancel this draft: it will never be started"
+        summary = [f"None of its {_plural(progress['total'], 'trust website')} will be checked."]
+    elif cycle.status == AuditCycle.Status.IN_REVIEW:
+        heading = "Cancel: its results will never be published"
+        summary = [
+            f"All {_plural(progress['total'], 'site check')} have ended. Its findings are kept on record, but "
+            "trusts never see them and no letters are sent."
+        ]
+    else:
+        heading = f"Cancel: {_plural(waiting, 'trust website')} will not be checked"
+        summary = [
             f"{progress['ended']} of {progress['total']} site checks have ended; "
             f"{_plural(waiting, 'queued check')} will not run, and "
-            f"{_plural(progress[SiteCheck.State.RUNNING], 'running check')} stop at their next page.",
+            f"{_plural(running, 'running check')} stop at their next page.",
             "The findings already recorded are kept, but a cancelled cycle is never published to trusts.",
-        ],
+        ]
+    return {
+        "heading": heading,
+        "summary": summary,
         "warning": "Cancelling cannot be undone: a cancelled cycle cannot be restarted or published.",
         "button": "Cancel this cycle",
         "button_class": "govuk-button--warning",
-        "back_label": "Keep it running",
+        "back_label": "Keep it",
     }
 
 
 def _cancel(request, cycle: AuditCycle) -> str:
     cancelled = services.cancel_cycle(cycle, request.user, activity.client_address(request))
-    return f"{cycle} cancelled. {cancelled} queued checks will not run; running checks stop at their next page."
+    if not cancelled:
+        return f"{cycle} cancelled. It will never be published."
+    waiting = _plural(cancelled, "queued check")
+    return f"{cycle} cancelled. {waiting} will not run; running checks stop at their next page."
 
 
 cycle_start = _transition(Move("start", _start_confirmation, _start))

@@ -339,11 +339,11 @@ def test_auditor_cancels_running_cycle_and_its_queued_checks(client, cycle, fini
     assert finished_check.state == SiteCheck.State.DONE
 
 
-def test_cancelling_a_cycle_that_is_not_running_changes_nothing(client, cycle, queued_check):
+def test_cancelling_a_published_cycle_changes_nothing(client, cycle, queued_check):
     AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)
     client.force_login(UserFactory(role="auditor"))
     response = client.post(reverse("audits:cycle_cancel", kwargs={"pk": cycle.pk}), follow=True)
-    assert "only a running cycle can be cancelled" in response.content.decode()
+    assert "only a draft, running or in-review cycle can be cancelled" in response.content.decode()
     cycle.refresh_from_db()
     queued_check.refresh_from_db()
     assert cycle.status == AuditCycle.Status.PUBLISHED
@@ -489,3 +489,23 @@ def test_finding_of_another_cycle_is_404(client, cycle, finding):
     client.force_login(UserFactory(role="auditor"))
     url = reverse("audits:finding_detail", kwargs={"pk": other.pk, "finding_pk": finding.pk})
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "status, heading",
+    [
+        (AuditCycle.Status.DRAFT, "Cancel this draft: it will never be started"),
+        (AuditCycle.Status.IN_REVIEW, "Cancel: its results will never be published"),
+    ],
+)
+def test_a_cycle_made_by_mistake_is_cancelled_before_it_is_published(client, cycle, status, heading):
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=status)
+    client.force_login(UserFactory(role="auditor"))
+    url = reverse("audits:cycle_cancel", kwargs={"pk": cycle.pk})
+    assert f'href="{url}"' in client.get(reverse("audits:cycle_detail", kwargs={"pk": cycle.pk})).content.decode()
+    assert heading in client.get(url).content.decode()
+
+    response = client.post(url, follow=True)
+    assert "Web audit 2007 cancelled. It will never be published." in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.status == AuditCycle.Status.CANCELLED

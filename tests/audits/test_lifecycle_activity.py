@@ -109,19 +109,19 @@ def test_cancel_is_race_safe_the_second_request_is_refused_and_changes_nothing(r
     stale = AuditCycle.objects.get(pk=cycle.pk)
 
     assert services.cancel_cycle(cycle, auditor) == 1
-    with pytest.raises(services.AuditError, match="is cancelled; only a running cycle can be cancelled"):
+    with pytest.raises(services.AuditError, match="is cancelled; only a draft, running or in-review cycle can be"):
         services.cancel_cycle(stale, auditor)
 
     assert [action for action, _ in _actions(cycle)] == ["audits.cycle.cancelled"]
 
 
-def test_cancel_of_a_cycle_that_ended_meanwhile_leaves_its_checks_queued(register, auditor):
+def test_cancel_of_a_cycle_published_meanwhile_leaves_its_checks_queued(register, auditor):
     cycle = AuditCycleFactory(status=AuditCycle.Status.RUNNING)
     check = SiteCheckFactory(cycle=cycle, organisation=register[0])
     stale = AuditCycle.objects.get(pk=cycle.pk)
-    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.IN_REVIEW)  # another request
+    AuditCycle.objects.filter(pk=cycle.pk).update(status=AuditCycle.Status.PUBLISHED)  # another request
 
-    with pytest.raises(services.AuditError, match="is in review; only a running cycle can be cancelled"):
+    with pytest.raises(services.AuditError, match="is published; only a draft, running or in-review cycle can be"):
         services.cancel_cycle(stale, auditor)
 
     check.refresh_from_db()
