@@ -6,6 +6,7 @@ process, a Celery worker runs on the embedded (folder) broker, and the portal on
 
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,13 @@ os.environ.setdefault("MEDIA_ROOT", str(DEMO_MEDIA))
 os.environ.setdefault("EMAIL_URL", "filemail:///var/demo-mail")
 # Links in its e-mails and the crawler's User-Agent point at this portal.
 os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{PORT}")
-os.environ.setdefault("DEBUG", "true")
+# As in production, DEBUG is off: a wrong address gets the portal's own 404 page, never Django's
+# technical one; plain HTTP on one machine, so no HTTPS redirect or secure-only cookies.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+for _setting in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(_setting, "false")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("AUDIT_ALLOW_PRIVATE_HOSTS", "true")
 os.environ.setdefault("AUDIT_CRAWL_DELAY", "0")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -57,6 +64,7 @@ def main() -> None:
     from demo.websites import generate, write_register
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # served by WhiteNoise, DEBUG being off
     call_command("load_duties", verbosity=0)
     sites_dir = VAR / "demo-sites"
     specs = generate(sites_dir, n=30, seed=2007, era="2007")

@@ -202,8 +202,12 @@ def finding_detail(request, pk: int):
 def response_detail(request, pk: int):
     answer = _answer_for(request.user, pk)
     _decorate_answer(answer)
-    answer.finding.trust_label = publication.trust_label(answer.finding.effective)
-    answer.finding.trust_class = publication.trust_status_class(answer.finding.effective)
+    finding = answer.finding
+    finding.trust_label = publication.trust_label(finding.effective)
+    finding.trust_class = publication.trust_status_class(finding.effective)
+    finding.found = words.what_we_found(finding)  # why it stands as it does, in the trust's words
+    if answer.outcome_evidence:
+        answer.outcome_excerpt = words.excerpt(answer.outcome_evidence.snippet)
     return render(request, "reports/portal/response.html", {"answer": answer})
 
 

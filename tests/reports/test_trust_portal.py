@@ -484,6 +484,44 @@ def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, use
     assert client.get(reverse("trust:response", kwargs={"pk": answer.pk})).status_code == 404
 
 
+def test_a_recheck_that_did_not_count_the_page_given_says_why_and_quotes_it_whole_words(client, user, trust, findings):
+    finding = findings[0][3]  # reviewed not_met; the recheck agrees, and says why the page does not count
+    finding.rationale = (
+        "No published disability equality scheme was found. “Have your say” (web page, https://www.raa.nhs.example/"
+        "des.html) mentions it, but does not count: it is a consultation or draft version, not the adopted document."
+    )
+    finding.save()
+    snippet = "dom of information requests about the scheme are welcome. " + "Our services are involved " * 8
+    outcome = Evidence.objects.create(
+        site_check=finding.site_check,
+        url="https://www.raa.nhs.example/des.html",
+        final_url="https://www.raa.nhs.example/des.html",
+        sha256="ef" * 32,
+        fetched_at=timezone.now(),
+        snippet=snippet[:220],
+    )
+    answer = TrustResponse.objects.create(
+        finding=finding,
+        organisation=trust,
+        author=user,
+        comment="It is on our website",
+        urls=["https://www.raa.nhs.example/des.html"],
+        status=TrustResponse.Status.RESOLVED,
+        resolution_note="Rechecked on 3 December 2026: no document that meets the duty was found on your website.",
+        rechecked_at=timezone.now(),
+        outcome_status="not_met",
+        outcome_evidence=outcome,
+    )
+    client.force_login(user)
+
+    page = " ".join(client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode().split())
+
+    assert "but it does not count: it is a consultation or draft version, not the adopted document." in page
+    # The excerpt drops the word cut at its start and ends with an ellipsis where the text went on.
+    assert ">…of information requests about the scheme are welcome." in page and "dom of" not in page
+    assert page.split("app-snippet")[1].split("</blockquote>")[0].endswith("…")
+
+
 def test_recheck_that_still_needs_a_person_reads_as_being_checked(client, user, trust, findings):
     answer = TrustResponse.objects.create(
         finding=findings[0][3],
