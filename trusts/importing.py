@@ -320,8 +320,9 @@ def _check_website(raw: str, line: int, errors: _Errors) -> str:
             validate_web_address(raw)
         except ValidationError as error:
             shown = raw if forbidden_character(raw) is None else repr(raw)[1:-1]
-            reason = " ".join(error.messages) if error.code != "invalid" else "(http:// or https://)"
-            errors.add(line, "website", f"“{shown[:200]}” is not a valid web address {reason}".rstrip())
+            # The validators' own sentences follow ours as sentences; a bare "invalid" says what is expected.
+            reason = ". " + " ".join(error.messages) if error.code != "invalid" else " (http:// or https://)"
+            errors.add(line, "website", f"“{shown[:200]}” is not a valid web address{reason}")
         else:
             _check_text(raw, line, "website", errors)
     return raw

@@ -427,7 +427,7 @@ def test_upload_page_sends_anonymous_visitor_to_sign_in(client):
         ("RDD,Trust\x00NHS,acute,,,\n", "line 2: name: contains a control or text-direction character, U+0000"),
         ("RDD,D NHS Trust,acute,Lon\x00don,,\n", "line 2: region: contains a control or text-direction character"),
         ("RDD,D NHS Trust,acute,,http://evil.example\\@d.nhs.uk/,\n", "line 2: website: "),
-        ("RDD,D NHS Trust,acute,,https://user:pw@d.nhs.uk/,\n", "user name or password"),
+        ("RDD,D NHS Trust,acute,,https://user:pw@d.nhs.uk/,\n", "is not a valid web address. A web address cannot"),
     ],
 )
 def test_names_and_addresses_with_hidden_tricks_are_refused_and_nothing_is_written(tmp_path, row, expected):
