@@ -236,7 +236,7 @@ def _letters_progress(cycle: AuditCycle, without_letter=None) -> dict:
         .order_by("at")
         .values_list("action", "at")
     )
-    to_draft = sum(1 for row in without_letter if row.reason == letters.READY_TO_DRAFT)
+    progress["to_draft"] = to_draft = sum(1 for row in without_letter if row.reason == letters.READY_TO_DRAFT)
     progress["drafting"] = "reports.letters.draft_queued" in asked and to_draft > 0
     progress["issuing"] = "reports.letters.issue_queued" in asked and progress["approved"] > 0
     progress["queued"] = progress["drafting"] or progress["issuing"]

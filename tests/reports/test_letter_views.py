@@ -271,6 +271,24 @@ def test_a_signatory_with_no_job_title_is_told_to_add_it_before_signing(client, 
 # Bulk and irreversible actions: GET says what will happen and to how many; POST does it.
 
 
+def test_the_letters_page_offers_only_what_there_is_to_do(client, cycle, trust, findings, signatory):
+    client.force_login(signatory)
+    page = reverse("letters:cycle", args=[cycle.pk])
+
+    def offered() -> list[str]:
+        html = client.get(page).content.decode()
+        return [b for b in ("Draft missing letters", "Approve every draft", "Issue every approved letter") if b in html]
+
+    assert offered() == ["Draft missing letters"]
+    letter = letters.draft_letter(cycle, trust)
+    assert offered() == ["Approve every draft"]
+    letter = letters.approve_letter(letter, signatory)
+    assert offered() == ["Issue every approved letter"]
+    letters.issue_letter(letter, signatory)
+    assert offered() == []
+    assert "There is nothing to draft, approve or issue" in client.get(page).content.decode()
+
+
 def test_approve_every_draft_is_confirmed_first(client, cycle, trust, other_trust, findings, signatory):
     add_findings(cycle, other_trust, {"race-equality-scheme": "met"})
     letters.draft_letters_for_cycle(cycle)
