@@ -14,6 +14,9 @@ from trusts import activity
 
 from .models import AuditCycle, Finding, FindingStatus
 
+# How the activity log names a download's format.
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "pdf": "PDF", "text": "plain text"}
+
 FIELDS = [
     "ods_code",
     "trust",
@@ -98,7 +101,7 @@ def export_findings(cycle: AuditCycle, fmt: str, out, user=None, address: str | 
         document = findings_json(cycle)
         count = len(document["findings"])
         json.dump(document, out, indent=2)
-    activity.record("audits.cycle.exported", user, cycle, f"Findings as {fmt}", address=address)
+    activity.record("audits.cycle.exported", user, cycle, f"Findings as {FORMAT_NAMES[fmt]}", address=address)
     return count
 
 
@@ -132,7 +135,7 @@ def export_results(
     cycle: AuditCycle, site_checks, duties, fmt: str, user, address: str | None = None
 ) -> Iterator[list]:
     """The results matrix as a person downloads it (`person_rows`), with the export recorded."""
-    activity.record("audits.cycle.exported", user, cycle, f"Results as {fmt}", address=address)
+    activity.record("audits.cycle.exported", user, cycle, f"Results as {FORMAT_NAMES[fmt]}", address=address)
     return person_rows(cycle, site_checks, duties)
 
 

@@ -195,8 +195,12 @@ def recheck(site_check: SiteCheck, duty_codes: list[str] | None = None, user=Non
             state=SiteCheck.State.QUEUED, finished_at=None, lease_expires_at=None
         )
         lifecycle.move_if_still(cycle.pk, "reopen", f"Recheck of {site_check.organisation.name}.", finished_at=None)
-        duties = ", ".join(duty_codes) if duty_codes else "all"
-        activity.record("audits.site_check.rechecked", user, site_check, f"Duty: {duties}", address=address)
+        if duty_codes:
+            titles = cycle.duties.filter(code__in=duty_codes).order_by("sort_order").values_list("title", flat=True)
+            what = "Rechecked for " + ", ".join(titles)
+        else:
+            what = "Rechecked for every duty of the cycle"
+        activity.record("audits.site_check.rechecked", user, site_check, what, address=address)
         transaction.on_commit(lambda: _enqueue([site_check.pk], duty_codes))
 
 

@@ -51,6 +51,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 
 from audits import results_cache
+from audits.exports import FORMAT_NAMES
 from audits.models import AuditCycle, Finding, FindingStatus
 from config import spreadsheets
 from trusts import activity
@@ -122,7 +123,9 @@ def export_report(
     report = national_report(cycle, compare_with)
     writers: dict[str, Callable[[], bytes | str]] = {"pdf": report.pdf, "csv": report.csv, "text": report.text}
     content = writers[fmt]() if fmt in writers else json.dumps(report.figures, indent=2)
-    activity.record("reports.national.exported", user, cycle, f"National report as {fmt}", address=address)
+    activity.record(
+        "reports.national.exported", user, cycle, f"National report as {FORMAT_NAMES[fmt]}", address=address
+    )
     return content
 
 

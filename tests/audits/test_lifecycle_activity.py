@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audits import lifecycle, services
+from audits.exports import FORMAT_NAMES
 from audits.models import AuditCycle, SiteCheck
 from tests.factories import (
     AuditCycleFactory,
@@ -79,9 +80,19 @@ def test_a_recheck_in_review_reopens_the_cycle_and_both_are_recorded(register, a
     cycle.refresh_from_db()
     assert cycle.status == AuditCycle.Status.RUNNING
     assert _actions(cycle) == [("audits.cycle.reopened", None)]
-    assert [(e.action, e.user, e.ip_address) for e in activity.history_of(check)] == [
-        ("audits.site_check.rechecked", auditor, "192.0.2.8")
+    assert [(e.action, e.user, e.ip_address, e.message) for e in activity.history_of(check)] == [
+        ("audits.site_check.rechecked", auditor, "192.0.2.8", "Rechecked for every duty of the cycle")
     ]
+
+
+def test_a_recheck_of_one_duty_is_recorded_with_the_duty_in_words(register, auditor, enqueued):
+    cycle = AuditCycleFactory(status=AuditCycle.Status.IN_REVIEW)
+    cycle.duties.add(DutyFactory(code="disability-equality-scheme", title="Disability equality scheme"))
+    check = SiteCheckFactory(cycle=cycle, organisation=register[0], state=SiteCheck.State.DONE)
+
+    services.recheck(check, ["disability-equality-scheme"], auditor)
+
+    assert activity.history_of(check)[0].message == "Rechecked for Disability equality scheme"
 
 
 def test_run_audit_on_the_command_line_starts_through_the_same_service_and_is_recorded(
@@ -142,11 +153,11 @@ def test_the_lifecycle_says_what_each_state_allows():
 @pytest.mark.parametrize(
     ("url_name", "what"),
     [
-        ("national:findings_csv", "Findings as csv"),
-        ("national:findings_xlsx", "Findings as xlsx"),
-        ("national:findings_json", "Findings as json"),
-        ("national:report_json", "National report as json"),
-        ("national:report_pdf", "National report as pdf"),
+        ("national:findings_csv", "Findings as CSV"),
+        ("national:findings_xlsx", "Findings as Excel (XLSX)"),
+        ("national:findings_json", "Findings as JSON"),
+        ("national:report_json", "National report as JSON"),
+        ("national:report_pdf", "National report as PDF"),
     ],
 )
 def test_national_exports_are_recorded(client, auditor, url_name, what):
@@ -163,7 +174,7 @@ def test_results_export_is_recorded(client, auditor):
     cycle = AuditCycleFactory(status=AuditCycle.Status.IN_REVIEW)
     client.force_login(auditor)
     assert client.get(reverse("audits:cycle_results_export", kwargs={"pk": cycle.pk, "fmt": "csv"})).status_code == 200
-    assert [(e.action, e.message) for e in activity.history_of(cycle)] == [("audits.cycle.exported", "Results as csv")]
+    assert [(e.action, e.message) for e in activity.history_of(cycle)] == [("audits.cycle.exported", "Results as CSV")]
 
 
 def test_export_findings_command_is_recorded(tmp_path):
@@ -177,7 +188,7 @@ def test_national_report_command_is_recorded(fmt, capsys):
     cycle = AuditCycleFactory(name="Reported")
     call_command("national_report", cycle="Reported", format=fmt)
     assert [(e.action, e.user, e.message) for e in activity.history_of(cycle)] == [
-        ("reports.national.exported", None, f"National report as {fmt}")
+        ("reports.national.exported", None, f"National report as {FORMAT_NAMES[fmt]}")
     ]
 
 
