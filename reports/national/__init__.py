@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 
@@ -397,6 +398,7 @@ def report_pdf(report: NationalReport) -> bytes:
                 for g in figures["by_org_type"]
             ],
             "small_number": SMALL_NUMBER,
+            "regulator": settings.REGULATOR_NAME,
             **report_charts(figures),
         },
     )

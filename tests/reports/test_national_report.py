@@ -268,7 +268,8 @@ def test_national_figures_takes_the_same_number_of_queries_for_10_and_100_trusts
     assert count_queries(10, "A") == count_queries(100, "B")
 
 
-def test_pdf_states_the_headline(tmp_path):
+def test_pdf_states_the_headline_and_who_published_it(tmp_path, settings):
+    settings.REGULATOR_NAME = "Care Standards Regulator"
     web_audit_2007()
     path = tmp_path / "national.pdf"
     call_command(
@@ -276,6 +277,7 @@ def test_pdf_states_the_headline(tmp_path):
     )
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
     assert "Only 9% (35 out of 394) of NHS trusts met every applicable race duty" in text
+    assert PdfReader(path).metadata.author == "Care Standards Regulator"
 
 
 def test_pdf_needs_an_output_file():
