@@ -136,8 +136,10 @@ def _decorate(finding: Finding) -> None:
 def _decorate_answer(answer: TrustResponse) -> None:
     answer.label = RESPONSE_LABELS.get(answer.status, answer.get_status_display())
     answer.tag_class = RESPONSE_TAG_CLASSES.get(answer.status, "")
+    answer.label_says_outcome = False  # the recheck's outcome is then not repeated beside the tag
     if answer.status == TrustResponse.Status.RESOLVED and answer.resolved_by_id is None:
         answer.label, answer.tag_class = RECHECKED.get(answer.outcome_status, (answer.label, answer.tag_class))
+        answer.label_says_outcome = answer.outcome_status in RECHECKED
     answer.outcome_label = publication.trust_label(answer.outcome_status) if answer.outcome_status else ""
 
 

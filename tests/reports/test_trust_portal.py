@@ -522,6 +522,22 @@ def test_a_recheck_that_did_not_count_the_page_given_says_why_and_quotes_it_whol
     assert page.split("app-snippet")[1].split("</blockquote>")[0].endswith("…")
 
 
+def test_the_status_page_says_a_rechecks_outcome_once(client, user, trust, findings):
+    TrustResponse.objects.create(
+        finding=findings[0][3],
+        organisation=trust,
+        author=user,
+        comment="See",
+        urls=["https://www.raa.nhs.example/des.pdf"],
+        status=TrustResponse.Status.RESOLVED,
+        rechecked_at=timezone.now(),
+        outcome_status="not_met",
+    )
+    client.force_login(user)
+    page = client.get(reverse("trust:status")).content.decode()
+    assert page.count("still not met") == 1 and "not met</span>" not in page
+
+
 def test_recheck_that_still_needs_a_person_reads_as_being_checked(client, user, trust, findings):
     answer = TrustResponse.objects.create(
         finding=findings[0][3],
