@@ -441,6 +441,22 @@ def test_answer_being_rechecked_says_recheck_queued(client, user, trust, finding
     assert ">Recheck queued</strong>" in status
 
 
+def _rechecked_answer(finding, author, outcome: str, evidence=None, note: str = "") -> TrustResponse:
+    """A trust's answer, settled by the recheck it asked for."""
+    return TrustResponse.objects.create(
+        finding=finding,
+        organisation=finding.organisation,
+        author=author,
+        comment="It is on our website",
+        urls=["https://www.raa.nhs.example/des.html"],
+        status=TrustResponse.Status.RESOLVED,
+        resolution_note=note,
+        rechecked_at=timezone.now(),
+        outcome_status=outcome,
+        outcome_evidence=evidence,
+    )
+
+
 def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, user, outsider, trust, findings):
     finding = findings[0][3]
     outcome = Evidence(
@@ -454,18 +470,7 @@ def test_resolved_answer_shows_the_note_the_outcome_and_its_evidence(client, use
     )
     outcome.file.save(outcome.sha256, ContentFile(PDF), save=False)
     outcome.save()
-    answer = TrustResponse.objects.create(
-        finding=finding,
-        organisation=trust,
-        author=user,
-        comment="Published last week",
-        urls=["https://www.raa.nhs.example/des-2007.pdf"],
-        status=TrustResponse.Status.RESOLVED,
-        resolution_note="The recheck found your scheme.",
-        rechecked_at=timezone.now(),
-        outcome_status="met",
-        outcome_evidence=outcome,
-    )
+    answer = _rechecked_answer(finding, user, "met", outcome, "The recheck found your scheme.")
     client.force_login(user)
 
     page = client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode()
@@ -500,18 +505,7 @@ def test_a_recheck_that_did_not_count_the_page_given_says_why_and_quotes_it_whol
         fetched_at=timezone.now(),
         snippet=snippet[:220],
     )
-    answer = TrustResponse.objects.create(
-        finding=finding,
-        organisation=trust,
-        author=user,
-        comment="It is on our website",
-        urls=["https://www.raa.nhs.example/des.html"],
-        status=TrustResponse.Status.RESOLVED,
-        resolution_note="Rechecked on 3 December 2026: no document that meets the duty was found on your website.",
-        rechecked_at=timezone.now(),
-        outcome_status="not_met",
-        outcome_evidence=outcome,
-    )
+    answer = _rechecked_answer(finding, user, "not_met", outcome, "Rechecked on 3 December 2026: no document found.")
     client.force_login(user)
 
     page = " ".join(client.get(reverse("trust:response", kwargs={"pk": answer.pk})).content.decode().split())
@@ -523,16 +517,7 @@ def test_a_recheck_that_did_not_count_the_page_given_says_why_and_quotes_it_whol
 
 
 def test_the_status_page_says_a_rechecks_outcome_once(client, user, trust, findings):
-    TrustResponse.objects.create(
-        finding=findings[0][3],
-        organisation=trust,
-        author=user,
-        comment="See",
-        urls=["https://www.raa.nhs.example/des.pdf"],
-        status=TrustResponse.Status.RESOLVED,
-        rechecked_at=timezone.now(),
-        outcome_status="not_met",
-    )
+    _rechecked_answer(findings[0][3], user, "not_met")
     client.force_login(user)
     page = client.get(reverse("trust:status")).content.decode()
     assert page.count("still not met") == 1 and "not met</span>" not in page
