@@ -293,7 +293,7 @@ NEVER_THE_PUBLICATION = (
     ),
     (
         r"\b(this|our) (guidance|guide|toolkit|code of practice)\b (explains|is for|sets out|describes)"
-        r"|\bwho this guide is for\b|\breplace the text in \[|\bdefinition document\b"
+        r"|\bwho this guide is for\b|\breplace the text in \[|^\W*(\w+ ){0,6}definition document\b"
         r"|^\W*(\w+ ){0,6}(guidance|guide(?! to information)|toolkit|code of practice|sample)\b",
         "it is guidance, a sample or a template, not an organisation's own document",
     ),
