@@ -22,6 +22,9 @@ from .wording import is_plural, noun_phrase
 # Where a duty's name may appear, and how much each place says about the document itself.
 NAME_WEIGHTS = {"title": 3, "heading": 2, "link": 2, "opening": 2, "url": 1, "section": 1}
 OPENING_CHARS = 400
+# Where a PDF's or Word document's title page names it: its first lines. A name further in sits in the
+# introduction's sentences, which mention other documents ("… as our WRES data also shows").
+TITLE_PAGE_CHARS = 300
 DATE_SCAN_CHARS = 4000
 
 
@@ -62,7 +65,7 @@ class Source:
         }
         if self.kind != DocumentKind.HTML:
             # A PDF's or Word document's first lines are its title page; a web page's are its menus.
-            places["opening"] = [self.text[:OPENING_CHARS]]
+            places["opening"] = [self.text[:TITLE_PAGE_CHARS]]
         return {place: [_normalise(t) for t in texts if t] for place, texts in places.items()}
 
     @cached_property
