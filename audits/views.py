@@ -602,7 +602,5 @@ def about_crawler(request):
 def _duration(seconds: float) -> str:
     """ "1 second", "5 minutes", "1.5 seconds" """
     if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    shown = f"{seconds:g}"
-    return f"{shown} second{'' if shown == '1' else 's'}"
+        return _plural(int(seconds // 60), "minute")
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"

@@ -231,7 +231,9 @@ async def crawl(
                 return
             read_unnamed.discard(url)
             done.discard(url)
+            # What the wordless read could not do is no longer so: the next read says what it finds.
             result.problems[:] = [p for p in result.problems if url not in (p.url, p.final_url)]
+            result.errors[:] = [e for e in result.errors if not e.startswith(f"{url}: ")]
         texts, first_from = incoming.setdefault(url, ([], linked_from))
         if linked_from and not first_from:
             incoming[url] = (texts, linked_from)
